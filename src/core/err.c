@@ -1,0 +1,43 @@
+/* err: the project-wide error codes and their sentences. */
+#include "core/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+const char *
+dz_strerror(int code)
+{
+	switch (code) {
+	case DZ_OK: return "success";
+	case DZ_ENOMEM: return "out of memory";
+	case DZ_EINVAL: return "invalid argument";
+	case DZ_EIO: return "input/output error";
+	case DZ_EFORMAT: return "malformed data";
+	case DZ_EAUTH: return "authentication failed: the data was altered, reordered or spliced";
+	case DZ_EPASSWORD: return "wrong password";
+	case DZ_ECRYPTO: return "cryptographic library failure";
+	case DZ_ERANGE: return "value out of range";
+	case DZ_ENOENT: return "no such object";
+	case DZ_EEXIST: return "already exists";
+	case DZ_ENOSPC: return "no space left on device";
+	case DZ_ETOOFEW: return "too few intact fragments to rebuild the data";
+	case DZ_EVERSION: return "unsupported format version";
+	case DZ_EINTEGRITY: return "data does not match its hash";
+	case DZ_ETRUNC: return "data is truncated";
+	case DZ_EINTR: return "interrupted";
+	}
+	return "unknown error";
+}
+
+int
+dz_errf(struct dz_errmsg *em, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (em != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(em->text, sizeof(em->text), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
