@@ -1,2 +1,55 @@
-/* placeholder until the command table lands */
-int main(void) { return 0; }
+/*
+ * main: the drizzle program: one table of subcommands, each in its own
+ * file with its own --help.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+
+#define DRIZZLE_VERSION "0.1.0"
+
+static const struct cli_cmd commands[] = {
+	{"demo", cmd_demo_main, "store a file in a local store, lose fragments, rebuild it, verify"},
+	{"local", cmd_local_main, "init, put, get and list files in a local directory store"},
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: drizzle <command> [options]\n\n"
+		   "Drizzle stores files encrypted on your computer, cut into erasure-coded\n"
+		   "fragments. Commands:\n\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n`drizzle <command> --help` tells more. Exit codes: docs/cli.md.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (sodium_init() < 0) {
+		cli_err("cannot initialise libsodium");
+		return EXIT_FAIL;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("drizzle %s\n", DRIZZLE_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].main(argc - 1, argv + 1);
+	cli_err("unknown command '%s' (try `drizzle --help`)", argv[1]);
+	return EXIT_USAGE;
+}

@@ -34,7 +34,8 @@ int aead_seal(struct aead *a, const uint8_t key[static AEAD_KEYBYTES],
 
 /* aead_open: verify and decrypt inlen bytes (ciphertext then tag) into out
  * (inlen - AEAD_TAGBYTES bytes). Returns 0, DZ_ETRUNC (inlen < tag), or
- * DZ_EAUTH if anything was altered; out is zeroed on failure. */
+ * DZ_EAUTH if anything was altered (DZ_ERANGE, DZ_ECRYPTO as aead_seal);
+ * out is zeroed on failure. */
 int aead_open(struct aead *a, const uint8_t key[static AEAD_KEYBYTES],
     const uint8_t nonce[static AEAD_NONCEBYTES], const uint8_t *ad, size_t adlen,
     const uint8_t *in, size_t inlen, uint8_t *out) DZ_MUST_CHECK;

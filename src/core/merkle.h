@@ -48,7 +48,8 @@ int merkle_proof(const struct merkle *m, size_t leaf,
 /* merkle_verify: check that block (blocklen bytes) is leaf `leaf` of a tree
  * of nleaves leaves with this root, given its audit path. Returns 0,
  * DZ_EINTEGRITY if it is not, DZ_EFORMAT if the path length is wrong for
- * (leaf, nleaves). */
+ * (leaf, nleaves), leaf >= nleaves, or blocklen is 0 or > MERKLE_BLOCK
+ * (DZ_ENOMEM or DZ_ECRYPTO if OpenSSL fails). */
 int merkle_verify(const uint8_t root[static MERKLE_HASHBYTES], size_t nleaves,
     size_t leaf, const uint8_t *block, size_t blocklen,
     const uint8_t path[][MERKLE_HASHBYTES], size_t pathlen) DZ_MUST_CHECK;

@@ -43,8 +43,9 @@ int pwkey_params_check(const struct pwkey_params *p) DZ_MUST_CHECK;
  * params, and split the 64-byte output into kek (wraps the master key) and
  * login_seed (seed of the Ed25519 key that answers login challenges). Both
  * outputs are caller-owned and should be sodium_malloc'ed; on failure they
- * are zeroed. Returns 0, DZ_ERANGE (bad params), DZ_ENOMEM (Argon2 could not
- * get its memory) or DZ_ECRYPTO.
+ * are zeroed. Returns 0, DZ_ERANGE or DZ_EVERSION (bad params, as
+ * pwkey_params_check), DZ_ENOMEM (Argon2 could not get its memory) or
+ * DZ_ECRYPTO.
  */
 int pwkey_derive(const char *pw, size_t pwlen,
     const uint8_t salt[static PWKEY_SALTBYTES], const struct pwkey_params *p,

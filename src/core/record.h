@@ -33,6 +33,10 @@
 #define RECORD_SEGMIN 4096u
 #define RECORD_SEGMAX (64u * 1024 * 1024)
 #define RECORD_SEGDEFAULT (4u * 1024 * 1024)
+/* Largest file size a record may hold (it fits an off_t). With it, and
+ * seg_size >= RECORD_SEGMIN, nsegs * record_entry_bytes(255) + RECORD_MAXHDR
+ * (the whole record's length) cannot overflow 64 bits. */
+#define RECORD_MAXSIZE ((uint64_t)INT64_MAX)
 
 /* Holds file_key: allocate with sodium_malloc and wipe after use. */
 struct record_hdr {

@@ -7,7 +7,12 @@
  * its index and last flag. Encoded form (little-endian; docs/formats.md):
  *   version u8 = 1 | magic "DZS" | object_id[32] |
  *   then per chunk: sealed_len u32 | sealed[sealed_len]
- * Every chunk but the last holds exactly RSTREAM_CHUNK plaintext bytes;
+ * Every chunk but the last holds exactly RSTREAM_CHUNK plaintext bytes and
+ * the last holds fewer (0 to RSTREAM_CHUNK - 1): a plaintext that is an
+ * exact multiple of RSTREAM_CHUNK (the empty one included) ends with an
+ * empty last chunk. So a chunk's length alone says whether it is the last,
+ * and the last flag sealed into it confirms it; a full chunk flagged last,
+ * or a short one not flagged last, does not open (DZ_EAUTH).
  * sealed_len is bounded before anything is allocated or read. Memory is
  * one chunk whatever the stream's length. A reader reports the stream's end
  * only after the chunk flagged last, so a cut stream is DZ_ETRUNC.
@@ -61,7 +66,10 @@ void rstream_r_start(struct rstream_r *r, struct aead *a,
  * altered, reordered or cut), DZ_EFORMAT on a bad chunk length. */
 int rstream_r_read(struct rstream_r *r, uint8_t *buf, size_t len) DZ_MUST_CHECK;
 /* rstream_r_end: 0 if every plaintext byte up to the last chunk was read;
- * DZ_EFORMAT if plaintext is left over (reads ahead to find out). */
+ * DZ_EFORMAT if plaintext is left over (reads ahead to find out) or if the
+ * source holds bytes after the last chunk (one more read of it must give
+ * DZ_ETRUNC). A reader's errors are sticky: after one, every read and
+ * rstream_r_end return it again. Reads before rstream_r_start: DZ_EINVAL. */
 int rstream_r_end(struct rstream_r *r) DZ_MUST_CHECK;
 void rstream_r_free(struct rstream_r *r);
 

@@ -4,8 +4,9 @@
  * An object (a file's contents, or a file record) is a stream cut into
  * numbered segments, sealed one by one. Each segment gets its own key,
  * derived from the object's stream key and the segment index (crypto_kdf,
- * context "dzseg v1"), and its nonce and associated data bind the object id,
- * the index and the last-segment flag:
+ * 8-byte context "dzseg_v1", subkey id = index), and its nonce and
+ * associated data bind the object id, the index and the last-segment flag
+ * (last is 1 for any nonzero `last` argument):
  *   nonce = index u64 LE || last u8 || 0 0 0
  *   ad    = "drizzle seg v1" (14 bytes) || object_id[32] || index u64 LE || last u8
  * so a segment moved to another position or object, a dropped tail (no

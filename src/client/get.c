@@ -1,0 +1,308 @@
+/*
+ * get: rebuild a stored file from its record and any k intact fragments of
+ * each segment.
+ *
+ * The calling thread reads the sealed record as a stream (header, then one
+ * table entry per segment, never the whole table at once) and hands each
+ * segment's fragment names to the workers; a worker fetches fragments,
+ * data ones first so that an intact segment needs no decoding, rejects any
+ * whose bytes do not match its name or whose header disagrees with the
+ * record, decodes when data fragments are missing, and opens the sealed
+ * segment. The calling thread writes segments out in order, so what
+ * reaches the output is authentic, and a failure names its segment.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "client/opipe.h"
+#include "client/xfer_int.h"
+#include "core/frag.h"
+#include "core/fsio.h"
+#include "core/rstream.h"
+#include "core/seg.h"
+
+struct get {
+	struct xfer x;
+	const struct store *st;
+	struct record_hdr *hdr;
+};
+
+struct get_recr {
+	const struct store *st;
+	struct store_rec *rec;
+};
+
+static int
+get_recr_cb(void *ctx, uint8_t *buf, size_t len)
+{
+	struct get_recr *r = ctx;
+
+	return r->st->ops->rec_read(r->rec, buf, len);
+}
+
+static int
+get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
+{
+	struct get *g = ctx;
+	struct xfer *x = &g->x;
+	struct xfer_slot *s = &x->slots[slot];
+	struct xfer_worker *w = &x->workers[worker];
+	uint8_t *payloads[RS_MAXN];
+	uint8_t have[RS_MAXN];
+	struct frag_hdr fh;
+	struct dz_errmsg fem;
+	uint32_t sealed = s->len + SEG_TAGBYTES;
+	uint32_t plen = frag_payload_len(sealed, x->k);
+	unsigned got = 0, missing = 0, bad = 0, need_decode = 0;
+	int rc, lastbad = 0;
+	size_t len;
+
+	memset(have, 0, sizeof(have));
+	for (unsigned i = 0; i < x->n; i++)
+		payloads[i] = xfer_frag(x, s, i) + FRAG_HDRBYTES;
+	/* data fragments first: when they are all intact, nothing to decode */
+	for (unsigned i = 0; i < x->n && got < x->k; i++) {
+		uint8_t *f = xfer_frag(x, s, i);
+		const uint8_t *name = s->names + (size_t)i * MERKLE_HASHBYTES;
+		rc = g->st->ops->get_frag(g->st->ctx, name, f, x->stride, &len, &fem);
+		if (rc != 0) {
+			missing++;
+			continue;
+		}
+		rc = frag_check(w->merkle, f, len, name, &fh);
+		if (rc == 0 && (fh.k != x->k || fh.n != x->n || fh.index != i ||
+		    fh.seg_len != sealed))
+			rc = DZ_EFORMAT; /* intact, but not the fragment the record expects */
+		if (rc != 0) {
+			bad++;
+			lastbad = rc;
+			continue;
+		}
+		have[i] = 1;
+		got++;
+	}
+	if (got < x->k)
+		return dz_errf(&s->em, DZ_ETOOFEW,
+		    "segment %llu: only %u of the %u fragments it needs are intact (%u missing, %u corrupt%s%s)",
+		    (unsigned long long)seq, got, x->k, missing, bad,
+		    bad ? ": " : "", bad ? dz_strerror(lastbad) : "");
+	for (unsigned i = 0; i < x->k; i++)
+		if (!have[i])
+			need_decode = 1;
+	if (need_decode && (rc = rs_decode(w->rs, payloads, have, plen)) != 0)
+		return dz_errf(&s->em, rc, "segment %llu: decoding failed",
+		    (unsigned long long)seq);
+	for (unsigned i = 0; i < x->k; i++) {
+		size_t off = (size_t)i * plen;
+		if (off >= sealed)
+			break;
+		memcpy(s->seg + off, payloads[i], sealed - off < plen ? sealed - off : plen);
+	}
+	rc = seg_open(w->aead, g->hdr->file_key, g->hdr->object_id, seq, s->last,
+	    s->seg, sealed, s->seg);
+	if (rc != 0)
+		return dz_errf(&s->em, rc,
+		    "segment %llu failed authentication: it was altered, moved or belongs to another file",
+		    (unsigned long long)seq);
+	return 0;
+}
+
+/* Open object id's record and read its header; r is left open just past
+ * the header, for the table. */
+static int
+get_open_record(const struct store *st, const uint8_t folder_key[static 32],
+    const uint8_t id[static RECORD_IDBYTES], struct record_hdr *hdr,
+    struct get_recr *r, struct aead **a, struct rstream_r **rr,
+    struct dz_errmsg *em)
+{
+	uint8_t seen[RECORD_IDBYTES];
+	uint8_t *hbuf = NULL, *key = NULL;
+	uint32_t hlen;
+	int rc;
+
+	r->st = st;
+	r->rec = NULL;
+	*a = NULL;
+	*rr = NULL;
+	if ((rc = st->ops->rec_open(st->ctx, id, &r->rec, em)) != 0)
+		return rc;
+	hbuf = sodium_malloc(RECORD_MAXHDR);
+	key = sodium_malloc(32);
+	if (hbuf == NULL || key == NULL) {
+		rc = DZ_ENOMEM;
+		goto out;
+	}
+	if ((rc = aead_new(a)) != 0)
+		goto out;
+	if ((rc = rstream_r_new(get_recr_cb, r, seen, rr)) != 0) {
+		dz_errf(em, rc, "the file record is damaged: %s", dz_strerror(rc));
+		goto out;
+	}
+	if (sodium_memcmp(seen, id, RECORD_IDBYTES) != 0) {
+		rc = dz_errf(em, DZ_EAUTH, "the file record belongs to another object");
+		goto out;
+	}
+	record_key(folder_key, id, key);
+	rstream_r_start(*rr, *a, key);
+	if ((rc = rstream_r_read(*rr, hbuf, RECORD_PREFIXBYTES)) != 0 ||
+	    (rc = record_prefix_parse(hbuf, RECORD_PREFIXBYTES, &hlen)) != 0 ||
+	    (rc = rstream_r_read(*rr, hbuf + RECORD_PREFIXBYTES,
+		hlen - RECORD_PREFIXBYTES)) != 0 ||
+	    (rc = record_hdr_parse(hbuf, hlen, hdr)) != 0) {
+		dz_errf(em, rc, "the file record does not open: %s%s", dz_strerror(rc),
+		    rc == DZ_EAUTH ? " (wrong key, or the record was altered)" : "");
+		goto out;
+	}
+	if (sodium_memcmp(hdr->object_id, id, RECORD_IDBYTES) != 0)
+		rc = dz_errf(em, DZ_EAUTH, "the file record names another object");
+out:
+	sodium_free(hbuf);
+	sodium_free(key);
+	return rc;
+}
+
+static void
+get_close_record(const struct get_recr *r, struct aead *a, struct rstream_r *rr)
+{
+	rstream_r_free(rr);
+	aead_free(a);
+	if (r->rec != NULL)
+		r->st->ops->rec_close(r->rec);
+}
+
+int
+get_record(const struct store *st, const uint8_t folder_key[static 32],
+    const uint8_t id[static RECORD_IDBYTES], struct record_hdr *hdr,
+    struct dz_errmsg *em)
+{
+	struct get_recr r;
+	struct aead *a;
+	struct rstream_r *rr;
+	int rc = get_open_record(st, folder_key, id, hdr, &r, &a, &rr, em);
+
+	get_close_record(&r, a, rr);
+	return rc;
+}
+
+int
+get_walk(const struct store *st, const uint8_t folder_key[static 32],
+    const uint8_t id[static RECORD_IDBYTES],
+    int (*fn)(void *arg, uint64_t seg, unsigned n, const uint8_t *names),
+    void *arg, struct dz_errmsg *em)
+{
+	struct record_hdr *hdr = sodium_malloc(sizeof(*hdr));
+	uint8_t names[RS_MAXN * MERKLE_HASHBYTES];
+	struct get_recr r = {st, NULL};
+	struct aead *a = NULL;
+	struct rstream_r *rr = NULL;
+	int rc;
+
+	if (hdr == NULL)
+		return DZ_ENOMEM;
+	rc = get_open_record(st, folder_key, id, hdr, &r, &a, &rr, em);
+	for (uint64_t seq = 0; rc == 0 && seq < hdr->nsegs; seq++) {
+		rc = rstream_r_read(rr, names, record_entry_bytes(hdr->n));
+		if (rc != 0)
+			dz_errf(em, rc, "the file record is damaged at segment %llu",
+			    (unsigned long long)seq);
+		else
+			rc = fn(arg, seq, hdr->n, names);
+	}
+	get_close_record(&r, a, rr);
+	sodium_free(hdr);
+	return rc;
+}
+
+static int
+get_write_one(struct get *g, struct opipe *op, int fd, uint64_t *done,
+    const struct xfer_params *pp, struct dz_errmsg *em)
+{
+	unsigned slot;
+	uint64_t seq;
+	int rc = opipe_wait(op, &slot, &seq);
+	struct xfer_slot *s = &g->x.slots[slot];
+
+	if (rc != 0) {
+		if (em != NULL)
+			*em = s->em;
+		return rc;
+	}
+	if ((rc = fsio_write_all(fd, s->seg, s->len)) != 0)
+		return dz_errf(em, rc, "cannot write the output: %s", strerror(errno));
+	*done += s->len;
+	if (pp != NULL && pp->progress != NULL)
+		pp->progress(pp->progress_arg, *done);
+	return 0;
+}
+
+int
+get_file(const struct store *st, const uint8_t folder_key[static 32],
+    const uint8_t id[static RECORD_IDBYTES], int fd, const struct xfer_params *pp,
+    struct record_hdr *hdr_out, struct dz_errmsg *em)
+{
+	struct get g;
+	struct get_recr r = {st, NULL};
+	struct aead *a = NULL;
+	struct rstream_r *rr = NULL;
+	struct opipe *op = NULL;
+	uint64_t done = 0;
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	g.st = st;
+	g.hdr = sodium_malloc(sizeof(*g.hdr));
+	if (g.hdr == NULL)
+		return DZ_ENOMEM;
+	rc = get_open_record(st, folder_key, id, g.hdr, &r, &a, &rr, em);
+	if (rc != 0)
+		goto out;
+	rc = xfer_setup(&g.x, g.hdr->k, g.hdr->n, g.hdr->seg_size,
+	    pp != NULL ? pp->threads : 0);
+	if (rc != 0) {
+		dz_errf(em, rc, "cannot set up the transfer");
+		goto out;
+	}
+	if ((rc = opipe_new(g.x.nslots, g.x.nworkers, get_work, &g, &op)) != 0)
+		goto out;
+	for (uint64_t seq = 0; seq < g.hdr->nsegs && rc == 0; seq++) {
+		while (opipe_inflight(op) >= g.x.nslots && rc == 0)
+			rc = get_write_one(&g, op, fd, &done, pp, em);
+		if (rc != 0)
+			break;
+		struct xfer_slot *s = &g.x.slots[opipe_next_slot(op)];
+		rc = rstream_r_read(rr, s->names, record_entry_bytes(g.x.n));
+		if (rc != 0) {
+			dz_errf(em, rc, "the file record is damaged at segment %llu: %s",
+			    (unsigned long long)seq, dz_strerror(rc));
+			break;
+		}
+		s->len = record_seg_len(g.hdr, seq);
+		s->last = seq + 1 == g.hdr->nsegs;
+		opipe_submit(op);
+	}
+	while (opipe_inflight(op) > 0) {
+		if (rc == 0) {
+			rc = get_write_one(&g, op, fd, &done, pp, em);
+		} else {
+			unsigned slot;
+			uint64_t seq;
+			(void)opipe_wait(op, &slot, &seq);
+		}
+	}
+	if (rc == 0 && (rc = rstream_r_end(rr)) != 0)
+		dz_errf(em, rc, "the file record has data past its last segment");
+	if (rc == 0 && done != g.hdr->size)
+		rc = dz_errf(em, DZ_EFORMAT, "rebuilt %llu bytes, the record says %llu",
+		    (unsigned long long)done, (unsigned long long)g.hdr->size);
+	if (rc == 0 && hdr_out != NULL)
+		memcpy(hdr_out, g.hdr, sizeof(*g.hdr));
+out:
+	opipe_free(op);
+	xfer_teardown(&g.x);
+	get_close_record(&r, a, rr);
+	sodium_free(g.hdr);
+	return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * xfer_int: what put.c and get.c share: the per-slot segment buffers and
+ * the per-worker scratch, each allocated once per transfer. Internal to
+ * the xfer module.
+ */
+#ifndef DZ_XFER_INT_H
+#define DZ_XFER_INT_H
+
+#include <stdint.h>
+
+#include "client/xfer.h"
+#include "core/aead.h"
+#include "core/merkle.h"
+#include "core/rs.h"
+
+struct xfer_slot {
+	uint8_t *seg;       /* plaintext, sealed in place: seg_size + tag bytes */
+	uint8_t *frags;     /* n fragments, `stride` bytes apart */
+	uint8_t *names;     /* n names of 32 bytes */
+	uint32_t len;       /* plaintext bytes in seg */
+	int last;
+	struct dz_errmsg em;
+};
+
+struct xfer_worker {
+	struct aead *aead;
+	struct rs *rs;
+	struct merkle *merkle;
+};
+
+struct xfer {
+	unsigned k, n, nslots, nworkers;
+	uint32_t seg_size;
+	size_t stride;      /* bytes between fragments: header + max payload, rounded */
+	struct xfer_slot *slots;
+	struct xfer_worker *workers;
+};
+
+/* xfer_setup: slots and workers for a k-of-n code over seg_size segments
+ * with nworkers threads (0 = one per CPU). */
+int xfer_setup(struct xfer *x, unsigned k, unsigned n, uint32_t seg_size,
+    unsigned nworkers) DZ_MUST_CHECK;
+void xfer_teardown(struct xfer *x);
+
+/* xfer_frag: fragment i of slot s. */
+static inline uint8_t *
+xfer_frag(const struct xfer *x, const struct xfer_slot *s, unsigned i)
+{
+	return s->frags + (size_t)i * x->stride;
+}
+
+#endif
