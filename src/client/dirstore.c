@@ -75,21 +75,88 @@ frag_path(const uint8_t name[STORE_NAMEBYTES], char out[80])
 	snprintf(out, 80, "frags/%.2s/%s", hex, hex);
 }
 
+/*
+ * Direct I/O for the page-aligned bulk of a fragment: on our virtual
+ * machines the page cache costs more than the disk (every newly cached page
+ * faults on the host: a buffered 1 GiB write ran at a third of the speed of
+ * a direct one), and fragments are written once and read rarely. The tail
+ * that is not a whole block goes through the page cache. A file system
+ * without O_DIRECT gets plain writes.
+ */
+#define DS_DIO_ALIGN 4096
+
+static int
+ds_dio_span(const uint8_t *buf, size_t len)
+{
+	return ((uintptr_t)buf % DS_DIO_ALIGN) == 0 && len >= DS_DIO_ALIGN;
+}
+
+/* Write len bytes at buf to the new file fd (opened with O_DIRECT when
+ * direct is set). */
+static int
+ds_write_frag(int fd, int direct, const uint8_t *buf, size_t len)
+{
+	size_t bulk = direct ? len & ~(size_t)(DS_DIO_ALIGN - 1) : 0;
+	int rc = 0;
+
+	if (bulk > 0)
+		rc = fsio_write_all(fd, buf, bulk);
+	if (rc == 0 && direct && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT) != 0)
+		rc = fsio_errno(errno);
+	if (rc == 0)
+		rc = fsio_write_all(fd, buf + bulk, len - bulk);
+	return rc;
+}
+
+static int
+ds_read_frag(int fd, int direct, uint8_t *buf, size_t len, size_t *got)
+{
+	size_t bulk = direct ? len & ~(size_t)(DS_DIO_ALIGN - 1) : 0, tail = 0;
+	int rc = 0;
+
+	*got = 0;
+	if (bulk > 0)
+		rc = fsio_read_full(fd, buf, bulk, got);
+	if (rc == 0 && direct && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT) != 0)
+		rc = fsio_errno(errno);
+	if (rc == 0 && *got == bulk) {
+		rc = fsio_read_full(fd, buf + bulk, len - bulk, &tail);
+		*got += tail;
+	}
+	return rc;
+}
+
+/* Open with O_DIRECT if asked and the file system allows it. */
+static int
+ds_open(int dirfd, const char *path, int flags, int *direct)
+{
+	int fd = -1;
+
+	if (*direct) {
+		fd = openat(dirfd, path, flags | O_DIRECT, 0600);
+		if (fd < 0 && errno == EINVAL)
+			*direct = 0;
+		else
+			return fd;
+	}
+	return openat(dirfd, path, flags, 0600);
+}
+
 static int
 ds_put_frag(void *ctx, const uint8_t name[STORE_NAMEBYTES], const uint8_t *buf,
     size_t len, struct dz_errmsg *em)
 {
 	struct dirstore *d = ctx;
 	char path[80], tmp[88];
-	int fd, rc;
+	int fd, rc, direct = ds_dio_span(buf, len);
 
 	frag_path(name, path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = openat(d->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = ds_open(d->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, &direct);
 	if (fd < 0)
 		return dz_errf(em, fsio_errno(errno), "cannot create fragment file %s: %s",
 		    tmp, strerror(errno));
-	rc = fsio_write_all(fd, buf, len);
+	rc = ds_write_frag(fd, direct, buf, len);
 	if (rc != 0)
 		dz_errf(em, rc, "cannot write fragment file %s: %s", tmp, strerror(errno));
 	if (close(fd) != 0 && rc == 0)
@@ -108,10 +175,32 @@ ds_get_frag(void *ctx, const uint8_t name[STORE_NAMEBYTES], uint8_t *buf,
     size_t cap, size_t *len, struct dz_errmsg *em)
 {
 	struct dirstore *d = ctx;
+	struct stat st;
 	char path[80];
+	int fd, rc, direct;
 
 	frag_path(name, path);
-	return fsio_read_file(d->dirfd, path, buf, cap, len, em);
+	direct = ds_dio_span(buf, cap);
+	fd = ds_open(d->dirfd, path, O_RDONLY | O_CLOEXEC, &direct);
+	if (fd < 0)
+		return dz_errf(em, fsio_errno(errno), "cannot open fragment file %s: %s",
+		    path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = dz_errf(em, DZ_EIO, "%s is not a readable fragment file", path);
+		goto out;
+	}
+	if ((uintmax_t)st.st_size > cap) {
+		rc = dz_errf(em, DZ_ERANGE, "fragment file %s is too large", path);
+		goto out;
+	}
+	rc = ds_read_frag(fd, direct, buf, (size_t)st.st_size, len);
+	if (rc != 0)
+		dz_errf(em, rc, "cannot read fragment file %s: %s", path, strerror(errno));
+	else if (*len != (size_t)st.st_size)
+		rc = dz_errf(em, DZ_EIO, "fragment file %s changed while being read", path);
+out:
+	close(fd);
+	return rc;
 }
 
 static int

@@ -71,7 +71,8 @@ xfer_setup(struct xfer *x, unsigned k, unsigned n, uint32_t seg_size,
 	 * waiting: enough to keep every core busy, and no more memory */
 	x->nslots = nworkers + 2;
 	payload = frag_payload_len((uint32_t)seg_cap(x), k);
-	x->stride = (FRAG_HDRBYTES + payload + 63) & ~(size_t)63;
+	/* page-aligned fragments let a store move them with direct I/O */
+	x->stride = (FRAG_HDRBYTES + payload + 4095) & ~(size_t)4095;
 	x->slots = calloc(x->nslots, sizeof(*x->slots));
 	x->workers = calloc(x->nworkers, sizeof(*x->workers));
 	if (x->slots == NULL || x->workers == NULL) {

@@ -128,7 +128,7 @@ rs_run(unsigned k, unsigned rows, uint8_t *tbl, uint8_t **src, uint8_t **dst,
 		for (unsigned i = 0; len > 0 && i < k; i++)
 			src[i] += c;
 		for (unsigned i = 0; len > 0 && i < rows; i++)
-			dst[i] += c;
+			dst[i] += 0;
 	}
 }
 
@@ -211,10 +211,10 @@ rs_recover(struct rs *r, uint8_t *const frags[], const uint8_t have[],
 			same = 0;
 		}
 	}
-	if (present < k) {
-		(void)0; /* pattern[] no longer matches dec_tbl */
+	/* pattern[] now holds have[]: a refused pattern never matches a
+	 * later usable one, so the tables stay consistent */
+	if (present < k)
 		return DZ_ETOOFEW;
-	}
 	if (!same && (rc = rs_tables(r, mode)) != 0) {
 		r->mode = RS_NONE;
 		return rc;
