@@ -128,7 +128,7 @@ rs_run(unsigned k, unsigned rows, uint8_t *tbl, uint8_t **src, uint8_t **dst,
 		for (unsigned i = 0; len > 0 && i < k; i++)
 			src[i] += c;
 		for (unsigned i = 0; len > 0 && i < rows; i++)
-			dst[i] += 0;
+			dst[i] += c;
 	}
 }
 
@@ -157,6 +157,13 @@ rs_tables(struct rs *r, enum rs_mode mode)
 {
 	unsigned k = r->k, n = r->n, s = 0, rows = 0;
 
+	r->mode = mode;
+	r->rows = 0;
+	for (unsigned i = 0; i < n; i++)
+		rows += !r->pattern[i] && (i < k || mode == RS_ALL);
+	if (rows == 0)
+		return 0; /* all there: the usual get, and no inversion needed */
+	rows = 0;
 	for (unsigned i = 0; i < n && s < k; i++)
 		if (r->pattern[i])
 			memcpy(r->sub + (size_t)s++ * k, r->enc + (size_t)i * k, k);
@@ -187,10 +194,8 @@ rs_tables(struct rs *r, enum rs_mode mode)
 		}
 		rows++;
 	}
-	if (rows > 0)
-		ec_init_tables((int)k, (int)rows, r->dec, r->dec_tbl);
+	ec_init_tables((int)k, (int)rows, r->dec, r->dec_tbl);
 	r->rows = rows;
-	r->mode = mode;
 	return 0;
 }
 

@@ -85,30 +85,44 @@ all_byte(const uint8_t *p, size_t len, uint8_t v)
 	return 1;
 }
 
-/* Lose the fragments with have[i] == 0 (overwritten with garbage), then
- * check rs_decode and rs_rebuild: both succeed iff at least k remain, decode
- * restores exactly the data pieces and leaves everything else alone, and
- * rebuild restores every fragment. */
-static void
-check_pattern(struct rs *r, struct frags *f, const uint8_t have[])
+static int
+want_rc(const struct frags *f, const uint8_t have[])
 {
 	unsigned present = 0;
-	int want;
 
 	for (unsigned i = 0; i < f->n; i++)
 		present += have[i] != 0;
-	want = present >= f->k ? 0 : DZ_ETOOFEW;
+	return present >= f->k ? 0 : DZ_ETOOFEW;
+}
+
+/* Lose the fragments with have[i] == 0 (overwritten with garbage) and
+ * rs_decode: it succeeds iff at least k remain, restores exactly the data
+ * pieces and leaves everything else alone. f is pristine again after. */
+static void
+check_decode(struct rs *r, struct frags *f, const uint8_t have[])
+{
+	int want = want_rc(f, have);
 
 	for (unsigned i = 0; i < f->n; i++)
 		if (!have[i])
 			memset(f->frag[i], 0xa5, f->len);
 	assert_int_equal(rs_decode(r, f->frag, have, f->len), want);
 	for (unsigned i = 0; i < f->n; i++) {
-		if (have[i] || (want == 0 && i < f->k))
+		if (have[i] || (want == 0 && i < f->k)) {
 			assert_true(frag_ok(f, i));
-		else /* missing parity is not written, nor anything on refusal */
+		} else {
+			/* missing parity is not written, nor anything on refusal */
 			assert_true(all_byte(f->frag[i], f->len, 0xa5));
+			memcpy(f->frag[i], f->orig[i], f->len);
+		}
 	}
+}
+
+/* The same for rs_rebuild, which restores every missing fragment. */
+static void
+check_rebuild(struct rs *r, struct frags *f, const uint8_t have[])
+{
+	int want = want_rc(f, have);
 
 	for (unsigned i = 0; i < f->n; i++)
 		if (!have[i])
@@ -122,6 +136,13 @@ check_pattern(struct rs *r, struct frags *f, const uint8_t have[])
 			memcpy(f->frag[i], f->orig[i], f->len);
 		}
 	}
+}
+
+static void
+check_pattern(struct rs *r, struct frags *f, const uint8_t have[])
+{
+	check_decode(r, f, have);
+	check_rebuild(r, f, have);
 }
 
 /* every subset of the n fragments missing, for n <= 12 */
@@ -184,37 +205,44 @@ random_patterns_large_codes(void **state)
 {
 	/* large and lopsided codes at odd lengths: the worst pattern (as many
 	 * data pieces lost as possible), random sets of exactly n-k lost, a
-	 * random smaller loss, and one too many lost */
+	 * random smaller loss, and one too many lost. Each pattern runs over
+	 * every length in turn, so kept decode tables meet new buffers. */
 	static const unsigned codes[][2] = {
 		{10, 30}, {29, 80}, {1, 255}, {254, 255}, {128, 255},
 	};
 	static const size_t lens[] = {1, 3, 63, 65, 4097};
+	enum { NLENS = sizeof(lens) / sizeof(lens[0]), NPATTERNS = 6 };
 	uint8_t have[RS_MAXN];
 	(void)state;
 
 	for (size_t c = 0; c < sizeof(codes) / sizeof(codes[0]); c++) {
 		unsigned k = codes[c][0], n = codes[c][1];
 		unsigned lost = k < n - k ? k : n - k;
+		struct frags f[NLENS];
 		struct rs *r;
 
 		assert_int_equal(rs_new(k, n, &r), 0);
-		for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
-			struct frags f;
-
-			frags_init(&f, r, lens[l]);
-			for (unsigned i = 0; i < n; i++)
-				have[i] = i >= lost;
-			check_pattern(r, &f, have);
-			for (int t = 0; t < 4; t++) {
+		for (size_t l = 0; l < NLENS; l++)
+			frags_init(&f[l], r, lens[l]);
+		for (int p = 0; p < NPATTERNS; p++) {
+			if (p == 0) {
+				for (unsigned i = 0; i < n; i++)
+					have[i] = i >= lost;
+			} else if (p < 4) {
 				random_pattern(n, n - k, have);
-				check_pattern(r, &f, have);
+			} else if (p == 4) {
+				random_pattern(n,
+				    (unsigned)(rnd() % (n - k + 1)), have);
+			} else {
+				random_pattern(n, n - k + 1, have);
 			}
-			random_pattern(n, (unsigned)(rnd() % (n - k + 1)), have);
-			check_pattern(r, &f, have);
-			random_pattern(n, n - k + 1, have);
-			check_pattern(r, &f, have);
-			frags_free(&f);
+			for (size_t l = 0; l < NLENS; l++)
+				check_decode(r, &f[l], have);
+			for (size_t l = 0; l < NLENS; l++)
+				check_rebuild(r, &f[l], have);
 		}
+		for (size_t l = 0; l < NLENS; l++)
+			frags_free(&f[l]);
 		rs_free(r);
 	}
 }
