@@ -44,7 +44,8 @@ put_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 	struct xfer *x = &p->x;
 	struct xfer_slot *s = &x->slots[slot];
 	struct xfer_worker *w = &x->workers[worker];
-	uint8_t *payloads[RS_MAXN];
+	uint8_t *payloads[RS_MAXN], *frags[RS_MAXN];
+	size_t lens[RS_MAXN];
 	struct frag_hdr fh;
 	uint32_t sealed = s->len + SEG_TAGBYTES;
 	uint32_t plen = frag_payload_len(sealed, x->k);
@@ -79,8 +80,15 @@ put_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 		if (rc != 0)
 			return dz_errf(&s->em, rc, "segment %llu: hashing failed",
 			    (unsigned long long)seq);
-		rc = p->st->ops->put_frag(p->st->ctx, name, f, FRAG_HDRBYTES + plen,
+		lens[i] = FRAG_HDRBYTES + plen;
+		frags[i] = f;
+	}
+	if (p->st->ops->put_seg != NULL)
+		return p->st->ops->put_seg(p->st->ctx, x->n, frags, lens, s->names,
 		    &s->em);
+	for (unsigned i = 0; i < x->n; i++) {
+		rc = p->st->ops->put_frag(p->st->ctx,
+		    s->names + (size_t)i * MERKLE_HASHBYTES, frags[i], lens[i], &s->em);
 		if (rc != 0)
 			return rc;
 	}

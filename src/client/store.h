@@ -27,6 +27,12 @@ struct store_ops {
 	 * next sync returns. DZ_ENOSPC when full. */
 	int (*put_frag)(void *ctx, const uint8_t name[STORE_NAMEBYTES],
 	    const uint8_t *buf, size_t len, struct dz_errmsg *em);
+	/* put_seg (may be NULL): store the n fragments of one segment,
+	 * fragment i being lens[i] bytes at frags[i] named names + 32 * i;
+	 * the same contract as n put_frag calls, but a store may overlap them
+	 * (parallel file writes, parallel uploads). */
+	int (*put_seg)(void *ctx, unsigned n, uint8_t *const frags[],
+	    const size_t lens[], const uint8_t *names, struct dz_errmsg *em);
 	/* get_frag: read the fragment called name into buf (cap bytes);
 	 * *len gets its size. DZ_ENOENT if the store does not have it,
 	 * DZ_ERANGE if it is larger than cap. The bytes are not verified:

@@ -223,9 +223,19 @@ mem_rec_read(struct store_rec *r, uint8_t *buf, size_t len)
 	return 0;
 }
 
+/* no put_seg: the pipeline's one-fragment-at-a-time path is tested here,
+ * the dirstore's parallel put_seg by the integration scenarios */
 static const struct store_ops mem_ops = {
-	mem_put, mem_get, mem_del, mem_sync, mem_rec_create, mem_rec_write,
-	mem_rec_commit, mem_rec_open, mem_rec_read, mem_rec_close,
+	.put_frag = mem_put,
+	.get_frag = mem_get,
+	.del_frag = mem_del,
+	.sync = mem_sync,
+	.rec_create = mem_rec_create,
+	.rec_write = mem_rec_write,
+	.rec_commit = mem_rec_commit,
+	.rec_open = mem_rec_open,
+	.rec_read = mem_rec_read,
+	.rec_close = mem_rec_close,
 };
 
 static struct mem_store *
