@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -161,12 +160,6 @@ mbps(uint64_t bytes, double secs)
 int
 cmd_demo_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"size", required_argument, NULL, 'z'},
-		{"dir", required_argument, NULL, 'd'},
-		{"keep", no_argument, NULL, 'K'},
-		{NULL, 0, NULL, 0},
-	};
 	struct local_opts o;
 	struct dirstore *ds = NULL;
 	struct store st;
@@ -176,7 +169,7 @@ cmd_demo_main(int argc, char **argv)
 	char dirbuf[4096], store[4200], in[4200], out[4200], out2[4200], hex[65], h[32];
 	char *pw = NULL, *tmpl, *dir = NULL;
 	uint64_t size = 64ULL << 20, v, n;
-	int keep = 0, ex = EXIT_FAIL, rc, c, fail_ex;
+	int keep = 0, ex = EXIT_FAIL, rc, fail_ex;
 	double t0, t_put, t_get;
 	char **rest;
 	int nrest = 0;
@@ -187,8 +180,6 @@ cmd_demo_main(int argc, char **argv)
 	if (rest == NULL)
 		return cli_fail(DZ_ENOMEM, NULL, "demo");
 	rest[nrest++] = argv[0];
-	optind = 1;
-	opterr = 0;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(demo_usage, stdout);
@@ -213,8 +204,6 @@ cmd_demo_main(int argc, char **argv)
 			rest[nrest++] = argv[i];
 		}
 	}
-	(void)longopts;
-	(void)c;
 	local_opts_init(&o);
 	o.quiet = 1;
 	ex = local_parse(nrest, rest, &o);
