@@ -61,6 +61,7 @@ get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 	size_t len;
 
 	memset(have, 0, sizeof(have));
+	s->ndamaged = 0;
 	for (unsigned i = 0; i < x->n; i++)
 		payloads[i] = xfer_frag(x, s, i) + FRAG_HDRBYTES;
 	/* data fragments first: when they are all intact, nothing to decode */
@@ -70,6 +71,8 @@ get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 		rc = g->st->ops->get_frag(g->st->ctx, name, f, x->stride, &len, &fem);
 		if (rc != 0) {
 			missing++;
+			s->dmg_index[s->ndamaged] = (uint8_t)i;
+			s->dmg_why[s->ndamaged++] = rc;
 			continue;
 		}
 		rc = frag_check(w->merkle, f, len, name, &fh);
@@ -79,6 +82,8 @@ get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 		if (rc != 0) {
 			bad++;
 			lastbad = rc;
+			s->dmg_index[s->ndamaged] = (uint8_t)i;
+			s->dmg_why[s->ndamaged++] = rc;
 			continue;
 		}
 		have[i] = 1;
@@ -225,6 +230,11 @@ get_write_one(struct get *g, struct opipe *op, int fd, uint64_t *done,
 	int rc = opipe_wait(op, &slot, &seq);
 	struct xfer_slot *s = &g->x.slots[slot];
 
+	if (pp != NULL && pp->damage != NULL)
+		for (unsigned i = 0; i < s->ndamaged; i++)
+			pp->damage(pp->damage_arg, seq, s->dmg_index[i],
+			    s->names + (size_t)s->dmg_index[i] * MERKLE_HASHBYTES,
+			    s->dmg_why[i]);
 	if (rc != 0) {
 		if (em != NULL)
 			*em = s->em;

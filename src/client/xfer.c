@@ -84,7 +84,10 @@ xfer_setup(struct xfer *x, unsigned k, unsigned n, uint32_t seg_size,
 		s->seg = map_buf(seg_cap(x));
 		s->frags = map_buf(x->stride * n);
 		s->names = calloc(n, MERKLE_HASHBYTES);
-		if (s->seg == NULL || s->frags == NULL || s->names == NULL) {
+		s->dmg_index = calloc(n, 1);
+		s->dmg_why = calloc(n, sizeof(*s->dmg_why));
+		if (s->seg == NULL || s->frags == NULL || s->names == NULL ||
+		    s->dmg_index == NULL || s->dmg_why == NULL) {
 			rc = DZ_ENOMEM;
 			goto fail;
 		}
@@ -114,6 +117,8 @@ xfer_teardown(struct xfer *x)
 			unmap_buf(s->seg, seg_cap(x));
 			unmap_buf(s->frags, x->stride * x->n);
 			free(s->names);
+			free(s->dmg_index);
+			free(s->dmg_why);
 		}
 		free(x->slots);
 	}

@@ -27,6 +27,14 @@ struct xfer_params {
 	 * the plaintext bytes done so far; may be NULL. */
 	void (*progress)(void *arg, uint64_t done);
 	void *progress_arg;
+	/* damage (get): called from the calling thread, in segment order, for
+	 * every fragment a get found missing (DZ_ENOENT, ...) or rejected
+	 * (DZ_EINTEGRITY: bytes do not match the name; DZ_EFORMAT: a header
+	 * that disagrees with the record) while rebuilding; may be NULL. The
+	 * file still comes back whole as long as k per segment were intact. */
+	void (*damage)(void *arg, uint64_t seg, unsigned index,
+	    const uint8_t name[32], int why);
+	void *damage_arg;
 };
 
 /* xfer_params_default: 4-of-12 with 4 MiB segments, one thread per CPU. */

@@ -19,6 +19,9 @@ struct xfer_slot {
 	uint8_t *names;     /* n names of 32 bytes */
 	uint32_t len;       /* plaintext bytes in seg */
 	int last;
+	unsigned ndamaged;  /* get: fragments found missing or bad ... */
+	uint8_t *dmg_index; /* ... their indexes (n entries) ... */
+	int *dmg_why;       /* ... and why (a dz_err), n entries */
 	struct dz_errmsg em;
 };
 

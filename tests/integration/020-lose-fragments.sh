@@ -21,8 +21,11 @@ for seg in $(seq 0 20); do
 	cp "$(path "${names[5]}")" "$(path "${names[4]}")" # another fragment's bytes
 	printf '%s\n' "${names[@]:0:5}" >>"$T/damaged"
 done
-"$DZ" local get --store "$S" $PW --quiet "$id" "$T/out" || fail "get after losing n-k per segment"
+"$DZ" local get --store "$S" $PW --quiet "$id" "$T/out" 2>"$T/warn" || fail "get after losing n-k per segment"
 cmp "$T/in" "$T/out" || fail "rebuilt file differs"
+grep -q "warning: segment [0-9]* fragment [0-9]* .* is missing" "$T/warn" || fail "missing fragments not named"
+grep -q "is corrupt" "$T/warn" || fail "corrupt fragments not named"
+grep -q "every segment was rebuilt" "$T/warn" || fail "no damage summary: $(cat "$T/warn")"
 ok "n-k lost in every segment: identical"
 
 # one more fragment of segment 7: too few

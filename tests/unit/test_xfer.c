@@ -456,6 +456,62 @@ one_loss_too_many_fails_cleanly(void **state)
 	mem_free(m);
 }
 
+struct dmg_seen {
+	unsigned n;
+	uint64_t seg[8];
+	unsigned index[8];
+	int why[8];
+};
+
+static void
+dmg_cb(void *arg, uint64_t seg, unsigned index, const uint8_t name[32], int why)
+{
+	struct dmg_seen *d = arg;
+
+	(void)name;
+	assert_true(d->n < 8);
+	d->seg[d->n] = seg;
+	d->index[d->n] = index;
+	d->why[d->n++] = why;
+}
+
+static void
+damage_is_named(void **state)
+{
+	/* A get that rebuilds around a missing and a corrupted fragment
+	 * still returns the file, and reports both by segment and index
+	 * with the reason: missing (DZ_ENOENT) or corrupt (DZ_EINTEGRITY). */
+	struct mem_store *m = mem_new();
+	struct store st = {&mem_ops, m};
+	struct segnames s;
+	struct dmg_seen d = {0};
+	struct xfer_params xp;
+	uint8_t id[32];
+	int rc;
+	uint8_t *data = put_random(m, 2 * 4096, 2, 5, id, &rc);
+	FILE *f = tmpfile();
+
+	(void)state;
+	assert_int_equal(rc, 0);
+	walk(m, id, &s);
+	mem_del(m, s.names[1][0]);
+	mem_find(m, s.names[1][1])->buf[20] ^= 4;
+	xfer_params_default(&xp);
+	xp.damage = dmg_cb;
+	xp.damage_arg = &d;
+	assert_int_equal(get_file(&st, folder_key, id, fileno(f), &xp, NULL, NULL), 0);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.seg[0], 1);
+	assert_int_equal(d.index[0], 0);
+	assert_int_equal(d.why[0], DZ_ENOENT);
+	assert_int_equal(d.seg[1], 1);
+	assert_int_equal(d.index[1], 1);
+	assert_int_equal(d.why[1], DZ_EINTEGRITY);
+	fclose(f);
+	free(data);
+	mem_free(m);
+}
+
 static void
 lying_store_is_caught(void **state)
 {
@@ -577,6 +633,7 @@ main(void)
 		cmocka_unit_test(round_trip_every_size),
 		cmocka_unit_test(any_n_minus_k_lost_per_segment),
 		cmocka_unit_test(one_loss_too_many_fails_cleanly),
+		cmocka_unit_test(damage_is_named),
 		cmocka_unit_test(lying_store_is_caught),
 		cmocka_unit_test(wrong_key_and_damaged_record_refused),
 		cmocka_unit_test(failed_put_leaves_nothing),
