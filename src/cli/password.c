@@ -106,6 +106,10 @@ cli_password(const char *file, int confirm, const char *prompt, char **out,
 			goto out;
 		}
 		memcpy(pw, env, len);
+		/* wipe the variable in place: that also blanks it in
+		 * /proc/PID/environ, which reads this very memory */
+		sodium_memzero((char *)env, len);
+		unsetenv("DRIZZLE_PASSWORD");
 	} else {
 		if ((rc = read_tty(prompt, pw, PW_MAX, &len)) != 0)
 			goto out;
