@@ -12,7 +12,7 @@
 #   make format   clang-format every source file
 
 CC      ?= cc
-PKGS    := libsodium openssl libisal
+PKGS    := libsodium openssl libisal sqlite3 libuv
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 TEST_LIBS  := $(shell pkg-config --libs cmocka)
@@ -25,7 +25,7 @@ LDLIBS  += $(PKG_LIBS) -pthread -lm
 # BUILD selects the output tree so sanitizer builds never mix with normal ones.
 BUILD   ?= build
 
-LAYERS  := core client
+LAYERS  := core net client peer coordinator
 LIB_SRC := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -1,0 +1,236 @@
+/*
+ * db: the coordinator's database, behind one small interface.
+ *
+ * Everything the coordinator stores goes through here, and here is all of
+ * it (the privacy promise of DESIGN.md, enforced by the shape of the API):
+ *   accounts   name, opaque keyfile blob (salt, KDF parameters, wrapped
+ *              master key: keyfile.h), login public key, hint, created time
+ *   peers      public key, "ip:port", capacity, used, heartbeats, owner,
+ *              flags
+ *   fragments  name -> peers holding it, with owning account and object id,
+ *              segment and fragment index, size
+ *   records    encrypted opaque blobs keyed by (account, id), versioned
+ * No plaintext, no password, no file name. Every input is bounded (the
+ * DB_*_MAX constants) and checked here, before any backend sees it, so
+ * that every backend enforces the same limits; values reach SQL only as
+ * bound parameters.
+ *
+ * Backends: SQLite now (DIR/coordinator.db, see db_sqlite.c), PostgreSQL
+ * later, through struct db_ops (db_int.h). Functions are safe to call from
+ * several threads on one handle (a backend serialises them); callbacks run
+ * inside the call and must not call back into the same handle.
+ *
+ * Times are seconds since the epoch and always passed in by the caller, so
+ * that tests (and replays) are deterministic. Not for: placement policy,
+ * quota arithmetic, audits (the coordinator's modules above this one).
+ */
+#ifndef DZ_DB_H
+#define DZ_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define DB_IDBYTES 32          /* peer keys, fragment names, object/record ids */
+#define DB_PKBYTES 32          /* Ed25519 public keys */
+#define DB_NAME_MAX 64         /* account name: [a-z0-9._-], first a-z0-9 */
+#define DB_HINT_MAX 256        /* password hint: bytes, no control characters */
+#define DB_KEYBLOB_MAX 1024    /* encoded keyfile (KEYFILE_BYTES today) */
+#define DB_ADDR_MAX 64         /* "a.b.c.d:port" or "[v6]:port" */
+#define DB_REC_MAX (64u << 20) /* one encrypted record or folder blob */
+#define DB_BATCH_MAX 1000000   /* fragment locations per db_frag_add */
+#define DB_LOOKUP_MAX 100000   /* names per db_frag_lookup */
+
+#define DB_PEER_DATACENTRE 1u  /* operator-run data-centre node */
+
+struct db;
+
+struct db_account {
+	int64_t id; /* assigned by db_account_create */
+	char name[DB_NAME_MAX + 1];
+	uint8_t keyblob[DB_KEYBLOB_MAX];
+	size_t keyblob_len;
+	uint8_t login_pk[DB_PKBYTES];
+	char hint[DB_HINT_MAX + 1];
+	int64_t created;
+};
+
+struct db_peer {
+	uint8_t id[DB_IDBYTES]; /* its Ed25519 public key */
+	char addr[DB_ADDR_MAX + 1];
+	uint64_t capacity, used; /* bytes, at most INT64_MAX */
+	int64_t first_seen, last_heartbeat;
+	/* availability = hb_seen / hb_expected: each heartbeat counts one seen
+	 * and as many expected as heartbeat intervals elapsed since the last */
+	uint64_t hb_seen, hb_expected;
+	int64_t owner;  /* account id, 0 for none */
+	uint32_t flags; /* DB_PEER_* */
+};
+
+struct db_frag_loc {
+	uint8_t name[DB_IDBYTES]; /* the fragment's Merkle root */
+	uint8_t peer[DB_IDBYTES];
+	uint8_t object[DB_IDBYTES];
+	int64_t account;
+	uint32_t segment;
+	uint32_t index; /* fragment index, < 255 */
+	uint64_t size;  /* bytes, at most INT64_MAX */
+};
+
+/*
+ * db_open: open (creating and migrating as needed) the database of the
+ * coordinator whose data directory is dir (SQLite: dir/coordinator.db).
+ * *out receives a handle for db_close. Returns 0; DZ_EVERSION if the
+ * schema is newer than this build; DZ_EFORMAT if the file is not a
+ * database; DZ_EIO with detail in em (may be NULL).
+ */
+int db_open(const char *dir, struct db **out, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_close: close and free db (NULL is a no-op). */
+void db_close(struct db *db);
+
+/* db_schema_version: the schema version of the open database. */
+int db_schema_version(struct db *db);
+
+/* ---- accounts ---- */
+
+/*
+ * db_account_create: add account a (id ignored; created, name, keyblob,
+ * login_pk, hint used) and return its id in *id. Returns 0; DZ_EEXIST if
+ * the name is taken; DZ_ERANGE if name, hint or keyblob is too long (or
+ * empty); DZ_EINVAL if name or hint has a character not allowed.
+ */
+int db_account_create(struct db *db, const struct db_account *a, int64_t *id,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_account_get: fill *a with the account called name. DZ_ENOENT if none;
+ * DZ_ERANGE / DZ_EINVAL for a name that could not exist. */
+int db_account_get(struct db *db, const char *name, struct db_account *a,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * db_account_rekey: after a password change, replace the keyfile blob and
+ * login public key (and the hint, unless hint is NULL) of account id, all
+ * in one transaction. Returns 0, DZ_ENOENT, DZ_ERANGE, DZ_EINVAL.
+ */
+int db_account_rekey(struct db *db, int64_t id, const uint8_t *keyblob,
+    size_t keyblob_len, const uint8_t login_pk[static DB_PKBYTES],
+    const char *hint, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* ---- peers ---- */
+
+/*
+ * db_peer_upsert: register peer p (id, addr, capacity, used, owner, flags
+ * used) at time now: a new peer gets first_seen = last_heartbeat = now and
+ * one heartbeat seen and expected; a known one gets its address, resources,
+ * owner and flags replaced, and keeps its history, last heartbeat included
+ * (a peer coming back calls db_peer_heartbeat next, which counts the
+ * heartbeats it missed while away). Returns 0; DZ_ERANGE /
+ * DZ_EINVAL for a bad address or a size over INT64_MAX; DZ_ENOENT if owner
+ * is not an account.
+ */
+int db_peer_upsert(struct db *db, const struct db_peer *p, int64_t now,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * db_peer_heartbeat: peer id is alive at now with `used` bytes stored:
+ * counts one heartbeat seen and max(1, (now - last) / interval) expected
+ * (interval in seconds, > 0), then sets last_heartbeat = now. Returns 0,
+ * DZ_ENOENT if the peer never registered, DZ_ERANGE.
+ */
+int db_peer_heartbeat(struct db *db, const uint8_t id[static DB_IDBYTES],
+    uint64_t used, int64_t now, int64_t interval, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_peer_get: fill *p with peer id. Returns 0 or DZ_ENOENT. */
+int db_peer_get(struct db *db, const uint8_t id[static DB_IDBYTES],
+    struct db_peer *p, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * db_peer_online: the peers whose last heartbeat is at most max_age
+ * seconds before now, except `exclude` (NULL: none), most free space
+ * (capacity - used) first, at most cap of them into out (caller-owned);
+ * *n gets the count. Returns 0, DZ_ERANGE for a negative max_age or now,
+ * or another error.
+ */
+int db_peer_online(struct db *db, int64_t now, int64_t max_age,
+    const uint8_t *exclude, struct db_peer *out, size_t cap, size_t *n,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* ---- fragments ---- */
+
+/*
+ * db_frag_add: record n fragment locations (at most DB_BATCH_MAX) in one
+ * transaction: all or none. A name already known gains the peer as a
+ * further location; adding a known (name, peer) again is a no-op. Returns
+ * 0; DZ_EEXIST if a name is already recorded with another account, object,
+ * segment, index or size; DZ_ENOENT if a peer or account is unknown;
+ * DZ_ERANGE.
+ */
+int db_frag_add(struct db *db, const struct db_frag_loc *locs, size_t n,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * db_frag_lookup: for each of the n names (at most DB_LOOKUP_MAX), call
+ * fn(arg, loc) once per peer holding it (names unknown are skipped). Stops
+ * at and returns fn's first non-zero value; 0 otherwise.
+ */
+int db_frag_lookup(struct db *db, const uint8_t (*names)[DB_IDBYTES],
+    size_t n, int (*fn)(void *arg, const struct db_frag_loc *loc), void *arg,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * db_frag_del_object: forget every fragment of object (owned by account)
+ * and all their locations, in one transaction; fn (may be NULL) is called
+ * for each location removed, e.g. to tell its peer. *ndel (may be NULL)
+ * gets the number of fragments removed. fn returning non-zero rolls the
+ * whole deletion back and is returned.
+ */
+int db_frag_del_object(struct db *db, int64_t account,
+    const uint8_t object[static DB_IDBYTES],
+    int (*fn)(void *arg, const struct db_frag_loc *loc), void *arg,
+    size_t *ndel, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_frag_used: *bytes = the sum of the sizes of account's fragments, each
+ * counted once however many peers hold it. */
+int db_frag_used(struct db *db, int64_t account, uint64_t *bytes,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* ---- records ---- */
+
+/*
+ * db_rec_put: compare-and-swap record (account, id) to blob (len <=
+ * DB_REC_MAX, copied): succeeds only if its version is expected_version,
+ * where 0 means "must not exist" (never written, or deleted). The new
+ * version (expected_version + 1, or the deleted record's version + 1)
+ * goes to *version. Returns 0; DZ_EEXIST on a version conflict (the caller
+ * re-reads, merges and retries); DZ_ERANGE; DZ_ENOENT if account is
+ * unknown.
+ */
+int db_rec_put(struct db *db, int64_t account, const uint8_t id[static DB_IDBYTES],
+    uint64_t expected_version, const uint8_t *blob, size_t len,
+    uint64_t *version, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_rec_get: *blob receives a malloc'd copy of the record (free() it;
+ * NULL-safe if len is 0), *len its length and *version its version.
+ * DZ_ENOENT if there is none (or it was deleted). */
+int db_rec_get(struct db *db, int64_t account, const uint8_t id[static DB_IDBYTES],
+    uint8_t **blob, size_t *len, uint64_t *version, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_rec_list: call fn(arg, id, version) for every live record of account,
+ * in id order. Stops at and returns fn's first non-zero value. */
+int db_rec_list(struct db *db, int64_t account,
+    int (*fn)(void *arg, const uint8_t id[DB_IDBYTES], uint64_t version),
+    void *arg, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * db_rec_del: delete record (account, id) if its version is
+ * expected_version. The version sequence survives the deletion (a
+ * tombstone), so a writer holding a version from before the deletion
+ * cannot overwrite a record re-created after it. Returns 0, DZ_ENOENT if
+ * there is no live record, DZ_EEXIST on a version conflict.
+ */
+int db_rec_del(struct db *db, int64_t account, const uint8_t id[static DB_IDBYTES],
+    uint64_t expected_version, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+#endif

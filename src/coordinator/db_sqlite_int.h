@@ -1,0 +1,95 @@
+/*
+ * db_sqlite_int: what db_sqlite.c (settings, schema, helpers, accounts,
+ * peers) and db_sqlite_data.c (fragments, records) share: the handle, the
+ * table of prepared statements and the small helpers around them. Not for
+ * use outside those two files.
+ */
+#ifndef DZ_DB_SQLITE_INT_H
+#define DZ_DB_SQLITE_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "coordinator/db_int.h"
+
+/* The prepared statements, one per query; their SQL is in db_sqlite.c. */
+enum {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_ACC_INSERT, ST_ACC_GET, ST_ACC_REKEY,
+	ST_PEER_UPSERT, ST_PEER_HB, ST_PEER_GET, ST_PEER_ONLINE,
+	ST_FRAG_INSERT, ST_FRAG_SAME, ST_LOC_INSERT, ST_FRAG_LOOKUP,
+	ST_FRAG_OBJ_LOCS, ST_FRAG_DEL_OBJ, ST_FRAG_USED,
+	ST_REC_CREATE, ST_REC_UPDATE, ST_REC_GET, ST_REC_STATE, ST_REC_LIST,
+	ST_REC_DEL,
+	ST_COUNT
+};
+
+struct db_sqlite {
+	struct db db; /* first: a struct db * is a struct db_sqlite * */
+	sqlite3 *h;
+	pthread_mutex_t mu;
+	int version;
+	sqlite3_stmt *st[ST_COUNT];
+};
+
+static inline struct db_sqlite *
+sq(struct db *db)
+{
+	return (struct db_sqlite *)db;
+}
+
+/* db_sqlite_err: the dz_err for an SQLite result code (constraint
+ * failures: foreign key -> DZ_ENOENT, unique -> DZ_EEXIST), with SQLite's
+ * message after `what` in em. */
+int db_sqlite_err(struct db_sqlite *s, int rc, const char *what,
+    struct dz_errmsg *em);
+
+/* db_sqlite_done: reset a statement and clear its bindings for reuse. */
+void db_sqlite_done(sqlite3_stmt *st);
+
+/* db_sqlite_bind_blob: bind len bytes (0: an empty blob, never NULL) as
+ * SQLITE_STATIC; returns an SQLite code. */
+int db_sqlite_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t len);
+
+/* db_sqlite_col_fixed: copy column i of exactly n bytes to out;
+ * DZ_EFORMAT if it has another length (a damaged database). */
+int db_sqlite_col_fixed(sqlite3_stmt *st, int i, uint8_t *out, size_t n);
+
+/* Transactions on the handle's connection (BEGIN IMMEDIATE: the write
+ * lock is taken at once, so a commit cannot fail for lock order). */
+int db_sqlite_tx_begin(struct db_sqlite *s, struct dz_errmsg *em);
+int db_sqlite_tx_commit(struct db_sqlite *s, struct dz_errmsg *em);
+void db_sqlite_tx_rollback(struct db_sqlite *s);
+
+/* db_sqlite_exec: step a statement that returns no rows, then reset it;
+ * *changes (may be NULL) gets the rows it changed. 0 or a dz_err. */
+int db_sqlite_exec(struct db_sqlite *s, sqlite3_stmt *st, const char *what,
+    int *changes, struct dz_errmsg *em);
+
+/* The fragment and record operations of struct db_ops (db_sqlite_data.c);
+ * arguments and results as in db_int.h. */
+int db_sqlite_frag_add(struct db *db, const struct db_frag_loc *locs, size_t n,
+    struct dz_errmsg *em);
+int db_sqlite_frag_lookup(struct db *db, const uint8_t (*names)[DB_IDBYTES],
+    size_t n, int (*fn)(void *, const struct db_frag_loc *), void *arg,
+    struct dz_errmsg *em);
+int db_sqlite_frag_del_object(struct db *db, int64_t account,
+    const uint8_t *object, int (*fn)(void *, const struct db_frag_loc *),
+    void *arg, size_t *ndel, struct dz_errmsg *em);
+int db_sqlite_frag_used(struct db *db, int64_t account, uint64_t *bytes,
+    struct dz_errmsg *em);
+int db_sqlite_rec_put(struct db *db, int64_t account, const uint8_t *id,
+    uint64_t expected, const uint8_t *blob, size_t len, uint64_t *version,
+    struct dz_errmsg *em);
+int db_sqlite_rec_get(struct db *db, int64_t account, const uint8_t *id,
+    uint8_t **blob, size_t *len, uint64_t *version, struct dz_errmsg *em);
+int db_sqlite_rec_list(struct db *db, int64_t account,
+    int (*fn)(void *, const uint8_t *, uint64_t), void *arg,
+    struct dz_errmsg *em);
+int db_sqlite_rec_del(struct db *db, int64_t account, const uint8_t *id,
+    uint64_t expected, struct dz_errmsg *em);
+
+#endif
