@@ -2,6 +2,7 @@
  * main: the drizzle program: one table of subcommands, each in its own
  * file with its own --help.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,9 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
+	/* a peer that resets a connection must cost that connection, not the
+	 * process: writes report EPIPE instead */
+	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {
 		cli_err("cannot initialise libsodium");
 		return EXIT_FAIL;

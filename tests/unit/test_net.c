@@ -1,0 +1,940 @@
+/* test_net: Drizzle connections over real loopback sockets. A client and a
+ * server that pin each other's keys exchange frames of every size up to
+ * the maximum; a wrong key on either side, a client without identity (the
+ * real `openssl s_client`), bytes that are not TLS, an oversized or
+ * malformed frame, a frame that stalls, a silent or idle connection, a
+ * client over the connection limit, a server that lies about reqids and a
+ * client that never reads each end their own connection only, and the
+ * server keeps serving. rpc_call_many keeps the first good answers and
+ * closes the rest.
+ *
+ * Every server runs its own loop on its own thread (the test thread plays
+ * the clients, with rpc or with blocking sockets) and is stopped by the
+ * test that started it. Deadlines are shortened to a few hundred ms. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <sodium.h>
+
+#include "core/cursor.h"
+#include "net/conn.h"
+#include "net/frame.h"
+#include "net/ident.h"
+#include "net/netsrv.h"
+#include "net/rpc.h"
+#include "net/tls.h"
+
+extern char **environ;
+
+/* ---- a test server on its own thread ---- */
+
+enum tmode {
+	M_ECHO,        /* answer every frame with itself */
+	M_SILENT,      /* never answer */
+	M_GARBAGE,     /* answer with a wrong body */
+	M_BADREQID,    /* answer with another reqid */
+	M_CLOSE_AFTER, /* echo, then close in order */
+	M_FLOOD,       /* answer every frame with FLOOD_BYTES */
+};
+
+#define FLOOD_BYTES (512u * 1024)
+
+struct tsrv {
+	enum tmode mode;
+	struct conn_limits lim;
+	const uint8_t *allow;          /* the only client key welcome */
+	struct ident *id;
+	struct tls_ctx *tls;
+	uv_loop_t loop;
+	uv_async_t stop;
+	struct netsrv *srv;
+	pthread_t th;
+	char addr[32];
+	atomic_int npeer, nrefpeer, nframes, nclose, nclose_err, last_err;
+	atomic_size_t maxq;
+	uint64_t nrefused;             /* read after the thread ended */
+	pthread_mutex_t mu;
+	char last_msg[DZ_ERRMSG_MAX];
+	char log[8192];                /* every close message, one a line */
+	uint8_t flood[FLOOD_BYTES];
+};
+
+static int
+ts_on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
+{
+	struct tsrv *t = arg;
+
+	(void)c;
+	if (t->allow != NULL && memcmp(pk, t->allow, IDENT_PKBYTES) != 0) {
+		atomic_fetch_add(&t->nrefpeer, 1);
+		return DZ_EAUTH;
+	}
+	atomic_fetch_add(&t->npeer, 1);
+	return 0;
+}
+
+static void
+ts_on_frame(void *arg, struct conn *c, struct frame *f)
+{
+	struct tsrv *t = arg;
+	size_t q;
+	int rc = 0;
+
+	atomic_fetch_add(&t->nframes, 1);
+	switch (t->mode) {
+	case M_ECHO:
+	case M_CLOSE_AFTER:
+		rc = conn_send(c, f->type, f->reqid, f->body, f->len);
+		if (t->mode == M_CLOSE_AFTER)
+			conn_close(c);
+		break;
+	case M_SILENT:
+		break;
+	case M_GARBAGE:
+		rc = conn_send(c, f->type, f->reqid, "garbage", 7);
+		break;
+	case M_BADREQID:
+		rc = conn_send(c, f->type, f->reqid + 1000, f->body, f->len);
+		break;
+	case M_FLOOD:
+		rc = conn_send(c, f->type, f->reqid, t->flood, FLOOD_BYTES);
+		q = conn_queued(c);
+		if (q > atomic_load(&t->maxq))
+			atomic_store(&t->maxq, q);
+		break;
+	}
+	if (rc != 0)
+		conn_abort(c, rc, "test server cannot send");
+}
+
+static void
+ts_on_close(void *arg, struct conn *c, int err, const char *msg)
+{
+	struct tsrv *t = arg;
+
+	(void)c;
+	pthread_mutex_lock(&t->mu);
+	snprintf(t->last_msg, sizeof(t->last_msg), "%s", msg);
+	if (strlen(t->log) + strlen(msg) + 2 < sizeof(t->log)) {
+		strcat(t->log, msg);
+		strcat(t->log, "\n");
+	}
+	pthread_mutex_unlock(&t->mu);
+	atomic_store(&t->last_err, err);
+	if (err != 0)
+		atomic_fetch_add(&t->nclose_err, 1);
+	atomic_fetch_add(&t->nclose, 1);
+}
+
+static void
+ts_on_stop(uv_async_t *a)
+{
+	struct tsrv *t = a->data;
+
+	t->nrefused = netsrv_nrefused(t->srv);
+	netsrv_close(t->srv, NULL, NULL);
+	uv_close((uv_handle_t *)a, NULL);
+}
+
+static void *
+ts_main(void *arg)
+{
+	struct tsrv *t = arg;
+
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	return NULL;
+}
+
+/* Start a server in mode; lim NULL: short test deadlines. */
+static struct tsrv *
+ts_start(enum tmode mode, const struct conn_limits *lim, const uint8_t *allow)
+{
+	struct tsrv *t = calloc(1, sizeof(*t));
+	struct conn_cbs cbs = {0};
+	struct dz_errmsg em = {{0}};
+
+	assert_non_null(t);
+	t->mode = mode;
+	t->allow = allow;
+	if (lim != NULL) {
+		t->lim = *lim;
+	} else {
+		conn_limits_default(&t->lim);
+		t->lim.handshake_ms = 8000;
+		t->lim.frame_ms = 8000;
+		t->lim.write_ms = 8000;
+	}
+	pthread_mutex_init(&t->mu, NULL);
+	assert_int_equal(ident_generate(&t->id), 0);
+	assert_int_equal(tls_ctx_new(t->id, TLS_ROLE_SERVER, &t->tls, &em), 0);
+	assert_int_equal(uv_loop_init(&t->loop), 0);
+	assert_int_equal(uv_async_init(&t->loop, &t->stop, ts_on_stop), 0);
+	t->stop.data = t;
+	cbs.on_peer = ts_on_peer;
+	cbs.on_frame = ts_on_frame;
+	cbs.on_close = ts_on_close;
+	cbs.arg = t;
+	if (netsrv_listen(&t->loop, t->tls, "127.0.0.1:0", &t->lim, &cbs,
+	    &t->srv, &em) != 0)
+		fail_msg("listen: %s", em.text);
+	snprintf(t->addr, sizeof(t->addr), "127.0.0.1:%d",
+	    netsrv_port(t->srv));
+	assert_int_equal(pthread_create(&t->th, NULL, ts_main, t), 0);
+	return t;
+}
+
+static void
+ts_stop(struct tsrv *t)
+{
+	uv_async_send(&t->stop);
+	pthread_join(t->th, NULL);
+	assert_int_equal(uv_loop_close(&t->loop), 0);
+	tls_ctx_unref(t->tls);
+	ident_free(t->id);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+}
+
+static void
+ts_last_msg(struct tsrv *t, char *out, size_t cap)
+{
+	pthread_mutex_lock(&t->mu);
+	snprintf(out, cap, "%s", t->last_msg);
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* ---- client side helpers ---- */
+
+struct fx {
+	struct ident *cid;        /* the client's identity */
+	struct tls_ctx *cli;
+	struct rpc *rpc;
+};
+
+static int
+group_setup(void **state)
+{
+	static struct fx f;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (ident_generate(&f.cid) != 0 ||
+	    tls_ctx_new(f.cid, TLS_ROLE_CLIENT, &f.cli, NULL) != 0 ||
+	    rpc_new(f.cli, NULL, &f.rpc, NULL) != 0)
+		return -1;
+	*state = &f;
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	rpc_free(f->rpc);
+	tls_ctx_unref(f->cli);
+	ident_free(f->cid);
+	return 0;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Wait until *v >= want, at most ms; returns the last value seen. */
+static int
+wait_atomic(atomic_int *v, int want, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	int x;
+
+	while ((x = atomic_load(v)) < want && now_ms() < end)
+		usleep(5000);
+	return x;
+}
+
+/* Wait until one of t's close messages contains s, at most ms. */
+static int
+wait_msg(struct tsrv *t, const char *s, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+	int found;
+
+	do {
+		pthread_mutex_lock(&t->mu);
+		found = strstr(t->log, s) != NULL;
+		pthread_mutex_unlock(&t->mu);
+		if (found)
+			return 1;
+		usleep(5000);
+	} while (now_ms() < end);
+	return 0;
+}
+
+/* One echo through rpc must come back intact. */
+static void
+echo_ok(struct fx *f, struct tsrv *t, size_t len)
+{
+	struct dz_errmsg em = {{0}};
+	struct frame resp;
+	uint8_t *body = malloc(len + 1);
+
+	assert_non_null(body);
+	randombytes_buf(body, len);
+	if (rpc_call(f->rpc, t->addr, t->id->pk, 7, body, len, 5000, &resp,
+	    &em) != 0)
+		fail_msg("echo of %zu bytes: %s", len, em.text);
+	assert_int_equal(resp.type, 7);
+	assert_int_equal(resp.len, len);
+	if (len > 0)
+		assert_memory_equal(resp.body, body, len);
+	frame_free(&resp);
+	free(body);
+}
+
+/* A blocking TCP socket to t, with a 5 s receive timeout. */
+static int
+tcp_to(struct tsrv *t)
+{
+	struct sockaddr_in sa = {0};
+	struct timeval tv = {5, 0};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)atoi(strchr(t->addr, ':') + 1));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)), 0);
+	return fd;
+}
+
+/* Milliseconds until the server closes fd (EOF or reset), -1 if it did
+ * not within the 5 s receive timeout. */
+static long
+tcp_wait_closed(int fd)
+{
+	uint64_t t0 = now_ms();
+	char b[4096];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, b, sizeof(b), 0);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return (long)(now_ms() - t0);
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* A blocking TLS client with the fixture's identity. */
+struct raw {
+	int fd;
+	SSL *ssl;
+};
+
+static void
+raw_open(struct fx *f, struct tsrv *t, struct raw *r)
+{
+	r->fd = tcp_to(t);
+	r->ssl = tls_ssl_new(f->cli);
+	assert_non_null(r->ssl);
+	assert_int_equal(SSL_set_fd(r->ssl, r->fd), 1);
+	assert_int_equal(SSL_connect(r->ssl), 1);
+}
+
+static void
+raw_write(struct raw *r, const void *p, size_t n)
+{
+	assert_int_equal(SSL_write(r->ssl, p, (int)n), (int)n);
+}
+
+static void
+raw_frame(struct raw *r, uint16_t type, uint32_t reqid, const void *body,
+    size_t len)
+{
+	uint8_t h[FRAME_HDRBYTES];
+
+	assert_int_equal(frame_hdr_encode(h, type, reqid, len), 0);
+	raw_write(r, h, sizeof(h));
+	if (len > 0)
+		raw_write(r, body, len);
+}
+
+/* Read one whole frame; 0 or -1. */
+static int
+raw_read_frame(struct raw *r, struct frame *out)
+{
+	struct frame_dec d;
+	uint8_t b[4096];
+	size_t used, off;
+	int n, rc = 0;
+
+	frame_dec_init(&d, FRAME_MAX);
+	while (rc == 0) {
+		n = SSL_read(r->ssl, b, sizeof(b));
+		if (n <= 0) {
+			rc = -1;
+			break;
+		}
+		for (off = 0; off < (size_t)n && rc == 0; off += used)
+			rc = frame_dec_feed(&d, b + off, (size_t)n - off,
+			    &used, out);
+	}
+	frame_dec_free(&d);
+	ERR_clear_error();
+	return rc == 1 ? 0 : -1;
+}
+
+/* Milliseconds until the server ends the TLS connection, -1 if not in
+ * 5 s. Whatever arrives before is discarded. */
+static long
+raw_wait_closed(struct raw *r)
+{
+	uint64_t t0 = now_ms();
+	uint8_t b[16384];
+	int n;
+
+	for (;;) {
+		n = SSL_read(r->ssl, b, sizeof(b));
+		if (n > 0)
+			continue;
+		if (SSL_get_error(r->ssl, n) == SSL_ERROR_SYSCALL &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			ERR_clear_error();
+			return -1;
+		}
+		ERR_clear_error();
+		return (long)(now_ms() - t0);
+	}
+}
+
+static void
+raw_close(struct raw *r)
+{
+	SSL_free(r->ssl);
+	close(r->fd);
+}
+
+/* ---- the tests ---- */
+
+/* Both sides pin: the server welcomes only the client's key and the
+ * client expects the server's; frames from empty to the largest allowed
+ * come back intact over one reused connection. */
+static void
+test_echo_pinned(void **state)
+{
+	struct fx *f = *state;
+	struct tsrv *t = ts_start(M_ECHO, NULL, f->cid->pk);
+
+	echo_ok(f, t, 0);
+	echo_ok(f, t, 1);
+	echo_ok(f, t, 100000);
+	echo_ok(f, t, FRAME_MAXBODY);
+	assert_int_equal(atomic_load(&t->npeer), 1); /* one connection */
+	assert_int_equal(atomic_load(&t->nframes), 4);
+	ts_stop(t);
+}
+
+/* First contact: asked without an expected key, the call reports which
+ * key answered, and that key then pins the server. */
+static void
+test_first_contact(void **state)
+{
+	struct fx *f = *state;
+	struct tsrv *t = ts_start(M_ECHO, NULL, NULL);
+	struct rpc_req q = {0};
+	size_t kept;
+
+	q.addr = t->addr;
+	q.type = 2;
+	q.body = "hi";
+	q.len = 2;
+	assert_int_equal(rpc_call_many(f->rpc, &q, 1, 1, 3000, NULL, NULL,
+	    &kept, NULL), 0);
+	assert_int_equal(kept, 1);
+	assert_int_equal(q.status, RPC_KEPT);
+	assert_true(q.answered);
+	assert_memory_equal(q.peer_pk, t->id->pk, IDENT_PKBYTES);
+	echo_ok(f, t, 3); /* pinned from now on */
+	ts_stop(t);
+}
+
+/* A client whose key the server does not know is refused by on_peer, and
+ * its request is never delivered. */
+static void
+test_unknown_client_refused(void **state)
+{
+	struct fx *f = *state;
+	uint8_t other[IDENT_PKBYTES];
+	struct dz_errmsg em = {{0}};
+	struct frame resp;
+	struct tsrv *t;
+
+	randombytes_buf(other, sizeof(other));
+	t = ts_start(M_ECHO, NULL, other);
+	assert_int_not_equal(rpc_call(f->rpc, t->addr, t->id->pk, 1, "x", 1,
+	    3000, &resp, &em), 0);
+	assert_int_equal(wait_atomic(&t->nrefpeer, 1, 2000), 1);
+	assert_int_equal(atomic_load(&t->npeer), 0);
+	assert_int_equal(atomic_load(&t->nframes), 0);
+	ts_stop(t);
+}
+
+/* A server showing another key than the one expected is refused with
+ * DZ_EAUTH and a message naming both keys; nothing is sent to it. */
+static void
+test_wrong_server_key(void **state)
+{
+	struct fx *f = *state;
+	char want[IDENT_HEXBYTES], got[IDENT_HEXBYTES];
+	uint8_t other[IDENT_PKBYTES];
+	struct dz_errmsg em = {{0}};
+	struct frame resp;
+	struct tsrv *t = ts_start(M_ECHO, NULL, NULL);
+
+	randombytes_buf(other, sizeof(other));
+	assert_int_equal(rpc_call(f->rpc, t->addr, other, 1, "x", 1, 3000,
+	    &resp, &em), DZ_EAUTH);
+	assert_non_null(strstr(em.text, "key mismatch"));
+	assert_non_null(strstr(em.text, ident_pk_hex(other, want)));
+	assert_non_null(strstr(em.text, ident_pk_hex(t->id->pk, got)));
+	usleep(100000);
+	assert_int_equal(atomic_load(&t->nframes), 0);
+	/* the right key still works, on the same server */
+	echo_ok(f, t, 10);
+	ts_stop(t);
+}
+
+/* `openssl s_client` without a certificate is refused in the handshake:
+ * the server closes its connection (s_client, told to ignore the end of
+ * its input, exits only because of that), no key reaches on_peer, no frame
+ * is delivered, and a good client is served afterwards. */
+static void
+test_s_client_refused(void **state)
+{
+	struct fx *f = *state;
+	struct tsrv *t = ts_start(M_ECHO, NULL, NULL);
+	posix_spawn_file_actions_t fa;
+	char connect[64], msg[DZ_ERRMSG_MAX];
+	char *argv[] = {"openssl", "s_client", "-connect", connect, "-tls1_3",
+	    "-alpn", "drizzle/1", "-ign_eof", NULL};
+	uint64_t end;
+	pid_t pid;
+	int st = 0;
+
+	if (access("/usr/bin/openssl", X_OK) != 0) {
+		ts_stop(t);
+		skip();
+	}
+	snprintf(connect, sizeof(connect), "%s", t->addr);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	assert_int_equal(posix_spawnp(&pid, "openssl", &fa, NULL, argv,
+	    environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	end = now_ms() + 10000;
+	while (waitpid(pid, &st, WNOHANG) == 0) {
+		if (now_ms() > end) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			ts_stop(t);
+			fail_msg("s_client was not disconnected");
+		}
+		usleep(10000);
+	}
+	assert_int_equal(wait_atomic(&t->nclose, 1, 2000), 1);
+	assert_int_equal(atomic_load(&t->last_err), DZ_EAUTH);
+	ts_last_msg(t, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "certificate"));
+	assert_int_equal(atomic_load(&t->npeer), 0);
+	assert_int_equal(atomic_load(&t->nframes), 0);
+	echo_ok(f, t, 10);
+	ts_stop(t);
+}
+
+/* Bytes that are not TLS end the connection at once; the server serves
+ * the next client. */
+static void
+test_garbage_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct tsrv *t = ts_start(M_ECHO, NULL, NULL);
+	static const char junk[] = "GET / HTTP/1.0\r\n\r\n";
+	int fd = tcp_to(t);
+	long ms;
+
+	assert_int_equal(send(fd, junk, sizeof(junk) - 1, 0),
+	    (ssize_t)sizeof(junk) - 1);
+	ms = tcp_wait_closed(fd);
+	close(fd);
+	assert_true(ms >= 0 && ms < 3000);
+	assert_int_equal(wait_atomic(&t->nclose_err, 1, 2000), 1);
+	assert_int_equal(atomic_load(&t->last_err), DZ_EAUTH);
+	echo_ok(f, t, 10);
+	ts_stop(t);
+}
+
+/* A frame length over the server's limit, or under the minimum, ends the
+ * connection as soon as it is read, with DZ_ERANGE / DZ_EFORMAT. */
+static void
+test_bad_frame_len(void **state)
+{
+	struct fx *f = *state;
+	struct conn_limits lim;
+	struct tsrv *t;
+	struct raw r;
+	uint8_t len[4];
+	long ms;
+
+	conn_limits_default(&lim);
+	lim.max_frame = 4096;
+	t = ts_start(M_ECHO, &lim, NULL);
+	raw_open(f, t, &r);
+	le32_put(len, 4097);
+	raw_write(&r, len, 4);
+	ms = raw_wait_closed(&r);
+	raw_close(&r);
+	assert_true(ms >= 0 && ms < 3000);
+	assert_int_equal(wait_atomic(&t->nclose, 1, 2000), 1);
+	assert_int_equal(atomic_load(&t->last_err), DZ_ERANGE);
+
+	raw_open(f, t, &r);
+	le32_put(len, 5);
+	raw_write(&r, len, 4);
+	ms = raw_wait_closed(&r);
+	raw_close(&r);
+	assert_true(ms >= 0 && ms < 3000);
+	assert_int_equal(wait_atomic(&t->nclose, 2, 2000), 2);
+	assert_int_equal(atomic_load(&t->last_err), DZ_EFORMAT);
+	assert_int_equal(atomic_load(&t->nframes), 0);
+	echo_ok(f, t, 10);
+	ts_stop(t);
+}
+
+/* A frame begun and not finished is cut at the frame deadline, while
+ * another client is served meanwhile; a client that sends nothing at all
+ * is cut at the handshake deadline; one that shakes hands and then says
+ * nothing is closed at the idle deadline. */
+static void
+test_deadlines(void **state)
+{
+	struct fx *f = *state;
+	struct conn_limits lim;
+	struct tsrv *t;
+	struct raw r;
+	uint8_t h[FRAME_HDRBYTES + 10] = {0};
+	uint64_t t0;
+	long ms;
+	int fd;
+
+	conn_limits_default(&lim);
+	lim.frame_ms = 300;
+	lim.handshake_ms = 300;
+	lim.idle_ms = 600;
+	t = ts_start(M_ECHO, &lim, NULL);
+
+	/* slow frame: header and 10 of 100 body bytes, then silence */
+	raw_open(f, t, &r);
+	t0 = now_ms();
+	assert_int_equal(frame_hdr_encode(h, 1, 1, 100), 0);
+	raw_write(&r, h, sizeof(h));
+	echo_ok(f, t, 10);
+	ms = raw_wait_closed(&r);
+	raw_close(&r);
+	ms = (long)(now_ms() - t0);
+	assert_true(ms >= 250 && ms < 3000);
+	assert_int_equal(wait_atomic(&t->nclose_err, 1, 1000), 1);
+	assert_true(wait_msg(t, "frame not complete", 1000));
+
+	/* silent TCP: no handshake */
+	fd = tcp_to(t);
+	ms = tcp_wait_closed(fd);
+	close(fd);
+	assert_true(ms >= 250 && ms < 3000);
+	assert_int_equal(wait_atomic(&t->nclose_err, 2, 1000), 2);
+	assert_true(wait_msg(t, "handshake not done", 1000));
+
+	/* idle after the handshake: closed in order (err 0) */
+	raw_open(f, t, &r);
+	ms = raw_wait_closed(&r);
+	raw_close(&r);
+	assert_true(ms >= 500 && ms < 4000);
+	assert_true(wait_msg(t, "idle", 1000));
+	assert_int_equal(atomic_load(&t->nframes), 1);
+	ts_stop(t);
+}
+
+/* Over max_conns, a new connection is closed at once, while those open
+ * keep working; once one leaves, a newcomer is served again. */
+static void
+test_conn_limit(void **state)
+{
+	struct fx *f = *state;
+	struct conn_limits lim;
+	struct dz_errmsg em;
+	struct frame resp;
+	struct raw a, b;
+	struct tsrv *t;
+	uint64_t end;
+	long ms;
+	int fd, rc;
+
+	conn_limits_default(&lim);
+	lim.max_conns = 2;
+	t = ts_start(M_ECHO, &lim, NULL);
+	raw_open(f, t, &a);
+	raw_open(f, t, &b);
+	fd = tcp_to(t);
+	ms = tcp_wait_closed(fd);
+	close(fd);
+	assert_true(ms >= 0 && ms < 3000);
+	/* the two open connections still echo */
+	raw_frame(&a, 5, 1, "aa", 2);
+	raw_frame(&b, 5, 2, "bb", 2);
+	assert_int_equal(raw_read_frame(&a, &resp), 0);
+	assert_int_equal(resp.reqid, 1);
+	assert_memory_equal(resp.body, "aa", 2);
+	frame_free(&resp);
+	assert_int_equal(raw_read_frame(&b, &resp), 0);
+	assert_int_equal(resp.reqid, 2);
+	frame_free(&resp);
+	/* one leaves; a newcomer gets in once the server has seen it go */
+	raw_close(&a);
+	assert_int_equal(wait_atomic(&t->nclose, 1, 2000), 1);
+	end = now_ms() + 2000;
+	do {
+		rc = rpc_call(f->rpc, t->addr, t->id->pk, 1, "c", 1, 2000,
+		    &resp, &em);
+		frame_free(&resp);
+	} while (rc != 0 && now_ms() < end);
+	assert_int_equal(rc, 0);
+	raw_close(&b);
+	ts_stop(t);
+	assert_true(t == t); /* t freed: nrefused was read in the loop */
+}
+
+/* A client that keeps asking for large answers and never reads them does
+ * not make the server queue without bound: it stops reading that client
+ * above sendq_high, then drops it when its writes make no progress. */
+static void
+test_nonreading_client(void **state)
+{
+	struct fx *f = *state;
+	struct conn_limits lim;
+	struct tsrv *t;
+	struct frame resp;
+	struct raw r;
+	char msg[DZ_ERRMSG_MAX];
+	int i;
+
+	conn_limits_default(&lim);
+	lim.sendq_high = 2u * 1024 * 1024;
+	lim.sendq_low = 512u * 1024;
+	lim.write_ms = 400;
+	t = ts_start(M_FLOOD, &lim, NULL);
+	raw_open(f, t, &r);
+	for (i = 0; i < 200; i++)
+		raw_frame(&r, 9, (uint32_t)i, NULL, 0);
+	assert_int_equal(wait_atomic(&t->nclose_err, 1, 5000), 1);
+	ts_last_msg(t, msg, sizeof(msg));
+	assert_non_null(strstr(msg, "read nothing"));
+	/* 200 answers would be 100 MiB: far fewer were queued at once */
+	assert_true(atomic_load(&t->maxq) <= lim.sendq_high + FLOOD_BYTES +
+	    1024 * 1024 + 64);
+	assert_true(atomic_load(&t->nframes) < 200);
+	raw_close(&r);
+	/* and a client that reads is served in full */
+	assert_int_equal(rpc_call(f->rpc, t->addr, t->id->pk, 9, NULL, 0,
+	    3000, &resp, NULL), 0);
+	assert_int_equal(resp.len, FLOOD_BYTES);
+	frame_free(&resp);
+	ts_stop(t);
+}
+
+/* Servers that lie are left: an answer to a question not asked ends the
+ * connection (DZ_EFORMAT), and an answer over the client's frame limit too
+ * (DZ_ERANGE); a server that answers and closes in order delivers its
+ * answer first. */
+static void
+test_lying_servers(void **state)
+{
+	struct fx *f = *state;
+	struct conn_limits lim;
+	struct dz_errmsg em = {{0}};
+	struct frame resp;
+	struct rpc *small;
+	struct tsrv *t;
+	uint8_t big[2000] = {0};
+
+	t = ts_start(M_BADREQID, NULL, NULL);
+	assert_int_equal(rpc_call(f->rpc, t->addr, t->id->pk, 1, "x", 1, 3000,
+	    &resp, &em), DZ_EFORMAT);
+	assert_non_null(strstr(em.text, "no question"));
+	ts_stop(t);
+
+	t = ts_start(M_ECHO, NULL, NULL);
+	conn_limits_default(&lim);
+	lim.max_frame = 1024;
+	assert_int_equal(rpc_new(f->cli, &lim, &small, NULL), 0);
+	assert_int_equal(rpc_call(small, t->addr, t->id->pk, 1, big,
+	    sizeof(big), 3000, &resp, &em), DZ_ERANGE);
+	rpc_free(small);
+	ts_stop(t);
+
+	t = ts_start(M_CLOSE_AFTER, NULL, NULL);
+	echo_ok(f, t, 50000);
+	echo_ok(f, t, 10); /* a new connection: the old one was closed */
+	assert_int_equal(wait_atomic(&t->nclose, 2, 2000), 2);
+	assert_int_equal(atomic_load(&t->nclose_err), 0);
+	ts_stop(t);
+}
+
+/* The overall deadline of a call ends it with DZ_EIO on time, and the
+ * connection it used is closed. A refused connection fails at once. */
+static void
+test_rpc_deadline(void **state)
+{
+	struct fx *f = *state;
+	struct dz_errmsg em = {{0}};
+	struct frame resp;
+	struct tsrv *t = ts_start(M_SILENT, NULL, NULL);
+	char addr[32];
+	uint64_t t0 = now_ms();
+	long ms;
+
+	assert_int_equal(rpc_call(f->rpc, t->addr, t->id->pk, 1, "x", 1, 300,
+	    &resp, &em), DZ_EIO);
+	ms = (long)(now_ms() - t0);
+	assert_true(ms >= 250 && ms < 3000);
+	assert_non_null(strstr(em.text, "deadline"));
+	assert_int_equal(wait_atomic(&t->nclose, 1, 2000), 1);
+	snprintf(addr, sizeof(addr), "%s", t->addr);
+	ts_stop(t);
+	/* nobody listens there any more */
+	assert_int_equal(rpc_call(f->rpc, addr, NULL, 1, "x", 1, 3000, &resp,
+	    &em), DZ_EIO);
+	assert_non_null(strstr(em.text, "connect"));
+}
+
+struct many {
+	const uint8_t *want;
+	size_t len;
+};
+
+static int
+accept_echo(void *arg, size_t i, struct frame *resp)
+{
+	struct many *m = arg;
+
+	(void)i;
+	return resp->len == m->len && memcmp(resp->body, m->want, m->len) == 0;
+}
+
+/* Of five servers, two answer right, one answers garbage and two never
+ * answer: with want = 2 the call returns the two good answers well before
+ * its deadline, rejects the garbage if it came first, and closes the
+ * connections of the silent two. */
+static void
+test_call_many(void **state)
+{
+	struct fx *f = *state;
+	enum tmode modes[5] = {M_SILENT, M_GARBAGE, M_ECHO, M_SILENT, M_ECHO};
+	struct tsrv *t[5];
+	struct rpc_req q[5];
+	struct dz_errmsg em = {{0}};
+	struct many m;
+	uint8_t body[4096];
+	uint64_t t0;
+	size_t kept, i;
+
+	randombytes_buf(body, sizeof(body));
+	m.want = body;
+	m.len = sizeof(body);
+	for (i = 0; i < 5; i++) {
+		t[i] = ts_start(modes[i], NULL, NULL);
+		memset(&q[i], 0, sizeof(q[i]));
+		q[i].addr = t[i]->addr;
+		q[i].pk = t[i]->id->pk;
+		q[i].type = 3;
+		q[i].body = body;
+		q[i].len = sizeof(body);
+	}
+	t0 = now_ms();
+	if (rpc_call_many(f->rpc, q, 5, 2, 5000, accept_echo, &m, &kept,
+	    &em) != 0)
+		fail_msg("call_many: %s", em.text);
+	assert_true(now_ms() - t0 < 3000);
+	assert_int_equal(kept, 2);
+	assert_int_equal(q[2].status, RPC_KEPT);
+	assert_int_equal(q[4].status, RPC_KEPT);
+	assert_true(q[1].status == RPC_REJECTED ||
+	    q[1].status == RPC_CANCELLED);
+	assert_int_equal(q[0].status, RPC_CANCELLED);
+	assert_int_equal(q[3].status, RPC_CANCELLED);
+	/* the silent ones were hung up on (maybe before they read the
+	 * question: the answers can be that quick) */
+	assert_int_equal(wait_atomic(&t[0]->nclose, 1, 2000), 1);
+	assert_int_equal(wait_atomic(&t[3]->nclose, 1, 2000), 1);
+	/* want 3 of these five cannot be had: DZ_ETOOFEW, on the deadline */
+	t0 = now_ms();
+	assert_int_equal(rpc_call_many(f->rpc, q, 5, 3, 400, accept_echo, &m,
+	    &kept, &em), DZ_ETOOFEW);
+	assert_true(now_ms() - t0 < 3000);
+	assert_int_equal(kept, 2);
+	assert_int_equal(q[1].status, RPC_REJECTED);
+	assert_int_equal(q[0].status, DZ_EIO);
+	for (i = 0; i < 5; i++)
+		ts_stop(t[i]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_echo_pinned),
+		cmocka_unit_test(test_first_contact),
+		cmocka_unit_test(test_unknown_client_refused),
+		cmocka_unit_test(test_wrong_server_key),
+		cmocka_unit_test(test_s_client_refused),
+		cmocka_unit_test(test_garbage_bytes),
+		cmocka_unit_test(test_bad_frame_len),
+		cmocka_unit_test(test_deadlines),
+		cmocka_unit_test(test_conn_limit),
+		cmocka_unit_test(test_nonreading_client),
+		cmocka_unit_test(test_lying_servers),
+		cmocka_unit_test(test_rpc_deadline),
+		cmocka_unit_test(test_call_many),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
