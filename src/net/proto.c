@@ -1,0 +1,802 @@
+/*
+ * proto: the bodies of Drizzle's wire messages (see proto.h and
+ * docs/protocol.md).
+ *
+ * Each message's layout is written once, as a "visitor": a short function
+ * that names its fields in wire order (io_u64, io_text, io_blob, ...) and
+ * states their bounds (io_check). The same visitor runs in three modes:
+ * READ parses a body through a struct cur into the struct, MEASURE walks a
+ * struct and adds up its encoded length, and WRITE appends it to a wbuf.
+ * One description for both directions means encoder and decoder cannot
+ * disagree, and the rules the decoder enforces are also enforced on what
+ * we send. Every io_* step does nothing once an error is set, so a visitor
+ * is a straight list of fields that returns io->err at the end; loops over
+ * entries also stop on error, after a count has been checked against its
+ * bound (which is what keeps every array index in range).
+ *
+ * proto_msg.c holds the typed per-message functions, the character rules
+ * and the other helpers declared in proto.h.
+ */
+#include "net/proto.h"
+
+#include <string.h>
+
+#include "core/frag.h"
+#include "net/frame.h"
+
+/* The largest bodies must fit a frame, and a fragment of a full segment
+ * at k = 4 must fit FRAG_PUT. */
+_Static_assert(FRAG_HDRBYTES + (FRAG_MAXSEG + 3) / 4 <= PROTO_FRAG_MAX,
+    "a k=4 fragment of the largest segment fits PROTO_FRAG_MAX");
+_Static_assert(PROTO_NAMEBYTES + 4 + (size_t)PROTO_FRAG_MAX <= FRAME_MAXBODY,
+    "FRAG_PUT fits a frame");
+_Static_assert(PROTO_IDBYTES + 8 + 4 + (size_t)PROTO_REC_MAX <= FRAME_MAXBODY,
+    "REC_PUT fits a frame");
+_Static_assert(PROTO_IDBYTES + 2 + 4 +
+    (size_t)PROTO_COMMIT_MAX * PROTO_COMMIT_ENTBYTES <= FRAME_MAXBODY,
+    "FRAGS_COMMIT fits a frame");
+_Static_assert(PROTO_ERRMSG_MAX < DZ_ERRMSG_MAX, "ERROR text fits dz_errmsg");
+_Static_assert(sizeof(PROTO_LOGIN_LABEL) - 1 == 16, "login label");
+_Static_assert(sizeof(PROTO_PASSWD_LABEL) - 1 == 17, "passwd label");
+
+enum io_mode { IO_READ, IO_MEASURE, IO_WRITE };
+
+struct io {
+	enum io_mode mode;
+	struct cur c;     /* IO_READ */
+	struct wbuf *w;   /* IO_WRITE */
+	size_t len;       /* IO_MEASURE: bytes so far */
+	int err;          /* sticky: the first error */
+};
+
+/* ---- Field steps -------------------------------------------------------- */
+
+/* io_check: fail with code unless cond holds (a bound or a rule). */
+static void
+io_check(struct io *io, int cond, int code)
+{
+	if (io->err == 0 && !cond)
+		io->err = code;
+}
+
+/* io_bytes: n bytes at p, fixed size: copied in READ, written in WRITE. */
+static void
+io_bytes(struct io *io, void *p, size_t n)
+{
+	if (io->err != 0)
+		return;
+	switch (io->mode) {
+	case IO_READ:
+		io->err = cur_bytes(&io->c, p, n);
+		break;
+	case IO_MEASURE:
+		io->len += n;
+		break;
+	case IO_WRITE:
+		wbuf_bytes(io->w, p, n);
+		break;
+	}
+}
+
+/* io_span: n bytes that stay in the input: *p points at them in READ; in
+ * the other modes *p must hold n bytes (NULL only if n is 0). */
+static void
+io_span(struct io *io, const uint8_t **p, size_t n)
+{
+	if (io->err != 0)
+		return;
+	if (io->mode == IO_READ) {
+		io->err = cur_ptr(&io->c, n, p);
+		return;
+	}
+	if (*p == NULL && n > 0) {
+		io->err = DZ_EINVAL;
+		return;
+	}
+	if (io->mode == IO_MEASURE)
+		io->len += n;
+	else
+		wbuf_bytes(io->w, *p, n);
+}
+
+static void
+io_u8(struct io *io, uint8_t *v)
+{
+	io_bytes(io, v, 1);
+}
+
+static void
+io_u16(struct io *io, uint16_t *v)
+{
+	uint8_t b[2] = {(uint8_t)*v, (uint8_t)(*v >> 8)};
+
+	io_bytes(io, b, 2);
+	if (io->mode == IO_READ && io->err == 0)
+		*v = (uint16_t)(b[0] | b[1] << 8);
+}
+
+static void
+io_u32(struct io *io, uint32_t *v)
+{
+	uint8_t b[4];
+
+	le32_put(b, *v);
+	io_bytes(io, b, 4);
+	if (io->mode == IO_READ && io->err == 0)
+		*v = le32_get(b);
+}
+
+static void
+io_u64(struct io *io, uint64_t *v)
+{
+	uint8_t b[8];
+
+	le64_put(b, *v);
+	io_bytes(io, b, 8);
+	if (io->mode == IO_READ && io->err == 0)
+		*v = le64_get(b);
+}
+
+/* io_i32: two's complement in a u32. */
+static void
+io_i32(struct io *io, int32_t *v)
+{
+	uint32_t u = (uint32_t)*v;
+
+	io_u32(io, &u);
+	if (io->mode == IO_READ && io->err == 0)
+		*v = u <= INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1;
+}
+
+/* io_text: u16 length | bytes, into the NUL-terminated array s of max + 1
+ * bytes. The length is bounded before the bytes are read, and the bytes
+ * are judged before they are copied. */
+static void
+io_text(struct io *io, char *s, size_t min, size_t max,
+    int (*chars_ok)(const char *, size_t))
+{
+	const uint8_t *p;
+	uint16_t n16;
+	size_t n;
+
+	if (io->err != 0)
+		return;
+	if (io->mode == IO_READ) {
+		io_u16(io, &n16);
+		n = n16;
+		io_check(io, n >= min && n <= max, DZ_ERANGE);
+		io_span(io, &p, n);
+		if (io->err == 0 && !chars_ok((const char *)p, n))
+			io->err = DZ_EFORMAT;
+		if (io->err == 0) {
+			memcpy(s, p, n);
+			s[n] = '\0';
+		}
+		return;
+	}
+	n = strnlen(s, max + 1);
+	io_check(io, n >= min && n <= max, DZ_ERANGE);
+	if (io->err == 0 && !chars_ok(s, n))
+		io->err = DZ_EFORMAT;
+	if (io->err != 0)
+		return;
+	n16 = (uint16_t)n;
+	io_u16(io, &n16);
+	p = (const uint8_t *)s;
+	io_span(io, &p, n);
+}
+
+/* io_blob: u32 length (min..max) | bytes, left in the input. */
+static void
+io_blob(struct io *io, const uint8_t **p, size_t *len, size_t min, size_t max)
+{
+	uint32_t n32 = (uint32_t)*len;
+
+	if (io->err != 0)
+		return;
+	io_check(io, io->mode == IO_READ || *len <= max, DZ_ERANGE);
+	io_u32(io, &n32);
+	io_check(io, n32 >= min && n32 <= max, DZ_ERANGE);
+	io_span(io, p, n32);
+	if (io->mode == IO_READ && io->err == 0)
+		*len = n32;
+}
+
+/* io_count16 / io_count32: a list's count, checked against max before the
+ * caller uses it to read or index anything. */
+static void
+io_count16(struct io *io, uint16_t *n, size_t max)
+{
+	io_u16(io, n);
+	io_check(io, *n <= max, DZ_ERANGE);
+}
+
+static void
+io_count32(struct io *io, uint32_t *n, size_t max)
+{
+	io_u32(io, n);
+	io_check(io, *n <= max, DZ_ERANGE);
+}
+
+/* io_hashes: count u16 (<= max) | count x 32 bytes, left in the input. */
+static void
+io_hashes(struct io *io, const uint8_t (**h)[32], uint16_t *count, size_t max)
+{
+	const uint8_t *p = (const uint8_t *)*h;
+
+	io_count16(io, count, max);
+	io_span(io, &p, (size_t)*count * 32);
+	if (io->mode == IO_READ && io->err == 0)
+		*h = (const uint8_t (*)[32])p;
+}
+
+static void
+io_peeraddr(struct io *io, struct proto_peeraddr *pa)
+{
+	io_bytes(io, pa->pk, PROTO_PKBYTES);
+	io_text(io, pa->addr, 1, PROTO_ADDR_MAX, proto_addr_chars_ok);
+}
+
+static void
+io_user(struct io *io, char *user)
+{
+	io_text(io, user, 1, PROTO_USER_MAX, proto_user_chars_ok);
+}
+
+static void
+io_hint(struct io *io, char *hint)
+{
+	io_text(io, hint, 0, PROTO_HINT_MAX, proto_text_chars_ok);
+}
+
+/* ---- Visitors: one per body layout ------------------------------------- */
+
+static int
+v_empty(struct io *io, void *v)
+{
+	(void)v;
+	return io->err;
+}
+
+static int
+v_error(struct io *io, void *v)
+{
+	struct proto_error *m = v;
+
+	io_i32(io, &m->code);
+	io_check(io, m->code < 0, DZ_ERANGE);
+	io_text(io, m->message, 0, PROTO_ERRMSG_MAX, proto_text_chars_ok);
+	return io->err;
+}
+
+static int
+v_conflict(struct io *io, void *v)
+{
+	struct proto_conflict *m = v;
+
+	io_u64(io, &m->current_version);
+	return io->err;
+}
+
+static int
+v_signup(struct io *io, void *v)
+{
+	struct proto_signup *m = v;
+
+	io_user(io, m->user);
+	io_bytes(io, m->keyfile, KEYFILE_BYTES);
+	io_bytes(io, m->login_pk, PROTO_PKBYTES);
+	io_hint(io, m->hint);
+	return io->err;
+}
+
+static int
+v_prelogin(struct io *io, void *v)
+{
+	struct proto_prelogin *m = v;
+
+	io_user(io, m->user);
+	return io->err;
+}
+
+static int
+v_prelogin_rep(struct io *io, void *v)
+{
+	struct proto_prelogin_rep *m = v;
+
+	io_u8(io, &m->params.alg);
+	io_u64(io, &m->params.opslimit);
+	io_u64(io, &m->params.memlimit);
+	if (io->err == 0)
+		io->err = pwkey_params_check(&m->params);
+	io_bytes(io, m->salt, PWKEY_SALTBYTES);
+	io_bytes(io, m->challenge, PROTO_CHALLENGEBYTES);
+	io_hint(io, m->hint);
+	return io->err;
+}
+
+static int
+v_login(struct io *io, void *v)
+{
+	struct proto_login *m = v;
+
+	io_user(io, m->user);
+	io_bytes(io, m->sig, PROTO_SIGBYTES);
+	return io->err;
+}
+
+static int
+v_login_rep(struct io *io, void *v)
+{
+	struct proto_login_rep *m = v;
+
+	io_bytes(io, m->keyfile, KEYFILE_BYTES);
+	return io->err;
+}
+
+static int
+v_passwd(struct io *io, void *v)
+{
+	struct proto_passwd *m = v;
+
+	io_bytes(io, m->keyfile, KEYFILE_BYTES);
+	io_bytes(io, m->login_pk, PROTO_PKBYTES);
+	io_bytes(io, m->sig, PROTO_SIGBYTES);
+	return io->err;
+}
+
+static int
+v_place(struct io *io, void *v)
+{
+	struct proto_place *m = v;
+
+	io_u8(io, &m->n);
+	io_check(io, m->n >= 1, DZ_ERANGE);
+	io_u32(io, &m->frag_size);
+	io_check(io, m->frag_size >= 1 && m->frag_size <= PROTO_FRAG_MAX,
+	    DZ_ERANGE);
+	io_hashes(io, &m->exclude, &m->nexclude, PROTO_PLACE_MAX);
+	return io->err;
+}
+
+static int
+v_place_rep(struct io *io, void *v)
+{
+	struct proto_place_rep *m = v;
+	size_t i;
+
+	io_count16(io, &m->npeers, PROTO_PLACE_MAX);
+	for (i = 0; io->err == 0 && i < m->npeers; i++)
+		io_peeraddr(io, &m->peers[i]);
+	return io->err;
+}
+
+static int
+v_frags_commit(struct io *io, void *v)
+{
+	struct proto_frags_commit *m = v;
+	struct proto_commit_ent e;
+	size_t i;
+
+	io_bytes(io, m->object_id, PROTO_IDBYTES);
+	io_u8(io, &m->k);
+	io_u8(io, &m->n);
+	io_check(io, m->k >= 1 && m->k < m->n, DZ_ERANGE);
+	io_count32(io, &m->nentries, PROTO_COMMIT_MAX);
+	io_span(io, &m->entries, (size_t)m->nentries * PROTO_COMMIT_ENTBYTES);
+	for (i = 0; io->err == 0 && i < m->nentries; i++) {
+		if (proto_frags_commit_ent(m, i, &e) != 0) {
+			io->err = DZ_EINVAL; /* unreachable: i < nentries */
+			break;
+		}
+		io_check(io, e.index < m->n, DZ_ERANGE);
+		io_check(io, e.size >= 1 && e.size <= PROTO_FRAG_MAX,
+		    DZ_ERANGE);
+	}
+	return io->err;
+}
+
+static int
+v_frags_locate(struct io *io, void *v)
+{
+	struct proto_frags_locate *m = v;
+
+	io_hashes(io, &m->names, &m->nnames, PROTO_LOCATE_MAX);
+	return io->err;
+}
+
+static int
+v_frags_locate_rep(struct io *io, void *v)
+{
+	struct proto_frags_locate_rep *m = v;
+	size_t i, j;
+
+	io_count16(io, &m->nnames, PROTO_LOCATE_MAX);
+	for (i = 0; io->err == 0 && i < m->nnames; i++) {
+		struct proto_locs *l = &m->names[i];
+
+		io_count16(io, &l->nlocs, PROTO_LOCATE_MAXLOCS);
+		for (j = 0; io->err == 0 && j < l->nlocs; j++)
+			io_peeraddr(io, &l->locs[j]);
+	}
+	return io->err;
+}
+
+static int
+v_obj_delete(struct io *io, void *v)
+{
+	struct proto_obj_delete *m = v;
+
+	io_bytes(io, m->object_id, PROTO_IDBYTES);
+	return io->err;
+}
+
+static int
+is_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+
+	while (n-- > 0)
+		acc |= *p++;
+	return acc == 0;
+}
+
+static int
+v_rec_put(struct io *io, void *v)
+{
+	struct proto_rec_put *m = v;
+
+	io_bytes(io, m->id, PROTO_IDBYTES);
+	io_check(io, !is_zero(m->id, PROTO_IDBYTES), DZ_ERANGE);
+	io_u64(io, &m->expected_version);
+	io_blob(io, &m->blob, &m->blob_len, 0, PROTO_REC_MAX);
+	return io->err;
+}
+
+static int
+v_rec_put_rep(struct io *io, void *v)
+{
+	struct proto_rec_put_rep *m = v;
+
+	io_u64(io, &m->version);
+	io_check(io, m->version >= 1, DZ_ERANGE);
+	return io->err;
+}
+
+static int
+v_rec_get(struct io *io, void *v)
+{
+	struct proto_rec_get *m = v;
+
+	io_bytes(io, m->id, PROTO_IDBYTES);
+	return io->err;
+}
+
+static int
+v_rec_get_rep(struct io *io, void *v)
+{
+	struct proto_rec_get_rep *m = v;
+
+	io_u64(io, &m->version);
+	io_check(io, m->version >= 1, DZ_ERANGE);
+	io_blob(io, &m->blob, &m->blob_len, 0, PROTO_REC_MAX);
+	return io->err;
+}
+
+static int
+v_rec_list(struct io *io, void *v)
+{
+	struct proto_rec_list *m = v;
+
+	io_bytes(io, m->after_id, PROTO_IDBYTES);
+	io_u32(io, &m->max);
+	io_check(io, m->max >= 1 && m->max <= PROTO_RECLIST_MAX, DZ_ERANGE);
+	return io->err;
+}
+
+static int
+v_rec_list_rep(struct io *io, void *v)
+{
+	struct proto_rec_list_rep *m = v;
+	struct proto_reclist_ent e;
+	size_t i;
+
+	io_count16(io, &m->nentries, PROTO_RECLIST_MAX);
+	io_span(io, &m->entries, (size_t)m->nentries * PROTO_RECLIST_ENTBYTES);
+	for (i = 0; io->err == 0 && i < m->nentries; i++) {
+		const uint8_t *p = m->entries + i * PROTO_RECLIST_ENTBYTES;
+
+		if (proto_rec_list_rep_ent(m, i, &e) != 0) {
+			io->err = DZ_EINVAL; /* unreachable: i < nentries */
+			break;
+		}
+		io_check(io, e.version >= 1, DZ_ERANGE);
+		io_check(io, e.size <= PROTO_REC_MAX, DZ_ERANGE);
+		io_check(io, i == 0 || memcmp(p - PROTO_RECLIST_ENTBYTES, p,
+		    PROTO_IDBYTES) < 0, DZ_EFORMAT);
+	}
+	return io->err;
+}
+
+static int
+v_rec_del(struct io *io, void *v)
+{
+	struct proto_rec_del *m = v;
+
+	io_bytes(io, m->id, PROTO_IDBYTES);
+	io_u64(io, &m->expected_version);
+	io_check(io, m->expected_version >= 1, DZ_ERANGE);
+	return io->err;
+}
+
+static int
+v_status_rep(struct io *io, void *v)
+{
+	struct proto_status_rep *m = v;
+
+	io_u64(io, &m->used);
+	io_u64(io, &m->quota);
+	io_u64(io, &m->earned);
+	io_u32(io, &m->peers_online);
+	io_u32(io, &m->peers_total);
+	io_check(io, m->peers_online <= m->peers_total, DZ_ERANGE);
+	return io->err;
+}
+
+static int
+v_peer_register(struct io *io, void *v)
+{
+	struct proto_peer_register *m = v;
+
+	io_text(io, m->addr, 1, PROTO_ADDR_MAX, proto_addr_chars_ok);
+	io_u64(io, &m->capacity);
+	io_u64(io, &m->used);
+	io_u32(io, &m->flags);
+	io_check(io, (m->flags & ~PROTO_PEER_FLAGS_KNOWN) == 0, DZ_EFORMAT);
+	return io->err;
+}
+
+static int
+v_peer_heartbeat(struct io *io, void *v)
+{
+	struct proto_peer_heartbeat *m = v;
+
+	io_u64(io, &m->capacity);
+	io_u64(io, &m->used);
+	io_u64(io, &m->nfrags);
+	return io->err;
+}
+
+static int
+v_frag_put(struct io *io, void *v)
+{
+	struct proto_frag_put *m = v;
+
+	io_bytes(io, m->name, PROTO_NAMEBYTES);
+	io_blob(io, &m->data, &m->len, 1, PROTO_FRAG_MAX);
+	return io->err;
+}
+
+static int
+v_frag_get(struct io *io, void *v)
+{
+	struct proto_frag_get *m = v;
+
+	io_bytes(io, m->name, PROTO_NAMEBYTES);
+	return io->err;
+}
+
+static int
+v_frag_get_rep(struct io *io, void *v)
+{
+	struct proto_frag_get_rep *m = v;
+
+	io_blob(io, &m->data, &m->len, 1, PROTO_FRAG_MAX);
+	return io->err;
+}
+
+static int
+v_frag_has(struct io *io, void *v)
+{
+	struct proto_frag_has *m = v;
+
+	io_hashes(io, &m->names, &m->nnames, PROTO_HAS_MAX);
+	return io->err;
+}
+
+static int
+v_frag_has_rep(struct io *io, void *v)
+{
+	struct proto_frag_has_rep *m = v;
+	size_t nbytes;
+
+	io_count16(io, &m->count, PROTO_HAS_MAX);
+	nbytes = io->err == 0 ? ((size_t)m->count + 7) / 8 : 0;
+	io_bytes(io, m->bits, nbytes);
+	/* One encoding: bits past count are zero (in the last byte, and in
+	 * the struct's bytes past the wire's when writing). */
+	if (nbytes > 0 && m->count % 8 != 0)
+		io_check(io, (m->bits[nbytes - 1] >> (m->count % 8)) == 0,
+		    DZ_EFORMAT);
+	if (io->mode != IO_READ)
+		io_check(io, is_zero(m->bits + nbytes, sizeof(m->bits) - nbytes),
+		    DZ_EFORMAT);
+	return io->err;
+}
+
+static int
+v_audit(struct io *io, void *v)
+{
+	struct proto_audit *m = v;
+
+	io_bytes(io, m->name, PROTO_NAMEBYTES);
+	io_u32(io, &m->leaf);
+	io_check(io, m->leaf < PROTO_AUDIT_MAXLEAVES, DZ_ERANGE);
+	return io->err;
+}
+
+static int
+v_audit_rep(struct io *io, void *v)
+{
+	struct proto_audit_rep *m = v;
+
+	io_u32(io, &m->nleaves);
+	io_check(io, m->nleaves >= 1 && m->nleaves <= PROTO_AUDIT_MAXLEAVES,
+	    DZ_ERANGE);
+	io_blob(io, &m->block, &m->block_len, 1, MERKLE_BLOCK);
+	io_hashes(io, &m->path, &m->npath, MERKLE_MAXPATH);
+	return io->err;
+}
+
+/* ---- The table of messages ---------------------------------------------- */
+
+struct msgdef {
+	uint16_t type;
+	const char *name;
+	size_t size;                        /* sizeof the body's struct */
+	int (*visit)(struct io *, void *);
+};
+
+#define MSG(t, st, fn) {PROTO_##t, #t, sizeof(struct st), fn}
+static const struct msgdef msgdefs[] = {
+	MSG(ERROR, proto_error, v_error),
+	MSG(CONFLICT, proto_conflict, v_conflict),
+	MSG(SIGNUP, proto_signup, v_signup),
+	MSG(SIGNUP_REP, proto_empty, v_empty),
+	MSG(PRELOGIN, proto_prelogin, v_prelogin),
+	MSG(PRELOGIN_REP, proto_prelogin_rep, v_prelogin_rep),
+	MSG(LOGIN, proto_login, v_login),
+	MSG(LOGIN_REP, proto_login_rep, v_login_rep),
+	MSG(LOGOUT, proto_empty, v_empty),
+	MSG(LOGOUT_REP, proto_empty, v_empty),
+	MSG(PASSWD, proto_passwd, v_passwd),
+	MSG(PASSWD_REP, proto_empty, v_empty),
+	MSG(PLACE, proto_place, v_place),
+	MSG(PLACE_REP, proto_place_rep, v_place_rep),
+	MSG(FRAGS_COMMIT, proto_frags_commit, v_frags_commit),
+	MSG(FRAGS_COMMIT_REP, proto_empty, v_empty),
+	MSG(FRAGS_LOCATE, proto_frags_locate, v_frags_locate),
+	MSG(FRAGS_LOCATE_REP, proto_frags_locate_rep, v_frags_locate_rep),
+	MSG(OBJ_DELETE, proto_obj_delete, v_obj_delete),
+	MSG(OBJ_DELETE_REP, proto_empty, v_empty),
+	MSG(REC_PUT, proto_rec_put, v_rec_put),
+	MSG(REC_PUT_REP, proto_rec_put_rep, v_rec_put_rep),
+	MSG(REC_GET, proto_rec_get, v_rec_get),
+	MSG(REC_GET_REP, proto_rec_get_rep, v_rec_get_rep),
+	MSG(REC_LIST, proto_rec_list, v_rec_list),
+	MSG(REC_LIST_REP, proto_rec_list_rep, v_rec_list_rep),
+	MSG(REC_DEL, proto_rec_del, v_rec_del),
+	MSG(REC_DEL_REP, proto_empty, v_empty),
+	MSG(STATUS, proto_empty, v_empty),
+	MSG(STATUS_REP, proto_status_rep, v_status_rep),
+	MSG(PEER_REGISTER, proto_peer_register, v_peer_register),
+	MSG(PEER_REGISTER_REP, proto_empty, v_empty),
+	MSG(PEER_HEARTBEAT, proto_peer_heartbeat, v_peer_heartbeat),
+	MSG(PEER_HEARTBEAT_REP, proto_empty, v_empty),
+	MSG(FRAG_PUT, proto_frag_put, v_frag_put),
+	MSG(FRAG_PUT_REP, proto_empty, v_empty),
+	MSG(FRAG_GET, proto_frag_get, v_frag_get),
+	MSG(FRAG_GET_REP, proto_frag_get_rep, v_frag_get_rep),
+	MSG(FRAG_HAS, proto_frag_has, v_frag_has),
+	MSG(FRAG_HAS_REP, proto_frag_has_rep, v_frag_has_rep),
+	MSG(AUDIT, proto_audit, v_audit),
+	MSG(AUDIT_REP, proto_audit_rep, v_audit_rep),
+};
+#undef MSG
+#define NMSGDEFS (sizeof(msgdefs) / sizeof(msgdefs[0]))
+
+static const struct msgdef *
+find(uint16_t type)
+{
+	size_t i;
+
+	for (i = 0; i < NMSGDEFS; i++)
+		if (msgdefs[i].type == type)
+			return &msgdefs[i];
+	return NULL;
+}
+
+/* ---- Generic codec ------------------------------------------------------ */
+
+int
+proto_decode(uint16_t type, const uint8_t *buf, size_t len, void *msg)
+{
+	const struct msgdef *d = find(type);
+	struct io io = {.mode = IO_READ};
+	int rc;
+
+	if (d == NULL)
+		return DZ_EFORMAT;
+	if (msg == NULL || (buf == NULL && len > 0))
+		return DZ_EINVAL;
+	memset(msg, 0, d->size);
+	cur_init(&io.c, buf, len);
+	rc = d->visit(&io, msg);
+	if (rc == 0)
+		rc = cur_end(&io.c);
+	if (rc != 0)
+		memset(msg, 0, d->size);
+	return rc;
+}
+
+int
+proto_encoded_len(uint16_t type, const void *msg, size_t *len)
+{
+	const struct msgdef *d = find(type);
+	struct io io = {.mode = IO_MEASURE};
+
+	if (d == NULL || msg == NULL)
+		return DZ_EINVAL;
+	/* MEASURE and WRITE only read *msg: the cast serves READ's signature. */
+	if (d->visit(&io, (void *)msg) != 0)
+		return DZ_EINVAL;
+	*len = io.len;
+	return 0;
+}
+
+int
+proto_encode(uint16_t type, const void *msg, struct wbuf *w)
+{
+	const struct msgdef *d = find(type);
+	struct io io = {.mode = IO_WRITE, .w = w};
+	size_t len;
+	int rc;
+
+	if ((rc = proto_encoded_len(type, msg, &len)) != 0)
+		return rc;
+	if (w->err != 0)
+		return w->err;
+	if (len > w->cap - w->len)
+		return DZ_ERANGE;
+	if (d->visit(&io, (void *)msg) != 0)
+		return DZ_EINVAL; /* unreachable: MEASURE judged the same */
+	return w->err;
+}
+
+size_t
+proto_msg_size(uint16_t type)
+{
+	const struct msgdef *d = find(type);
+
+	return d != NULL ? d->size : 0;
+}
+
+const char *
+proto_type_name(uint16_t type)
+{
+	const struct msgdef *d = find(type);
+
+	return d != NULL ? d->name : NULL;
+}
+
+size_t
+proto_type_count(void)
+{
+	return NMSGDEFS;
+}
+
+uint16_t
+proto_type_at(size_t i)
+{
+	return i < NMSGDEFS ? msgdefs[i].type : 0;
+}
