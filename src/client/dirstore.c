@@ -194,13 +194,18 @@ ds_seg_one(void *arg, unsigned i)
 }
 
 static int
-ds_put_seg(void *ctx, unsigned n, uint8_t *const frags[], const size_t lens[],
+ds_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
+    unsigned k, unsigned n, uint8_t *const frags[], const size_t lens[],
     const uint8_t *names, struct dz_errmsg *em)
 {
 	struct dirstore *d = ctx;
 	struct dz_errmsg *ems = calloc(n, sizeof(*ems));
 	struct ds_seg g = {d, frags, lens, names, ems};
 	int rc;
+
+	(void)object_id; /* a directory needs no placement */
+	(void)seq;
+	(void)k;
 
 	if (ems == NULL)
 		return DZ_ENOMEM;

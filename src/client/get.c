@@ -43,6 +43,37 @@ get_recr_cb(void *ctx, uint8_t *buf, size_t len)
 	return r->st->ops->rec_read(r->rec, buf, len);
 }
 
+/* Is f (len bytes) fragment i of this segment, intact? Its bytes must
+ * match its name, and its header what the record says. */
+static int
+get_check_frag(struct xfer_worker *w, const struct xfer *x, uint32_t sealed,
+    unsigned i, const uint8_t *f, size_t len, const uint8_t *name)
+{
+	struct frag_hdr fh;
+	int rc = frag_check(w->merkle, f, len, name, &fh);
+
+	if (rc == 0 && (fh.k != x->k || fh.n != x->n || fh.index != i ||
+	    fh.seg_len != sealed))
+		rc = DZ_EFORMAT; /* intact, but not the fragment the record expects */
+	return rc;
+}
+
+struct get_check {
+	struct xfer_worker *w;
+	const struct xfer *x;
+	uint32_t sealed;
+	const uint8_t *names;
+};
+
+static int
+get_check_one(void *arg, unsigned i, const uint8_t *buf, size_t len)
+{
+	struct get_check *c = arg;
+
+	return get_check_frag(c->w, c->x, c->sealed, i, buf, len,
+	    c->names + (size_t)i * MERKLE_HASHBYTES);
+}
+
 static int
 get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 {
@@ -52,7 +83,6 @@ get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 	struct xfer_worker *w = &x->workers[worker];
 	uint8_t *payloads[RS_MAXN];
 	uint8_t have[RS_MAXN];
-	struct frag_hdr fh;
 	struct dz_errmsg fem;
 	uint32_t sealed = s->len + SEG_TAGBYTES;
 	uint32_t plen = frag_payload_len(sealed, x->k);
@@ -64,30 +94,51 @@ get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 	s->ndamaged = 0;
 	for (unsigned i = 0; i < x->n; i++)
 		payloads[i] = xfer_frag(x, s, i) + FRAG_HDRBYTES;
-	/* data fragments first: when they are all intact, nothing to decode */
-	for (unsigned i = 0; i < x->n && got < x->k; i++) {
-		uint8_t *f = xfer_frag(x, s, i);
-		const uint8_t *name = s->names + (size_t)i * MERKLE_HASHBYTES;
-		rc = g->st->ops->get_frag(g->st->ctx, name, f, x->stride, &len, &fem);
-		if (rc != 0) {
-			missing++;
+	if (g->st->ops->get_seg != NULL) {
+		/* the store races its sources; we judge each fragment as it comes */
+		struct get_check gc = {w, x, sealed, s->names};
+		uint8_t *frags[RS_MAXN];
+		size_t lens[RS_MAXN];
+		int why[RS_MAXN];
+		for (unsigned i = 0; i < x->n; i++)
+			frags[i] = xfer_frag(x, s, i);
+		rc = g->st->ops->get_seg(g->st->ctx, x->k, x->n, s->names, frags,
+		    x->stride, lens, have, why, get_check_one, &gc, &fem);
+		for (unsigned i = 0; i < x->n; i++) {
+			got += have[i] != 0;
+			if (have[i] || why[i] == 0)
+				continue;
+			if (why[i] == DZ_ENOENT || why[i] == DZ_EIO)
+				missing++;
+			else {
+				bad++;
+				lastbad = why[i];
+			}
 			s->dmg_index[s->ndamaged] = (uint8_t)i;
-			s->dmg_why[s->ndamaged++] = rc;
-			continue;
+			s->dmg_why[s->ndamaged++] = why[i];
 		}
-		rc = frag_check(w->merkle, f, len, name, &fh);
-		if (rc == 0 && (fh.k != x->k || fh.n != x->n || fh.index != i ||
-		    fh.seg_len != sealed))
-			rc = DZ_EFORMAT; /* intact, but not the fragment the record expects */
-		if (rc != 0) {
-			bad++;
-			lastbad = rc;
-			s->dmg_index[s->ndamaged] = (uint8_t)i;
-			s->dmg_why[s->ndamaged++] = rc;
-			continue;
+	} else {
+		/* data fragments first: when they are all intact, nothing to decode */
+		for (unsigned i = 0; i < x->n && got < x->k; i++) {
+			uint8_t *f = xfer_frag(x, s, i);
+			const uint8_t *name = s->names + (size_t)i * MERKLE_HASHBYTES;
+			rc = g->st->ops->get_frag(g->st->ctx, name, f, x->stride, &len, &fem);
+			if (rc == 0)
+				rc = get_check_frag(w, x, sealed, i, f, len, name);
+			if (rc != 0) {
+				if (rc == DZ_ENOENT)
+					missing++;
+				else {
+					bad++;
+					lastbad = rc;
+				}
+				s->dmg_index[s->ndamaged] = (uint8_t)i;
+				s->dmg_why[s->ndamaged++] = rc;
+				continue;
+			}
+			have[i] = 1;
+			got++;
 		}
-		have[i] = 1;
-		got++;
 	}
 	if (got < x->k)
 		return dz_errf(&s->em, DZ_ETOOFEW,

@@ -84,8 +84,8 @@ put_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 		frags[i] = f;
 	}
 	if (p->st->ops->put_seg != NULL)
-		return p->st->ops->put_seg(p->st->ctx, x->n, frags, lens, s->names,
-		    &s->em);
+		return p->st->ops->put_seg(p->st->ctx, p->hdr->object_id, seq, x->k,
+		    x->n, frags, lens, s->names, &s->em);
 	for (unsigned i = 0; i < x->n; i++) {
 		rc = p->st->ops->put_frag(p->st->ctx,
 		    s->names + (size_t)i * MERKLE_HASHBYTES, frags[i], lens[i], &s->em);
@@ -328,6 +328,8 @@ out:
 	opipe_free(op);
 	if (failed && p.spool != NULL)
 		put_forget_spool(&p);
+	if (failed && p.hdr != NULL && st->ops->del_obj != NULL)
+		(void)st->ops->del_obj(st->ctx, p.hdr->object_id);
 	if (p.spool != NULL)
 		fclose(p.spool);
 	sodium_free(p.hdr);

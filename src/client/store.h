@@ -27,12 +27,28 @@ struct store_ops {
 	 * next sync returns. DZ_ENOSPC when full. */
 	int (*put_frag)(void *ctx, const uint8_t name[STORE_NAMEBYTES],
 	    const uint8_t *buf, size_t len, struct dz_errmsg *em);
-	/* put_seg (may be NULL): store the n fragments of one segment,
-	 * fragment i being lens[i] bytes at frags[i] named names + 32 * i;
-	 * the same contract as n put_frag calls, but a store may overlap them
-	 * (parallel file writes, parallel uploads). */
-	int (*put_seg)(void *ctx, unsigned n, uint8_t *const frags[],
+	/* put_seg (may be NULL): store the n fragments of segment seq of
+	 * object_id (a k-of-n code), fragment i being lens[i] bytes at
+	 * frags[i] named names + 32 * i: the same contract as n put_frag
+	 * calls, but a store may overlap them (parallel file writes, parallel
+	 * uploads) and must place them apart. A store without put_frag needs
+	 * this one. */
+	int (*put_seg)(void *ctx, const uint8_t object_id[STORE_NAMEBYTES],
+	    uint64_t seq, unsigned k, unsigned n, uint8_t *const frags[],
 	    const size_t lens[], const uint8_t *names, struct dz_errmsg *em);
+	/* get_seg (may be NULL): fetch at least k of the n fragments named
+	 * names (32 bytes each) of one segment into frags[i] (cap bytes each),
+	 * judging each with check(check_arg, i, buf, len) (0 = keep) as it
+	 * arrives; have[i] = 1 and lens[i] for the kept, why[i] = a dz_err
+	 * for those tried and not kept (0 otherwise). 0 once k are kept,
+	 * DZ_ETOOFEW if they cannot be. */
+	int (*get_seg)(void *ctx, unsigned k, unsigned n, const uint8_t *names,
+	    uint8_t *const frags[], size_t cap, size_t lens[], uint8_t have[],
+	    int why[], int (*check)(void *arg, unsigned i, const uint8_t *buf,
+	    size_t len), void *check_arg, struct dz_errmsg *em);
+	/* del_obj (may be NULL): forget everything stored for object_id
+	 * (cleanup of a failed put, or rm). */
+	int (*del_obj)(void *ctx, const uint8_t object_id[STORE_NAMEBYTES]);
 	/* get_frag: read the fragment called name into buf (cap bytes);
 	 * *len gets its size. DZ_ENOENT if the store does not have it,
 	 * DZ_ERANGE if it is larger than cap. The bytes are not verified:
