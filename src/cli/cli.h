@@ -78,7 +78,9 @@ void cli_out_abort(struct cli_out *o); /* remove the partial file */
 double cli_now(void);
 void cli_human(uint64_t bytes, char out[32]);
 
+int cmd_coordinator_main(int argc, char **argv);
 int cmd_local_main(int argc, char **argv);
 int cmd_demo_main(int argc, char **argv);
+int cmd_peer_main(int argc, char **argv);
 
 #endif

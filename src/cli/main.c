@@ -13,8 +13,10 @@
 #define DRIZZLE_VERSION "0.1.0"
 
 static const struct cli_cmd commands[] = {
+	{"coordinator", cmd_coordinator_main, "run the coordinator (accounts, peers, placement, records)"},
 	{"demo", cmd_demo_main, "store a file in a local store, lose fragments, rebuild it, verify"},
 	{"local", cmd_local_main, "init, put, get and list files in a local directory store"},
+	{"peer", cmd_peer_main, "lend disk: store and serve fragments for the network"},
 };
 
 static void

@@ -194,6 +194,47 @@ db_account_rekey(struct db *db, int64_t id, const uint8_t *keyblob,
 	    hint, em);
 }
 
+int
+db_account_signup(struct db *db, const struct db_account *a,
+    const uint8_t node_pk[static DB_PKBYTES], int64_t now, int64_t *id,
+    struct dz_errmsg *em)
+{
+	int rc;
+
+	if (a == NULL || id == NULL)
+		return DZ_EINVAL;
+	if ((rc = check_name(a->name, em)) != 0 ||
+	    (rc = check_hint(a->hint, em)) != 0 ||
+	    (rc = check_keyblob(a->keyblob, a->keyblob_len, em)) != 0 ||
+	    (rc = check_time(a->created, em)) != 0 ||
+	    (rc = check_time(now, em)) != 0)
+		return rc;
+	return db->ops->account_signup(db, a, node_pk, now, id, em);
+}
+
+int
+db_key_bind(struct db *db, const uint8_t pk[static DB_PKBYTES],
+    int64_t account, int64_t now, struct dz_errmsg *em)
+{
+	int rc;
+
+	if ((rc = check_time(now, em)) != 0)
+		return rc;
+	if (account <= 0)
+		return dz_errf(em, DZ_ENOENT, "no account has id %lld", (long long)account);
+	return db->ops->key_bind(db, pk, account, now, em);
+}
+
+int
+db_key_account(struct db *db, const uint8_t pk[static DB_PKBYTES],
+    int64_t *account, struct dz_errmsg *em)
+{
+	if (account == NULL)
+		return DZ_EINVAL;
+	*account = 0;
+	return db->ops->key_account(db, pk, account, em);
+}
+
 /* ---- peers ---- */
 
 int
@@ -254,6 +295,24 @@ db_peer_online(struct db *db, int64_t now, int64_t max_age,
 	if (max_age > now)
 		max_age = now; /* everything since the epoch */
 	return db->ops->peer_online(db, now - max_age, exclude, out, cap, n, em);
+}
+
+int
+db_peer_count(struct db *db, int64_t now, int64_t max_age, uint64_t *online,
+    uint64_t *total, struct dz_errmsg *em)
+{
+	int rc;
+
+	if (online == NULL || total == NULL)
+		return DZ_EINVAL;
+	*online = *total = 0;
+	if ((rc = check_time(now, em)) != 0)
+		return rc;
+	if (max_age < 0)
+		return dz_errf(em, DZ_ERANGE, "a negative heartbeat age is out of range");
+	if (max_age > now)
+		max_age = now;
+	return db->ops->peer_count(db, now - max_age, online, total, em);
 }
 
 /* ---- fragments ---- */
@@ -362,4 +421,26 @@ db_rec_del(struct db *db, int64_t account, const uint8_t id[static DB_IDBYTES],
 	if ((rc = check_u63(expected_version, "record version", em)) != 0)
 		return rc;
 	return db->ops->rec_del(db, account, id, expected_version, em);
+}
+
+int
+db_rec_version(struct db *db, int64_t account, const uint8_t id[static DB_IDBYTES],
+    uint64_t *version, struct dz_errmsg *em)
+{
+	if (version == NULL)
+		return DZ_EINVAL;
+	*version = 0;
+	return db->ops->rec_version(db, account, id, version, em);
+}
+
+int
+db_rec_page(struct db *db, int64_t account, const uint8_t after[static DB_IDBYTES],
+    size_t max, int (*fn)(void *arg, const uint8_t id[DB_IDBYTES],
+    uint64_t version, uint64_t size), void *arg, struct dz_errmsg *em)
+{
+	if (fn == NULL)
+		return DZ_EINVAL;
+	if (max == 0 || max > DB_PAGE_MAX)
+		return dz_errf(em, DZ_ERANGE, "a page has 1 to %d records", DB_PAGE_MAX);
+	return db->ops->rec_page(db, account, after, max, fn, arg, em);
 }

@@ -5,6 +5,8 @@
  * it (the privacy promise of DESIGN.md, enforced by the shape of the API):
  *   accounts   name, opaque keyfile blob (salt, KDF parameters, wrapped
  *              master key: keyfile.h), login public key, hint, created time
+ *   node keys  Ed25519 keys bound to an account (schema v2): the key a
+ *              client's TLS connections show, so its requests act for it
  *   peers      public key, "ip:port", capacity, used, heartbeats, owner,
  *              flags
  *   fragments  name -> peers holding it, with owning account and object id,
@@ -118,6 +120,30 @@ int db_account_rekey(struct db *db, int64_t id, const uint8_t *keyblob,
     size_t keyblob_len, const uint8_t login_pk[static DB_PKBYTES],
     const char *hint, struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/*
+ * db_account_signup: create account a (as db_account_create) and bind the
+ * node key node_pk to it at time now, in one transaction: both or
+ * neither. Returns 0 and the new id in *id; DZ_EEXIST if the name is
+ * taken or the key is already bound (em says which); as
+ * db_account_create otherwise.
+ */
+int db_account_signup(struct db *db, const struct db_account *a,
+    const uint8_t node_pk[static DB_PKBYTES], int64_t now, int64_t *id,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * db_key_bind: bind node key pk to account at time now. Binding a key to
+ * the account it is already bound to is a no-op. Returns 0; DZ_EEXIST if
+ * pk is bound to another account; DZ_ENOENT if account does not exist.
+ */
+int db_key_bind(struct db *db, const uint8_t pk[static DB_PKBYTES],
+    int64_t account, int64_t now, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_key_account: *account = the account node key pk is bound to.
+ * Returns 0 or DZ_ENOENT if pk is bound to none. */
+int db_key_account(struct db *db, const uint8_t pk[static DB_PKBYTES],
+    int64_t *account, struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* ---- peers ---- */
 
 /*
@@ -156,6 +182,11 @@ int db_peer_get(struct db *db, const uint8_t id[static DB_IDBYTES],
 int db_peer_online(struct db *db, int64_t now, int64_t max_age,
     const uint8_t *exclude, struct db_peer *out, size_t cap, size_t *n,
     struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_peer_count: *total = every peer ever registered, *online = those
+ * whose last heartbeat is at most max_age seconds before now. */
+int db_peer_count(struct db *db, int64_t now, int64_t max_age,
+    uint64_t *online, uint64_t *total, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* ---- fragments ---- */
 
@@ -232,5 +263,24 @@ int db_rec_list(struct db *db, int64_t account,
  */
 int db_rec_del(struct db *db, int64_t account, const uint8_t id[static DB_IDBYTES],
     uint64_t expected_version, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_rec_version: *version = the version of the live record (account,
+ * id), or 0 if there is none (never written, or deleted): what a client
+ * that lost a compare-and-swap is told. Returns 0 or a database error. */
+int db_rec_version(struct db *db, int64_t account,
+    const uint8_t id[static DB_IDBYTES], uint64_t *version,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * db_rec_page: one page of account's live records: fn(arg, id, version,
+ * size) for at most max (1..DB_PAGE_MAX) records whose id is greater than
+ * after (memcmp order), in id order; size is the blob's length. Stops at
+ * and returns fn's first non-zero value; 0 otherwise.
+ */
+#define DB_PAGE_MAX 100000
+int db_rec_page(struct db *db, int64_t account,
+    const uint8_t after[static DB_IDBYTES], size_t max,
+    int (*fn)(void *arg, const uint8_t id[DB_IDBYTES], uint64_t version,
+    uint64_t size), void *arg, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 #endif

@@ -53,6 +53,21 @@ struct db_ops {
 	    struct dz_errmsg *em);
 	int (*rec_del)(struct db *db, int64_t account, const uint8_t *id,
 	    uint64_t expected, struct dz_errmsg *em);
+	/* schema v2: node keys bound to accounts, counts, versions */
+	int (*account_signup)(struct db *db, const struct db_account *a,
+	    const uint8_t *node_pk, int64_t now, int64_t *id,
+	    struct dz_errmsg *em);
+	int (*key_bind)(struct db *db, const uint8_t *pk, int64_t account,
+	    int64_t now, struct dz_errmsg *em);
+	int (*key_account)(struct db *db, const uint8_t *pk, int64_t *account,
+	    struct dz_errmsg *em);
+	int (*peer_count)(struct db *db, int64_t since, uint64_t *online,
+	    uint64_t *total, struct dz_errmsg *em);
+	int (*rec_version)(struct db *db, int64_t account, const uint8_t *id,
+	    uint64_t *version, struct dz_errmsg *em);
+	int (*rec_page)(struct db *db, int64_t account, const uint8_t *after,
+	    size_t max, int (*fn)(void *, const uint8_t *, uint64_t, uint64_t),
+	    void *arg, struct dz_errmsg *em);
 };
 
 struct db {

@@ -76,6 +76,14 @@ static const char *const migrations[] = {
 	"  version INTEGER NOT NULL,"
 	"  blob BLOB,"
 	"  PRIMARY KEY(account, id));",
+	/* 1 -> 2: node keys bound to accounts (sign-up binds the key the
+	 * client's TLS connections show; any request from a bound key acts
+	 * for its account). IF NOT EXISTS: harmless if re-run. */
+	"CREATE TABLE IF NOT EXISTS account_keys("
+	"  pk BLOB PRIMARY KEY CHECK(length(pk) = 32),"
+	"  account INTEGER NOT NULL REFERENCES accounts(id),"
+	"  created INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS account_keys_account ON account_keys(account);",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -138,6 +146,14 @@ static const char *const sql[ST_COUNT] = {
 	    " WHERE account = ?1 AND blob IS NOT NULL ORDER BY id",
 	[ST_REC_DEL] = "UPDATE records SET blob = NULL, version = version + 1"
 	    " WHERE account = ?1 AND id = ?2 AND version = ?3 AND blob IS NOT NULL",
+	[ST_KEY_INSERT] = "INSERT INTO account_keys(pk, account, created)"
+	    " VALUES(?1, ?2, ?3)",
+	[ST_KEY_GET] = "SELECT account FROM account_keys WHERE pk = ?1",
+	[ST_REC_PAGE] = "SELECT id, version, length(blob) FROM records"
+	    " WHERE account = ?1 AND id > ?2 AND blob IS NOT NULL ORDER BY id"
+	    " LIMIT ?3",
+	[ST_PEER_COUNT] = "SELECT count(*), coalesce(sum(last_heartbeat >= ?1), 0)"
+	    " FROM peers",
 };
 
 /* ---- helpers (documented in db_sqlite_int.h) ---- */
@@ -679,4 +695,10 @@ static const struct db_ops sq_ops = {
 	.rec_get = db_sqlite_rec_get,
 	.rec_list = db_sqlite_rec_list,
 	.rec_del = db_sqlite_rec_del,
+	.account_signup = db_sqlite_account_signup,
+	.key_bind = db_sqlite_key_bind,
+	.key_account = db_sqlite_key_account,
+	.peer_count = db_sqlite_peer_count,
+	.rec_version = db_sqlite_rec_version,
+	.rec_page = db_sqlite_rec_page,
 };

@@ -250,6 +250,22 @@ rec_state(struct db_sqlite *s, int64_t account, const uint8_t *id,
 }
 
 int
+db_sqlite_rec_version(struct db *db, int64_t account, const uint8_t *id,
+    uint64_t *version, struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	uint64_t v;
+	int rc, live;
+
+	pthread_mutex_lock(&s->mu);
+	rc = rec_state(s, account, id, &v, &live, em);
+	pthread_mutex_unlock(&s->mu);
+	if (rc == 0)
+		*version = live ? v : 0;
+	return rc;
+}
+
+int
 db_sqlite_rec_put(struct db *db, int64_t account, const uint8_t *id, uint64_t expected,
     const uint8_t *blob, size_t len, uint64_t *version, struct dz_errmsg *em)
 {
@@ -392,6 +408,41 @@ db_sqlite_rec_del(struct db *db, int64_t account, const uint8_t *id, uint64_t ex
 		    "version conflict: the record is at version %llu, not %llu",
 		    (unsigned long long)cur, (unsigned long long)expected);
 out:
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+db_sqlite_rec_page(struct db *db, int64_t account, const uint8_t *after, size_t max,
+    int (*fn)(void *, const uint8_t *, uint64_t, uint64_t), void *arg,
+    struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	sqlite3_stmt *st = s->st[ST_REC_PAGE];
+	uint8_t id[DB_IDBYTES];
+	int rc = 0, step;
+
+	pthread_mutex_lock(&s->mu);
+	if ((step = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
+	    (step = db_sqlite_bind_blob(st, 2, after, DB_IDBYTES)) != SQLITE_OK ||
+	    (step = sqlite3_bind_int64(st, 3, (int64_t)max)) != SQLITE_OK) {
+		rc = db_sqlite_err(s, step, "list records", em);
+		goto out;
+	}
+	/* step is SQLite's code, rc ours (or fn's): never mixed */
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = db_sqlite_col_fixed(st, 0, id, DB_IDBYTES)) != 0) {
+			dz_errf(em, rc, "coordinator database: a record row is damaged");
+			break;
+		}
+		if ((rc = fn(arg, id, (uint64_t)sqlite3_column_int64(st, 1),
+		    (uint64_t)sqlite3_column_int64(st, 2))) != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_sqlite_err(s, step, "list records", em);
+out:
+	db_sqlite_done(st);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }

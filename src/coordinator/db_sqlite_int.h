@@ -24,6 +24,7 @@ enum {
 	ST_FRAG_OBJ_LOCS, ST_FRAG_DEL_OBJ, ST_FRAG_USED,
 	ST_REC_CREATE, ST_REC_UPDATE, ST_REC_GET, ST_REC_STATE, ST_REC_LIST,
 	ST_REC_DEL,
+	ST_KEY_INSERT, ST_KEY_GET, ST_PEER_COUNT, ST_REC_PAGE,
 	ST_COUNT
 };
 
@@ -91,5 +92,21 @@ int db_sqlite_rec_list(struct db *db, int64_t account,
     struct dz_errmsg *em);
 int db_sqlite_rec_del(struct db *db, int64_t account, const uint8_t *id,
     uint64_t expected, struct dz_errmsg *em);
+
+/* Node keys, counts and record versions (db_sqlite_keys.c and
+ * db_sqlite_data.c); arguments and results as in db_int.h. */
+int db_sqlite_account_signup(struct db *db, const struct db_account *a,
+    const uint8_t *node_pk, int64_t now, int64_t *id, struct dz_errmsg *em);
+int db_sqlite_key_bind(struct db *db, const uint8_t *pk, int64_t account,
+    int64_t now, struct dz_errmsg *em);
+int db_sqlite_key_account(struct db *db, const uint8_t *pk, int64_t *account,
+    struct dz_errmsg *em);
+int db_sqlite_peer_count(struct db *db, int64_t since, uint64_t *online,
+    uint64_t *total, struct dz_errmsg *em);
+int db_sqlite_rec_version(struct db *db, int64_t account, const uint8_t *id,
+    uint64_t *version, struct dz_errmsg *em);
+int db_sqlite_rec_page(struct db *db, int64_t account, const uint8_t *after,
+    size_t max, int (*fn)(void *, const uint8_t *, uint64_t, uint64_t),
+    void *arg, struct dz_errmsg *em);
 
 #endif

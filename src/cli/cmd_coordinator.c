@@ -1,0 +1,154 @@
+/*
+ * cmd_coordinator: `drizzle coordinator --data DIR [--listen ADDR:PORT]`:
+ * run the coordinator (accounts, peer registry, placement, records) until
+ * SIGINT or SIGTERM. Prints one line when it listens, so that scripts can
+ * read its address and key; DIR/coordinator.addr holds the address too.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "cli/cli.h"
+#include "coordinator/coord.h"
+#include "net/ident.h"
+
+static const char coord_usage[] =
+    "usage: drizzle coordinator --data DIR [options]\n"
+    "\n"
+    "Run the coordinator: accounts (never passwords), the peer registry,\n"
+    "fragment placement and locations, encrypted records.\n"
+    "\n"
+    "options:\n"
+    "  --data DIR            state: identity.key, coordinator.db,\n"
+    "                        coordinator.addr (created if missing)\n"
+    "  --listen ADDR:PORT    where to listen (default " COORD_LISTEN_DEFAULT ";\n"
+    "                        port 0: any free port)\n"
+    "  --peer-timeout SECS   a peer is online if it sent a heartbeat within\n"
+    "                        this many seconds (default 15)\n"
+    "  --base-quota SIZE     bytes every account may store (default 10G)\n"
+    "  --help                this text\n"
+    "\n"
+    "Prints `coordinator listening on ADDR key HEX` when ready; stops\n"
+    "cleanly on SIGINT or SIGTERM (exit 0). Exit 1: cannot start, 2: usage.\n";
+
+struct run {
+	struct coord *co;
+	uv_signal_t sigint, sigterm;
+};
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	struct run *r = h->data;
+
+	(void)signum;
+	coord_stop(r->co);
+	uv_close((uv_handle_t *)&r->sigint, NULL);
+	uv_close((uv_handle_t *)&r->sigterm, NULL);
+}
+
+static int
+parse(int argc, char **argv, struct coord_opts *o, int *help)
+{
+	static const struct option longopts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'},
+		{"peer-timeout", required_argument, NULL, 't'},
+		{"base-quota", required_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t v;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->data_dir = optarg; break;
+		case 'l': o->listen = optarg; break;
+		case 't':
+			if (cli_parse_uint(optarg, 1, 86400, &v) != 0) {
+				cli_err("--peer-timeout must be a whole number of seconds from 1 to 86400");
+				return EXIT_USAGE;
+			}
+			o->peer_timeout = (unsigned)v;
+			break;
+		case 'q':
+			if (cli_parse_size(optarg, &v) != 0 || v > (uint64_t)INT64_MAX) {
+				cli_err("--base-quota must be a size such as 10G");
+				return EXIT_USAGE;
+			}
+			o->base_quota = v;
+			break;
+		case 'h': *help = 1; break;
+		default:
+			cli_err("unknown or incomplete option '%s' (try --help)",
+			    argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (*help)
+		return 0;
+	if (optind < argc) {
+		cli_err("unexpected argument '%s' (try --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (o->data_dir == NULL || o->data_dir[0] == '\0') {
+		cli_err("--data DIR is required (try --help)");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int
+cmd_coordinator_main(int argc, char **argv)
+{
+	struct coord_opts o;
+	struct dz_errmsg em = {{0}};
+	struct run r = {0};
+	char hex[IDENT_HEXBYTES];
+	uv_loop_t loop;
+	int rc, help = 0;
+
+	coord_opts_default(&o);
+	if ((rc = parse(argc, argv, &o, &help)) != 0)
+		return rc;
+	if (help) {
+		fputs(coord_usage, stdout);
+		return EXIT_OK;
+	}
+	if (uv_loop_init(&loop) != 0) {
+		cli_err("cannot start the event loop");
+		return EXIT_FAIL;
+	}
+	if ((rc = coord_start(&loop, &o, &r.co, &em)) != 0) {
+		uv_run(&loop, UV_RUN_DEFAULT); /* let a listener close */
+		uv_loop_close(&loop);
+		cli_fail(rc, &em, "coordinator");
+		return EXIT_FAIL;
+	}
+	r.sigint.data = r.sigterm.data = &r;
+	if (uv_signal_init(&loop, &r.sigint) != 0 ||
+	    uv_signal_init(&loop, &r.sigterm) != 0 ||
+	    uv_signal_start(&r.sigint, on_signal, SIGINT) != 0 ||
+	    uv_signal_start(&r.sigterm, on_signal, SIGTERM) != 0) {
+		cli_err("cannot handle signals");
+		on_signal(&r.sigint, 0);
+		uv_run(&loop, UV_RUN_DEFAULT);
+		coord_free(r.co);
+		uv_loop_close(&loop);
+		return EXIT_FAIL;
+	}
+	printf("coordinator listening on %s key %s\n", coord_addr(r.co),
+	    ident_pk_hex(coord_pk(r.co), hex));
+	fflush(stdout);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	coord_free(r.co);
+	if (uv_loop_close(&loop) != 0)
+		cli_err("coordinator: the event loop did not end cleanly");
+	return EXIT_OK;
+}

@@ -1,0 +1,195 @@
+/*
+ * cmd_peer: `drizzle peer`: lend disk to the network. Runs the storage
+ * peer's server (peer/peerd.h) on one libuv loop until SIGINT or SIGTERM:
+ * stores, serves and audits fragments for any authenticated node, and
+ * reports to the coordinator. Prints one line on stdout once it listens
+ * ("peer listening on ADDR key HEX", for scripts and tests); everything
+ * else (the coordinator link's state changes) goes to stderr.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <uv.h>
+
+#include "cli/cli.h"
+#include "net/ident.h"
+#include "net/netaddr.h"
+#include "peer/peerd.h"
+
+static const char peer_usage[] =
+    "usage: drizzle peer --data DIR --coordinator ADDR:PORT [options]\n"
+    "\n"
+    "Lends disk to the network: stores encrypted fragments in DIR, serves them\n"
+    "to clients, answers audits and reports to the coordinator. Fragments are\n"
+    "served even while the coordinator is unreachable. Stops cleanly on\n"
+    "SIGINT or SIGTERM. Prints `peer listening on ADDR key HEX` when ready.\n"
+    "\n"
+    "  --data DIR              data directory: identity, fragments (required)\n"
+    "  --coordinator ADDR:PORT the coordinator (required)\n"
+    "  --listen ADDR:PORT      where to serve (default 127.0.0.1:0, a free port)\n"
+    "  --capacity SIZE         disk to lend, e.g. 64M, 1G (default 10G)\n"
+    "  --coordinator-key HEX   the coordinator's key (default: pinned at first\n"
+    "                          contact in DIR/coordinator.key)\n"
+    "  --heartbeat SECONDS     between reports to the coordinator (default 5)\n"
+    "  --help                  this text\n"
+    "\n"
+    "Exit codes: 0 stopped by a signal, 1 could not start (the message names\n"
+    "the directory or address), 2 bad command line.\n";
+
+struct peer_run {
+	struct peerd *p;
+	uv_signal_t sigint, sigterm;
+};
+
+static void
+peer_log(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "drizzle peer: %s\n", line);
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+	struct peer_run *r = s->data;
+
+	fprintf(stderr, "drizzle peer: %s: stopping\n",
+	    signum == SIGINT ? "SIGINT" : "SIGTERM");
+	uv_close((uv_handle_t *)&r->sigint, NULL);
+	uv_close((uv_handle_t *)&r->sigterm, NULL);
+	peerd_stop(r->p, NULL, NULL);
+}
+
+static int
+usage_error(const char *what)
+{
+	cli_err("peer: %s (try `drizzle peer --help`)", what);
+	return EXIT_USAGE;
+}
+
+int
+cmd_peer_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"coordinator", required_argument, NULL, 'c'},
+		{"listen", required_argument, NULL, 'l'},
+		{"capacity", required_argument, NULL, 's'},
+		{"coordinator-key", required_argument, NULL, 'k'},
+		{"heartbeat", required_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct peerd_config cfg;
+	struct sockaddr_storage ss;
+	struct dz_errmsg em = {{0}};
+	struct peer_run r;
+	uint8_t ckey[IDENT_PKBYTES];
+	char hex[IDENT_HEXBYTES], what[128];
+	uv_loop_t loop;
+	uint64_t v;
+	int c, rc;
+
+	memset(&cfg, 0, sizeof(cfg));
+	memset(&r, 0, sizeof(r));
+	cfg.listen = "127.0.0.1:0";
+	cfg.capacity = 10ULL << 30;
+	cfg.heartbeat_s = 5;
+	cfg.log = peer_log;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			cfg.dir = optarg;
+			break;
+		case 'c':
+			if (netaddr_parse(optarg, 0, &ss, &em) != 0) {
+				snprintf(what, sizeof(what), "--coordinator: %s", em.text);
+				return usage_error(what);
+			}
+			cfg.coordinator = optarg;
+			break;
+		case 'l':
+			if (netaddr_parse(optarg, 1, &ss, &em) != 0) {
+				snprintf(what, sizeof(what), "--listen: %s", em.text);
+				return usage_error(what);
+			}
+			cfg.listen = optarg;
+			break;
+		case 's':
+			if (cli_parse_size(optarg, &v) != 0 || v == 0)
+				return usage_error("--capacity must be a size such as 64M or 1G");
+			cfg.capacity = v;
+			break;
+		case 'k':
+			if (ident_pk_parse(optarg, ckey) != 0)
+				return usage_error("--coordinator-key must be 64 hex digits");
+			cfg.coordinator_pk = ckey;
+			break;
+		case 'b':
+			if (cli_parse_uint(optarg, 1, 3600, &v) != 0)
+				return usage_error("--heartbeat must be 1 to 3600 seconds");
+			cfg.heartbeat_s = (unsigned)v;
+			break;
+		case 'h':
+			fputs(peer_usage, stdout);
+			return EXIT_OK;
+		default:
+			snprintf(what, sizeof(what), "unknown option or missing value: %s",
+			    argv[optind - 1]);
+			return usage_error(what);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument");
+	if (cfg.dir == NULL || cfg.dir[0] == '\0')
+		return usage_error("--data DIR is required");
+	if (cfg.coordinator == NULL)
+		return usage_error("--coordinator ADDR:PORT is required");
+
+	/* several puts must be able to wait on one shared sync: the pool
+	 * needs threads, and libuv reads this once, at its first use */
+	if (getenv("UV_THREADPOOL_SIZE") == NULL) {
+		snprintf(what, sizeof(what), "%d", PEERD_THREADPOOL);
+		setenv("UV_THREADPOOL_SIZE", what, 1);
+	}
+	if ((rc = uv_loop_init(&loop)) != 0) {
+		cli_err("peer: cannot make an event loop: %s", uv_strerror(rc));
+		return EXIT_FAIL;
+	}
+	if ((rc = peerd_open(&loop, &cfg, &r.p, &em)) != 0) {
+		if (rc == DZ_EEXIST)
+			cli_err("peer: %s is in use by another peer (%s)", cfg.dir,
+			    em.text[0] ? em.text : dz_strerror(rc));
+		else
+			cli_err("peer: cannot serve %s: %s", cfg.dir,
+			    em.text[0] ? em.text : dz_strerror(rc));
+		(void)uv_run(&loop, UV_RUN_DEFAULT); /* release what was made */
+		(void)uv_loop_close(&loop);
+		return EXIT_FAIL;
+	}
+	printf("peer listening on %s key %s\n", peerd_addr(r.p),
+	    ident_pk_hex(peerd_pk(r.p), hex));
+	fflush(stdout);
+
+	uv_signal_init(&loop, &r.sigint);
+	uv_signal_init(&loop, &r.sigterm);
+	r.sigint.data = r.sigterm.data = &r;
+	uv_signal_start(&r.sigint, on_signal, SIGINT);
+	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+	(void)uv_run(&loop, UV_RUN_DEFAULT);
+
+	rc = peerd_free(r.p);
+	if (uv_loop_close(&loop) != 0)
+		cli_err("peer: the event loop still had work at exit");
+	if (rc != 0) {
+		cli_err("peer: the last sync of %s failed: %s", cfg.dir, dz_strerror(rc));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}

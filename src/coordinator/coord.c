@@ -1,0 +1,339 @@
+/*
+ * coord: the coordinator's server and dispatch: start-up (identity,
+ * database, listener, address file), one session per connection, and the
+ * table that maps each request type to its handler.
+ *
+ * A request goes through the same steps whatever its type: the type must
+ * be in the table (else ERROR DZ_EFORMAT); its body is decoded strictly
+ * into its proto struct (else ERROR with the decoder's code); requests
+ * that act for an account need the connection's TLS node key to be bound
+ * to one (else ERROR DZ_EAUTH "log in first"); then the handler runs and
+ * either replies itself or returns an error that becomes the ERROR reply.
+ * Message bodies are never logged.
+ *
+ * Database calls run on the loop thread: SQLite answers these queries in
+ * microseconds (commits cost one WAL fsync), which is acceptable for now;
+ * a worker pool for the database is future work (docs/coordinator.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "coordinator/coord_int.h"
+#include "core/cursor.h"
+#include "core/fsio.h"
+
+/* ---- the request table ---- */
+
+struct coord_route {
+	uint16_t type;
+	int need_account; /* the node key must be bound to an account */
+	coord_handler fn;
+};
+
+static const struct coord_route routes[] = {
+	{PROTO_SIGNUP, 0, coord_signup},
+	{PROTO_PRELOGIN, 0, coord_prelogin},
+	{PROTO_LOGIN, 0, coord_login},
+	{PROTO_LOGOUT, 0, coord_logout},
+	{PROTO_PASSWD, 1, coord_passwd},
+	{PROTO_PLACE, 1, coord_place},
+	{PROTO_FRAGS_COMMIT, 1, coord_frags_commit},
+	{PROTO_FRAGS_LOCATE, 1, coord_frags_locate},
+	{PROTO_OBJ_DELETE, 1, coord_obj_delete},
+	{PROTO_REC_PUT, 1, coord_rec_put},
+	{PROTO_REC_GET, 1, coord_rec_get},
+	{PROTO_REC_LIST, 1, coord_rec_list},
+	{PROTO_REC_DEL, 1, coord_rec_del},
+	{PROTO_STATUS, 1, coord_status},
+	{PROTO_PEER_REGISTER, 0, coord_peer_register},
+	{PROTO_PEER_HEARTBEAT, 0, coord_peer_heartbeat},
+};
+
+static const struct coord_route *
+route_find(uint16_t type)
+{
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].type == type)
+			return &routes[i];
+	return NULL;
+}
+
+/* ---- replies ---- */
+
+int64_t
+coord_now(const struct coord *co)
+{
+	if (co->opts.clock != NULL)
+		return co->opts.clock(co->opts.clock_arg);
+	return (int64_t)time(NULL);
+}
+
+int
+coord_send(struct coord_sess *s, uint32_t reqid, uint16_t type, const void *msg)
+{
+	struct wbuf w;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if ((rc = proto_encoded_len(type, msg, &len)) != 0)
+		return rc;
+	if (len == 0)
+		return conn_send(s->c, type, reqid, NULL, 0);
+	if ((buf = malloc(len)) == NULL)
+		return DZ_ENOMEM;
+	wbuf_init(&w, buf, len);
+	if ((rc = proto_encode(type, msg, &w)) != 0 || w.len != len) {
+		free(buf);
+		return rc != 0 ? rc : DZ_EINVAL;
+	}
+	/* the frame borrows buf; conn frees it once encrypted */
+	if ((rc = conn_send_ref(s->c, type, reqid, buf, len, free, buf)) != 0)
+		free(buf);
+	return rc;
+}
+
+/* ERROR {code, text} for reqid; a connection that cannot take even that
+ * is ended. */
+static void
+send_error(struct coord_sess *s, uint32_t reqid, int code, const char *text)
+{
+	struct proto_error e;
+
+	proto_error_make(&e, code, text != NULL && text[0] != '\0' ? text :
+	    dz_strerror(code));
+	if (coord_send(s, reqid, PROTO_ERROR, &e) != 0)
+		conn_abort(s->c, DZ_EIO, "cannot send an error reply");
+}
+
+/* ---- connections ---- */
+
+static int
+on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
+{
+	struct coord_sess *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return DZ_ENOMEM;
+	s->co = arg;
+	s->c = c;
+	memcpy(s->pk, pk, IDENT_PKBYTES);
+	conn_set_udata(c, s);
+	return 0;
+}
+
+static void
+on_frame(void *arg, struct conn *c, struct frame *f)
+{
+	struct coord *co = arg;
+	struct coord_sess *s = conn_udata(c);
+	const struct coord_route *r;
+	struct dz_errmsg em = {{0}};
+	const char *name;
+	void *msg = NULL;
+	size_t size;
+	int rc;
+
+	if (s == NULL) { /* cannot happen: on_peer runs before any frame */
+		conn_abort(c, DZ_EINVAL, "frame before handshake");
+		return;
+	}
+	if ((r = route_find(f->type)) == NULL) {
+		name = proto_type_name(f->type);
+		dz_errf(&em, DZ_EFORMAT, "%s 0x%04x is not a request the coordinator serves",
+		    name != NULL ? name : "message type", (unsigned)f->type);
+		send_error(s, f->reqid, DZ_EFORMAT, em.text);
+		return;
+	}
+	size = proto_msg_size(f->type);
+	if ((msg = calloc(1, size)) == NULL) {
+		send_error(s, f->reqid, DZ_ENOMEM, NULL);
+		return;
+	}
+	if ((rc = proto_decode(f->type, f->body, f->len, msg)) != 0) {
+		dz_errf(&em, rc, "malformed %s request: %s", proto_type_name(f->type),
+		    dz_strerror(rc));
+		goto out;
+	}
+	s->account = 0;
+	if (r->need_account) {
+		rc = db_key_account(co->db, s->pk, &s->account, &em);
+		if (rc == DZ_ENOENT)
+			rc = dz_errf(&em, DZ_EAUTH, "log in first");
+		if (rc != 0)
+			goto out;
+	}
+	rc = r->fn(s, f->reqid, msg, &em);
+out:
+	if (rc != 0)
+		send_error(s, f->reqid, rc, em.text);
+	free(msg);
+}
+
+static void
+on_close(void *arg, struct conn *c, int err, const char *why)
+{
+	struct coord_sess *s = conn_udata(c);
+
+	(void)arg;
+	(void)err;
+	(void)why;
+	if (s != NULL) {
+		sodium_memzero(s, sizeof(*s));
+		free(s);
+		conn_set_udata(c, NULL);
+	}
+}
+
+/* ---- start and stop ---- */
+
+void
+coord_opts_default(struct coord_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->listen = COORD_LISTEN_DEFAULT;
+	o->peer_timeout = COORD_PEER_TIMEOUT_DEFAULT;
+	o->base_quota = COORD_BASE_QUOTA_DEFAULT;
+}
+
+/* The data directory: made if missing (one level), must be a directory. */
+static int
+data_dir(const char *dir, struct dz_errmsg *em)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return dz_errf(em, fsio_errno(errno), "cannot create data directory %s: %s",
+		    dir, strerror(errno));
+	if (stat(dir, &st) != 0)
+		return dz_errf(em, fsio_errno(errno), "data directory %s: %s", dir,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return dz_errf(em, DZ_EIO, "data directory %s is not a directory", dir);
+	return 0;
+}
+
+/* co->addr: the host of the listen address and the port bound. */
+static int
+set_addr(struct coord *co, const char *listen, struct dz_errmsg *em)
+{
+	const char *colon = strrchr(listen, ':');
+	int n;
+
+	if (colon == NULL)
+		return dz_errf(em, DZ_EFORMAT, "bad listen address %s", listen);
+	n = snprintf(co->addr, sizeof(co->addr), "%.*s:%d",
+	    (int)(colon - listen), listen, netsrv_port(co->srv));
+	if (n < 0 || (size_t)n >= sizeof(co->addr))
+		return dz_errf(em, DZ_ERANGE, "listen address too long");
+	return 0;
+}
+
+static int
+write_addr(struct coord *co, struct dz_errmsg *em)
+{
+	char path[4096], line[NETADDR_STRMAX + 1];
+	int n;
+
+	if (snprintf(path, sizeof(path), "%s/coordinator.addr", co->dir) >=
+	    (int)sizeof(path))
+		return dz_errf(em, DZ_ERANGE, "path too long: %s", co->dir);
+	n = snprintf(line, sizeof(line), "%s\n", co->addr);
+	return fsio_write_durable(AT_FDCWD, path, (const uint8_t *)line, (size_t)n,
+	    0, 0644, em);
+}
+
+int
+coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
+    struct dz_errmsg *em)
+{
+	struct conn_cbs cbs = {0};
+	struct conn_limits lim;
+	struct coord *co;
+	char path[4096];
+	int rc;
+
+	if (loop == NULL || o == NULL || out == NULL || o->data_dir == NULL ||
+	    o->listen == NULL || o->peer_timeout == 0)
+		return DZ_EINVAL;
+	*out = NULL;
+	if ((co = calloc(1, sizeof(*co))) == NULL)
+		return DZ_ENOMEM;
+	co->loop = loop;
+	co->opts = *o;
+	if ((co->dir = strdup(o->data_dir)) == NULL) {
+		rc = DZ_ENOMEM;
+		goto fail;
+	}
+	co->opts.data_dir = co->dir;
+	if ((rc = data_dir(co->dir, em)) != 0)
+		goto fail;
+	if (snprintf(path, sizeof(path), "%s/identity.key", co->dir) >=
+	    (int)sizeof(path)) {
+		rc = dz_errf(em, DZ_ERANGE, "path too long: %s", co->dir);
+		goto fail;
+	}
+	if ((rc = ident_load_or_create(path, &co->id, NULL, em)) != 0 ||
+	    (rc = tls_ctx_new(co->id, TLS_ROLE_SERVER, &co->tls, em)) != 0 ||
+	    (rc = db_open(co->dir, &co->db, em)) != 0)
+		goto fail;
+	conn_limits_default(&lim);
+	cbs.on_peer = on_peer;
+	cbs.on_frame = on_frame;
+	cbs.on_close = on_close;
+	cbs.arg = co;
+	if ((rc = netsrv_listen(loop, co->tls, o->listen, &lim, &cbs, &co->srv, em)) != 0)
+		goto fail;
+	co->opts.listen = NULL; /* borrowed: co->addr says it from now on */
+	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0)
+		goto fail;
+	*out = co;
+	return 0;
+fail:
+	/* no connection exists yet, so nothing refers to co; a listener
+	 * closes on the loop's next turns (the caller runs it) */
+	coord_free(co);
+	return rc;
+}
+
+const char *
+coord_addr(const struct coord *co)
+{
+	return co->addr;
+}
+
+const uint8_t *
+coord_pk(const struct coord *co)
+{
+	return co->id->pk;
+}
+
+void
+coord_stop(struct coord *co)
+{
+	if (co != NULL && co->srv != NULL) {
+		netsrv_close(co->srv, NULL, NULL);
+		co->srv = NULL;
+	}
+}
+
+void
+coord_free(struct coord *co)
+{
+	if (co == NULL)
+		return;
+	coord_stop(co);
+	db_close(co->db);
+	tls_ctx_unref(co->tls);
+	ident_free(co->id);
+	free(co->dir);
+	sodium_memzero(co->fails, sizeof(co->fails));
+	free(co);
+}

@@ -1,0 +1,81 @@
+/*
+ * coord: the coordinator server: accounts, the peer registry, placement,
+ * fragment locations and encrypted records, served over Drizzle
+ * connections (netsrv.h) on one libuv loop.
+ *
+ * The coordinator never sees a password or a key that decrypts: it keeps
+ * what docs/protocol.md lists (keyfiles, login public keys, hints, peer
+ * resources, fragment locations, opaque record blobs) in its database
+ * (db.h) under the data directory, beside its identity (identity.key) and
+ * the address it listens on (coordinator.addr). A client's requests act
+ * for the account its TLS node key is bound to (bound at SIGNUP). Every
+ * request body is decoded strictly (proto.h); whatever fails to decode or
+ * is not allowed gets an ERROR reply, and no request can harm another
+ * connection. Not for policy that needs audits or accounting of earned
+ * space yet (see docs/coordinator.md), and not for printing: the command
+ * layer (cmd_coordinator.c) prints.
+ *
+ * Everything runs on the loop's thread, database calls included.
+ */
+#ifndef DZ_COORD_H
+#define DZ_COORD_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "core/err.h"
+#include "net/ident.h"
+
+#define COORD_LISTEN_DEFAULT "127.0.0.1:7420"
+#define COORD_PEER_TIMEOUT_DEFAULT 15          /* seconds */
+#define COORD_BASE_QUOTA_DEFAULT (10ull << 30) /* 10 GiB */
+
+/* struct coord_opts: fill with coord_opts_default, then set data_dir. */
+struct coord_opts {
+	const char *data_dir;   /* created (0700) if missing; borrowed */
+	const char *listen;     /* "ip:port", port 0: any free port */
+	unsigned peer_timeout;  /* a peer is online if it sent a heartbeat
+	                           within this many seconds (> 0) */
+	uint64_t base_quota;    /* bytes every account may store */
+	/* clock (NULL: time(NULL)): seconds since the epoch; tests move it */
+	int64_t (*clock)(void *arg);
+	void *clock_arg;
+};
+
+/* coord_opts_default: the defaults above, data_dir NULL. */
+void coord_opts_default(struct coord_opts *o);
+
+struct coord;
+
+/*
+ * coord_start: load or create the identity DIR/identity.key, open the
+ * database, listen on o->listen on loop and write "ip:port\n" durably to
+ * DIR/coordinator.addr. o is copied (data_dir too). Returns 0 and *out,
+ * or a dz_err with detail naming the file or address in em: DZ_EIO /
+ * DZ_EINVAL / DZ_EFORMAT for an unusable directory, identity or database,
+ * DZ_EFORMAT for a bad address, DZ_EIO if the address is in use,
+ * DZ_ENOMEM. On failure the loop may still hold a closing listener: run
+ * it once more before closing it.
+ */
+int coord_start(uv_loop_t *loop, const struct coord_opts *o,
+    struct coord **out, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* coord_addr: the address actually listened on, "ip:port". */
+const char *coord_addr(const struct coord *co);
+
+/* coord_pk: the coordinator's node key (IDENT_PKBYTES bytes). */
+const uint8_t *coord_pk(const struct coord *co);
+
+/*
+ * coord_stop: stop listening and close every connection. The loop ends
+ * once the handles are closed (a turn or two); then call coord_free.
+ * Idempotent. Loop thread only.
+ */
+void coord_stop(struct coord *co);
+
+/* coord_free: release co after coord_stop and after the loop has run
+ * until its handles closed (NULL is fine). */
+void coord_free(struct coord *co);
+
+#endif

@@ -1,0 +1,283 @@
+/*
+ * coord_peers: the peer registry, placement and fragment locations.
+ *
+ * A peer registers and sends heartbeats on a connection whose TLS key is
+ * its id, so no peer can speak for another. A peer is online while its
+ * last heartbeat is at most opts.peer_timeout seconds old. PLACE answers
+ * n distinct online peers, most free space first, that are not excluded
+ * and have room for the fragment (and refuses a put that would exceed the
+ * account's quota); FRAGS_COMMIT records where an account's fragments
+ * went, FRAGS_LOCATE tells where they are now (only the asking account's
+ * fragments; online holders first), OBJ_DELETE forgets an object.
+ *
+ * Not yet: peers do not declare an owner (PEER_REGISTER has no field for
+ * it), so PLACE cannot avoid the uploader's own peer; a claimed
+ * datacentre flag is not believed (nothing verifies it yet), so it is
+ * stored as 0; peers are not told when an object is deleted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coordinator/coord_int.h"
+
+/* Heartbeat interval assumed for availability: a third of the timeout. */
+static int64_t
+hb_interval(const struct coord *co)
+{
+	int64_t i = co->opts.peer_timeout / 3;
+
+	return i > 0 ? i : 1;
+}
+
+/*
+ * A peer listening on every address ("0.0.0.0:P", "[::]:P") is reached at
+ * the address it connects from, with its port: out gets that form.
+ */
+static void
+peer_addr(const struct coord_sess *s, const char *claimed, char *out, size_t cap)
+{
+	const char *port = strrchr(claimed, ':'), *from = conn_peer_addr(s->c);
+	const char *fcolon = from != NULL ? strrchr(from, ':') : NULL;
+
+	if (port != NULL && fcolon != NULL &&
+	    (strncmp(claimed, "0.0.0.0:", 8) == 0 || strncmp(claimed, "[::]:", 5) == 0) &&
+	    snprintf(out, cap, "%.*s%s", (int)(fcolon - from), from, port) < (int)cap)
+		return;
+	snprintf(out, cap, "%s", claimed);
+}
+
+int
+coord_peer_register(struct coord_sess *s, uint32_t reqid, const void *msg,
+    struct dz_errmsg *em)
+{
+	const struct proto_peer_register *m = msg;
+	struct proto_empty rep = {0};
+	struct db_peer p, old;
+	int64_t now = coord_now(s->co);
+	int rc, known;
+
+	memset(&p, 0, sizeof(p));
+	memcpy(p.id, s->pk, DB_IDBYTES);
+	peer_addr(s, m->addr, p.addr, sizeof(p.addr));
+	p.capacity = m->capacity;
+	p.used = m->used;
+	p.flags = 0; /* the datacentre claim is not believed yet */
+	rc = db_peer_get(s->co->db, p.id, &old, NULL);
+	known = rc == 0;
+	if ((rc = db_peer_upsert(s->co->db, &p, now, em)) != 0)
+		return rc;
+	/* a peer coming back is online from now, and its absence counted */
+	if (known && (rc = db_peer_heartbeat(s->co->db, p.id, m->used, now,
+	    hb_interval(s->co), em)) != 0)
+		return rc;
+	return coord_send(s, reqid, PROTO_PEER_REGISTER_REP, &rep);
+}
+
+int
+coord_peer_heartbeat(struct coord_sess *s, uint32_t reqid, const void *msg,
+    struct dz_errmsg *em)
+{
+	const struct proto_peer_heartbeat *m = msg;
+	struct proto_empty rep = {0};
+	struct db_peer p;
+	int64_t now = coord_now(s->co);
+	int rc;
+
+	rc = db_peer_get(s->co->db, s->pk, &p, em);
+	if (rc == DZ_ENOENT)
+		return dz_errf(em, rc, "unknown peer: send PEER_REGISTER first");
+	if (rc != 0)
+		return rc;
+	if (p.capacity != m->capacity) { /* offered space changed */
+		p.capacity = m->capacity;
+		p.used = m->used;
+		if ((rc = db_peer_upsert(s->co->db, &p, now, em)) != 0)
+			return rc;
+	}
+	if ((rc = db_peer_heartbeat(s->co->db, s->pk, m->used, now,
+	    hb_interval(s->co), em)) != 0)
+		return rc;
+	return coord_send(s, reqid, PROTO_PEER_HEARTBEAT_REP, &rep);
+}
+
+static int
+excluded(const struct proto_place *m, const uint8_t *pk)
+{
+	for (size_t i = 0; i < m->nexclude; i++)
+		if (memcmp(m->exclude[i], pk, PROTO_PKBYTES) == 0)
+			return 1;
+	return 0;
+}
+
+int
+coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
+    struct dz_errmsg *em)
+{
+	const struct proto_place *m = msg;
+	struct coord *co = s->co;
+	struct proto_place_rep *rep = NULL;
+	struct db_peer *peers = NULL;
+	size_t cap = (size_t)m->n + m->nexclude, got = 0;
+	uint64_t used, need = (uint64_t)m->n * m->frag_size;
+	char hu[32], hq[32];
+	int rc;
+
+	if ((rc = db_frag_used(co->db, s->account, &used, em)) != 0)
+		return rc;
+	if (used > co->opts.base_quota || need > co->opts.base_quota - used) {
+		snprintf(hu, sizeof(hu), "%llu", (unsigned long long)used);
+		snprintf(hq, sizeof(hq), "%llu", (unsigned long long)co->opts.base_quota);
+		return dz_errf(em, DZ_ENOSPC,
+		    "over quota: %s of %s bytes used, this segment needs %llu more; "
+		    "delete files or offer disk space to earn more", hu, hq,
+		    (unsigned long long)need);
+	}
+	/* Sorted by free space: at most nexclude of the first n + nexclude
+	 * are excluded, and once one lacks room all after it do. */
+	if ((peers = calloc(cap, sizeof(*peers))) == NULL ||
+	    (rep = calloc(1, sizeof(*rep))) == NULL) {
+		rc = DZ_ENOMEM;
+		goto out;
+	}
+	if ((rc = db_peer_online(co->db, coord_now(co), co->opts.peer_timeout, NULL,
+	    peers, cap, &got, em)) != 0)
+		goto out;
+	for (size_t i = 0; i < got && rep->npeers < m->n; i++) {
+		struct db_peer *p = &peers[i];
+
+		if (p->used > p->capacity || p->capacity - p->used < m->frag_size)
+			break;
+		if (excluded(m, p->id) || strlen(p->addr) > PROTO_ADDR_MAX)
+			continue;
+		memcpy(rep->peers[rep->npeers].pk, p->id, PROTO_PKBYTES);
+		memcpy(rep->peers[rep->npeers].addr, p->addr, strlen(p->addr) + 1);
+		rep->npeers++;
+	}
+	if (rep->npeers < m->n) {
+		rc = dz_errf(em, DZ_ETOOFEW, "only %u peers online with room, need %u",
+		    (unsigned)rep->npeers, (unsigned)m->n);
+		goto out;
+	}
+	rc = coord_send(s, reqid, PROTO_PLACE_REP, rep);
+out:
+	free(peers);
+	free(rep);
+	return rc;
+}
+
+int
+coord_frags_commit(struct coord_sess *s, uint32_t reqid, const void *msg,
+    struct dz_errmsg *em)
+{
+	const struct proto_frags_commit *m = msg;
+	struct proto_empty rep = {0};
+	struct proto_commit_ent e;
+	struct db_frag_loc *locs;
+	int rc = 0;
+
+	if (m->nentries == 0)
+		return coord_send(s, reqid, PROTO_FRAGS_COMMIT_REP, &rep);
+	if ((locs = calloc(m->nentries, sizeof(*locs))) == NULL)
+		return DZ_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < m->nentries; i++) {
+		if ((rc = proto_frags_commit_ent(m, i, &e)) != 0)
+			break;
+		if (e.seg > UINT32_MAX) {
+			rc = dz_errf(em, DZ_ERANGE, "segment index %llu is out of range",
+			    (unsigned long long)e.seg);
+			break;
+		}
+		memcpy(locs[i].name, e.name, DB_IDBYTES);
+		memcpy(locs[i].peer, e.peer, DB_IDBYTES);
+		memcpy(locs[i].object, m->object_id, DB_IDBYTES);
+		locs[i].account = s->account;
+		locs[i].segment = (uint32_t)e.seg;
+		locs[i].index = e.index;
+		locs[i].size = e.size;
+	}
+	if (rc == 0 && (rc = db_frag_add(s->co->db, locs, m->nentries, em)) == 0)
+		rc = coord_send(s, reqid, PROTO_FRAGS_COMMIT_REP, &rep);
+	free(locs);
+	return rc;
+}
+
+/* Holders of one name, collected inside db_frag_lookup (which must not be
+ * re-entered), looked up afterwards. */
+#define LOCATE_SCAN 64
+struct holders {
+	int64_t account;
+	size_t n;
+	uint8_t peer[LOCATE_SCAN][DB_IDBYTES];
+};
+
+static int
+collect_holder(void *arg, const struct db_frag_loc *loc)
+{
+	struct holders *h = arg;
+
+	/* another account's fragment looks the same as an unknown one */
+	if (loc->account != h->account || h->n >= LOCATE_SCAN)
+		return 0;
+	memcpy(h->peer[h->n++], loc->peer, DB_IDBYTES);
+	return 0;
+}
+
+int
+coord_frags_locate(struct coord_sess *s, uint32_t reqid, const void *msg,
+    struct dz_errmsg *em)
+{
+	const struct proto_frags_locate *m = msg;
+	struct coord *co = s->co;
+	struct proto_frags_locate_rep *rep;
+	struct holders h;
+	struct db_peer p;
+	int64_t now = coord_now(co);
+	int rc = 0;
+
+	if ((rep = calloc(1, sizeof(*rep))) == NULL)
+		return DZ_ENOMEM;
+	rep->nnames = m->nnames;
+	for (size_t i = 0; rc == 0 && i < m->nnames; i++) {
+		struct proto_locs *out = &rep->names[i];
+
+		memset(&h, 0, sizeof(h));
+		h.account = s->account;
+		if ((rc = db_frag_lookup(co->db, &m->names[i], 1, collect_holder, &h,
+		    em)) != 0)
+			break;
+		/* pass 0: online holders, pass 1: the others */
+		for (int pass = 0; pass < 2; pass++)
+			for (size_t j = 0; j < h.n && out->nlocs < PROTO_LOCATE_MAXLOCS; j++) {
+				int online;
+
+				if (db_peer_get(co->db, h.peer[j], &p, NULL) != 0 ||
+				    strlen(p.addr) > PROTO_ADDR_MAX)
+					continue;
+				online = p.last_heartbeat >= now - (int64_t)co->opts.peer_timeout;
+				if (online != (pass == 0))
+					continue;
+				memcpy(out->locs[out->nlocs].pk, p.id, PROTO_PKBYTES);
+				memcpy(out->locs[out->nlocs].addr, p.addr, strlen(p.addr) + 1);
+				out->nlocs++;
+			}
+	}
+	if (rc == 0)
+		rc = coord_send(s, reqid, PROTO_FRAGS_LOCATE_REP, rep);
+	free(rep);
+	return rc;
+}
+
+int
+coord_obj_delete(struct coord_sess *s, uint32_t reqid, const void *msg,
+    struct dz_errmsg *em)
+{
+	const struct proto_obj_delete *m = msg;
+	struct proto_empty rep = {0};
+	int rc;
+
+	if ((rc = db_frag_del_object(s->co->db, s->account, m->object_id, NULL,
+	    NULL, NULL, em)) != 0)
+		return rc;
+	return coord_send(s, reqid, PROTO_OBJ_DELETE_REP, &rep);
+}

@@ -1,0 +1,666 @@
+/*
+ * peerd: the storage peer's server: start-up and shut-down, and the
+ * answers to FRAG_PUT, FRAG_GET, FRAG_HAS and AUDIT (the coordinator link
+ * is in peerd_coord.c).
+ *
+ * Each request is decoded on the loop (cheap, and a malformed one is
+ * answered at once), then handed to the libuv thread pool as a work item
+ * that owns the request's body and holds a reference on its connection.
+ * The worker does the disk work and encodes the reply; back on the loop,
+ * the reply is sent if the connection still exists, and dropped if not.
+ * A put's worker returns only after fragstore_sync covered the fragment,
+ * so an acknowledgement always means "on disk"; several workers waiting
+ * at once share one sync (fragstore's group commit).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cursor.h"
+#include "core/fsio.h"
+#include "net/netsrv.h"
+#include "net/proto.h"
+#include "peer/peerd.h"
+#include "peer/peerd_int.h"
+
+/* ERROR body: code i32 | text u16 + up to PROTO_ERRMSG_MAX bytes */
+#define ERRBODY_MAX (4 + 2 + PROTO_ERRMSG_MAX)
+
+/* One request being worked on in the pool. */
+struct pwork {
+	uv_work_t req;
+	struct peerd *p;
+	struct pconn *pc;
+	uint16_t type;
+	uint32_t reqid;
+	uint8_t *body;          /* the request's body, owned */
+	size_t len;
+	union {
+		struct proto_frag_put put;
+		struct proto_frag_get get;
+		struct proto_frag_has has;
+		struct proto_audit audit;
+	} m;
+	/* results, written by the worker */
+	int rc;                 /* 0: send rep; else an ERROR with em */
+	struct dz_errmsg em;
+	int deleted;            /* a damaged fragment was removed */
+	uint16_t rep_type;
+	uint8_t *rep;           /* malloc'd reply body */
+	size_t rep_len;
+};
+
+void
+peerd_logf(struct peerd *p, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (p->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	p->log(p->log_arg, line);
+}
+
+static void
+pconn_unref(struct pconn *pc)
+{
+	if (--pc->refs == 0)
+		free(pc);
+}
+
+/* Send ERROR {code, text} for reqid on c; a failure to queue it ends c. */
+static void
+reply_error(struct conn *c, uint32_t reqid, int code, const char *text)
+{
+	struct proto_error e;
+	uint8_t buf[ERRBODY_MAX];
+	struct wbuf w;
+
+	proto_error_make(&e, code, text);
+	wbuf_init(&w, buf, sizeof(buf));
+	if (proto_error_encode(&e, &w) != 0 || w.err != 0 ||
+	    conn_send(c, PROTO_ERROR, reqid, buf, w.len) != 0)
+		conn_abort(c, DZ_EIO, "cannot answer with an error");
+}
+
+/* Allocate and encode a reply body of exactly len bytes with enc. */
+static int
+rep_alloc(struct pwork *w, uint16_t type, size_t len)
+{
+	w->rep_type = type;
+	w->rep_len = len;
+	w->rep = malloc(len > 0 ? len : 1);
+	if (w->rep == NULL)
+		return dz_errf(&w->em, DZ_ENOMEM, "out of memory for a reply");
+	return 0;
+}
+
+static void
+hexname(const uint8_t name[static FRAGSTORE_NAMEBYTES], char out[static 65])
+{
+	merkle_hex(name, out);
+}
+
+/* ---- the workers (thread pool) ---- */
+
+static int
+work_put(struct pwork *w)
+{
+	struct peerd *p = w->p;
+	const uint8_t *data = w->m.put.data;
+	size_t len = w->m.put.len;
+	uint8_t *al = NULL;
+	uint64_t ticket = 0;
+	int rc;
+
+	/* the store writes aligned buffers with direct I/O: one memcpy is
+	 * cheap next to pushing 4 MiB through the page cache */
+	if (len >= FRAGSTORE_DIO_ALIGN &&
+	    posix_memalign((void **)&al, FRAGSTORE_DIO_ALIGN, len) == 0) {
+		memcpy(al, data, len);
+		data = al;
+	} else {
+		al = NULL;
+	}
+	rc = fragstore_put(p->fs, w->m.put.name, data, len, &ticket, &w->em);
+	free(al);
+	if (rc == 0)
+		rc = fragstore_sync(p->fs, ticket, &w->em);
+	switch (rc) {
+	case 0:
+		return rep_alloc(w, PROTO_FRAG_PUT_REP, 0);
+	case DZ_ENOSPC:
+		return dz_errf(&w->em, rc, "peer full: capacity %llu, used %llu",
+		    (unsigned long long)fragstore_capacity(p->fs),
+		    (unsigned long long)fragstore_used(p->fs));
+	case DZ_EINTEGRITY:
+		return dz_errf(&w->em, rc, "fragment does not match its name");
+	case DZ_EFORMAT:
+	case DZ_ETRUNC:
+	case DZ_EVERSION:
+		return dz_errf(&w->em, rc, "not a fragment: %s", dz_strerror(rc));
+	default:
+		return rc;
+	}
+}
+
+/* A damaged fragment goes: the coordinator will have it repaired. */
+static int
+drop_damaged(struct pwork *w, const uint8_t name[static FRAGSTORE_NAMEBYTES])
+{
+	char hex[65];
+
+	hexname(name, hex);
+	if (fragstore_del(w->p->fs, name, NULL) == 0)
+		w->deleted = 1;
+	return dz_errf(&w->em, DZ_EINTEGRITY,
+	    "fragment %s was damaged on this peer and has been deleted", hex);
+}
+
+static int
+work_get(struct pwork *w)
+{
+	const uint8_t *name = w->m.get.name;
+	struct proto_frag_get_rep r;
+	uint8_t *buf = NULL;
+	size_t size = 0, cap, got = 0;
+	struct wbuf wb;
+	char hex[65];
+	int rc;
+
+	hexname(name, hex);
+	if ((rc = fragstore_has(w->p->fs, name, &size)) <= 0) {
+		rc = rc == 0 ? DZ_ENOENT : rc;
+		return dz_errf(&w->em, rc, "no fragment %s here", hex);
+	}
+	if (size == 0 || size > PROTO_FRAG_MAX)
+		return drop_damaged(w, name);
+	cap = (size + FRAGSTORE_DIO_ALIGN - 1) & ~(size_t)(FRAGSTORE_DIO_ALIGN - 1);
+	if (posix_memalign((void **)&buf, FRAGSTORE_DIO_ALIGN, cap) != 0)
+		return dz_errf(&w->em, DZ_ENOMEM, "out of memory reading %s", hex);
+	rc = fragstore_get(w->p->fs, name, buf, cap, &got, &w->em);
+	if (rc == DZ_EINTEGRITY) {
+		rc = drop_damaged(w, name);
+		goto out;
+	}
+	if (rc == DZ_ENOENT) {
+		rc = dz_errf(&w->em, rc, "no fragment %s here", hex);
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	r.data = buf;
+	r.len = got;
+	if ((rc = rep_alloc(w, PROTO_FRAG_GET_REP, 4 + got)) != 0)
+		goto out;
+	wbuf_init(&wb, w->rep, w->rep_len);
+	if ((rc = proto_frag_get_rep_encode(&r, &wb)) != 0 || wb.len != w->rep_len)
+		rc = dz_errf(&w->em, rc != 0 ? rc : DZ_EINVAL, "cannot encode %s", hex);
+out:
+	free(buf);
+	return rc;
+}
+
+static int
+work_has(struct pwork *w)
+{
+	struct proto_frag_has_rep r;
+	struct wbuf wb;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.count = w->m.has.nnames;
+	for (size_t i = 0; i < w->m.has.nnames; i++) {
+		if ((rc = fragstore_has(w->p->fs, w->m.has.names[i], NULL)) < 0)
+			return dz_errf(&w->em, rc, "cannot look up fragments: %s",
+			    dz_strerror(rc));
+		if (rc == 1)
+			proto_has_set(&r, i);
+	}
+	if ((rc = rep_alloc(w, PROTO_FRAG_HAS_REP, 2 + sizeof(r.bits))) != 0)
+		return rc;
+	wbuf_init(&wb, w->rep, w->rep_len);
+	if ((rc = proto_frag_has_rep_encode(&r, &wb)) != 0)
+		return dz_errf(&w->em, rc, "cannot encode FRAG_HAS_REP");
+	w->rep_len = wb.len;
+	return 0;
+}
+
+static int
+work_audit(struct pwork *w)
+{
+	static const size_t replen = 4 + 4 + MERKLE_BLOCK + 2 +
+	    MERKLE_MAXPATH * MERKLE_HASHBYTES;
+	const uint8_t *name = w->m.audit.name;
+	uint8_t (*path)[MERKLE_HASHBYTES] = NULL;
+	uint8_t *block = NULL;
+	struct proto_audit_rep r;
+	size_t blocklen = 0, pathlen = 0, nleaves = 0;
+	struct wbuf wb;
+	char hex[65];
+	int rc;
+
+	hexname(name, hex);
+	block = malloc(MERKLE_BLOCK);
+	path = malloc(MERKLE_MAXPATH * sizeof(*path));
+	if (block == NULL || path == NULL) {
+		rc = dz_errf(&w->em, DZ_ENOMEM, "out of memory auditing %s", hex);
+		goto out;
+	}
+	rc = fragstore_audit(w->p->fs, name, w->m.audit.leaf, block, &blocklen,
+	    path, &pathlen, &nleaves, &w->em);
+	if (rc == DZ_EINTEGRITY) {
+		rc = drop_damaged(w, name);
+		goto out;
+	}
+	if (rc == DZ_ENOENT)
+		rc = dz_errf(&w->em, rc, "no fragment %s here", hex);
+	if (rc != 0)
+		goto out;
+	r.nleaves = (uint32_t)nleaves;
+	r.block = block;
+	r.block_len = blocklen;
+	r.npath = (uint16_t)pathlen;
+	r.path = (const uint8_t(*)[MERKLE_HASHBYTES])path;
+	if ((rc = rep_alloc(w, PROTO_AUDIT_REP, replen)) != 0)
+		goto out;
+	wbuf_init(&wb, w->rep, w->rep_len);
+	if ((rc = proto_audit_rep_encode(&r, &wb)) != 0) {
+		rc = dz_errf(&w->em, rc, "cannot encode the audit of %s", hex);
+		goto out;
+	}
+	w->rep_len = wb.len;
+out:
+	free(block);
+	free(path);
+	return rc;
+}
+
+static void
+on_work(uv_work_t *req)
+{
+	struct pwork *w = req->data;
+
+	switch (w->type) {
+	case PROTO_FRAG_PUT:
+		w->rc = work_put(w);
+		break;
+	case PROTO_FRAG_GET:
+		w->rc = work_get(w);
+		break;
+	case PROTO_FRAG_HAS:
+		w->rc = work_has(w);
+		break;
+	case PROTO_AUDIT:
+		w->rc = work_audit(w);
+		break;
+	default:
+		w->rc = DZ_EINVAL;
+		break;
+	}
+	/* the request's bytes are not needed any more: release them here
+	 * rather than wait for the loop */
+	free(w->body);
+	w->body = NULL;
+	if (w->rc != 0) {
+		free(w->rep);
+		w->rep = NULL;
+	}
+}
+
+static void
+release_rep(void *arg)
+{
+	free(arg);
+}
+
+static void
+on_work_done(uv_work_t *req, int status)
+{
+	struct pwork *w = req->data;
+	struct peerd *p = w->p;
+	struct conn *c = w->pc->c;
+	char hex[65];
+
+	p->nwork--;
+	if (w->type == PROTO_FRAG_PUT)
+		p->inflight -= w->len;
+	if (w->deleted) {
+		hexname(w->type == PROTO_AUDIT ? w->m.audit.name : w->m.get.name, hex);
+		peerd_logf(p, "deleted damaged fragment %s", hex);
+	}
+	if (status != 0 && w->rc == 0)
+		w->rc = DZ_EIO;
+	if (c != NULL && conn_is_open(c)) {
+		if (w->rc != 0) {
+			reply_error(c, w->reqid, w->rc,
+			    w->em.text[0] != '\0' ? w->em.text : dz_strerror(w->rc));
+		} else if (conn_send_ref(c, w->rep_type, w->reqid, w->rep,
+		    w->rep_len, release_rep, w->rep) == 0) {
+			w->rep = NULL; /* the connection releases it */
+		} else {
+			conn_abort(c, DZ_EIO, "cannot queue a reply");
+		}
+	}
+	free(w->rep);
+	free(w->body);
+	pconn_unref(w->pc);
+	free(w);
+	peerd_maybe_done(p);
+}
+
+/* ---- the listener's callbacks (loop) ---- */
+
+static int
+on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
+{
+	struct peerd *p = arg;
+	struct pconn *pc;
+
+	(void)pk; /* any authenticated node may store and fetch */
+	if (p->stopping)
+		return DZ_EIO;
+	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+		return DZ_ENOMEM;
+	pc->p = p;
+	pc->c = c;
+	pc->refs = 1; /* the connection's own */
+	conn_set_udata(c, pc);
+	return 0;
+}
+
+static void
+on_close(void *arg, struct conn *c, int err, const char *msg)
+{
+	struct pconn *pc = conn_udata(c);
+
+	(void)arg;
+	(void)err;
+	(void)msg;
+	if (pc == NULL)
+		return;
+	conn_set_udata(c, NULL);
+	pc->c = NULL;
+	pconn_unref(pc);
+}
+
+static int
+decode_request(struct pwork *w)
+{
+	switch (w->type) {
+	case PROTO_FRAG_PUT:
+		return proto_frag_put_decode(w->body, w->len, &w->m.put);
+	case PROTO_FRAG_GET:
+		return proto_frag_get_decode(w->body, w->len, &w->m.get);
+	case PROTO_FRAG_HAS:
+		return proto_frag_has_decode(w->body, w->len, &w->m.has);
+	case PROTO_AUDIT:
+		return proto_audit_decode(w->body, w->len, &w->m.audit);
+	default:
+		return DZ_EFORMAT;
+	}
+}
+
+static void
+on_frame(void *arg, struct conn *c, struct frame *f)
+{
+	struct peerd *p = arg;
+	struct pconn *pc = conn_udata(c);
+	const char *tname = proto_type_name(f->type);
+	struct pwork *w;
+	char msg[128];
+	int rc;
+
+	if (pc == NULL || p->stopping)
+		return;
+	switch (f->type) {
+	case PROTO_FRAG_PUT:
+	case PROTO_FRAG_GET:
+	case PROTO_FRAG_HAS:
+	case PROTO_AUDIT:
+		break;
+	default:
+		snprintf(msg, sizeof(msg), "a peer does not answer %s (type 0x%04x)",
+		    tname != NULL ? tname : "unknown messages", f->type);
+		reply_error(c, f->reqid, DZ_EINVAL, msg);
+		return;
+	}
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		reply_error(c, f->reqid, DZ_ENOMEM, "peer out of memory");
+		return;
+	}
+	w->req.data = w;
+	w->p = p;
+	w->pc = pc;
+	w->type = f->type;
+	w->reqid = f->reqid;
+	w->body = f->body; /* taken: the work item frees it */
+	w->len = f->len;
+	f->body = NULL;
+	if ((rc = decode_request(w)) != 0) {
+		snprintf(msg, sizeof(msg), "malformed %s: %s", tname, dz_strerror(rc));
+		reply_error(c, f->reqid, rc, msg);
+		goto drop;
+	}
+	if (w->type == PROTO_FRAG_PUT) {
+		if (p->inflight + w->len > PEERD_INFLIGHT_MAX) {
+			reply_error(c, f->reqid, DZ_ENOMEM,
+			    "peer busy: too many fragments arriving at once, retry");
+			goto drop;
+		}
+		p->inflight += w->len;
+	}
+	if (uv_queue_work(p->loop, &w->req, on_work, on_work_done) != 0) {
+		if (w->type == PROTO_FRAG_PUT)
+			p->inflight -= w->len;
+		reply_error(c, f->reqid, DZ_EIO, "peer cannot queue work");
+		goto drop;
+	}
+	pc->refs++;
+	p->nwork++;
+	return;
+drop:
+	free(w->body);
+	free(w);
+}
+
+/* ---- start and stop ---- */
+
+static int
+join_path(const char *dir, const char *file, char **out, struct dz_errmsg *em)
+{
+	size_t n = strlen(dir) + 1 + strlen(file) + 1;
+
+	if ((*out = malloc(n)) == NULL)
+		return dz_errf(em, DZ_ENOMEM, "out of memory");
+	snprintf(*out, n, "%s/%s", dir, file);
+	return 0;
+}
+
+/* The address actually bound: the listen address with its real port. */
+static int
+bound_addr(struct peerd *p, const char *listen, struct dz_errmsg *em)
+{
+	struct sockaddr_storage ss;
+	int port = netsrv_port(p->srv), rc;
+
+	if ((rc = netaddr_parse(listen, 1, &ss, em)) != 0)
+		return rc;
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+	if (netaddr_format((struct sockaddr *)&ss, p->addr, sizeof(p->addr)) != 0)
+		return dz_errf(em, DZ_EINVAL, "cannot format address %s", listen);
+	return 0;
+}
+
+static int
+write_addr_file(struct peerd *p, struct dz_errmsg *em)
+{
+	char line[NETADDR_STRMAX + 1], *path = NULL;
+	int rc;
+
+	if ((rc = join_path(p->dir, "peer.addr", &path, em)) != 0)
+		return rc;
+	snprintf(line, sizeof(line), "%s\n", p->addr);
+	rc = fsio_write_durable(AT_FDCWD, path, (const uint8_t *)line,
+	    strlen(line), 0, 0644, em);
+	free(path);
+	return rc;
+}
+
+static void
+free_stopped(void *arg)
+{
+	(void)peerd_free(arg);
+}
+
+int
+peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
+    struct peerd **out, struct dz_errmsg *em)
+{
+	struct conn_limits lim;
+	struct conn_cbs cbs;
+	struct peerd *p;
+	char *path = NULL;
+	int rc;
+
+	*out = NULL;
+	if (cfg->dir == NULL || cfg->listen == NULL || cfg->coordinator == NULL ||
+	    cfg->heartbeat_s == 0 || cfg->capacity == 0)
+		return dz_errf(em, DZ_EINVAL, "incomplete peer configuration");
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return dz_errf(em, DZ_ENOMEM, "out of memory");
+	p->loop = loop;
+	p->capacity = cfg->capacity;
+	p->heartbeat_s = cfg->heartbeat_s;
+	p->log = cfg->log;
+	p->log_arg = cfg->log_arg;
+	if ((p->dir = strdup(cfg->dir)) == NULL) {
+		rc = dz_errf(em, DZ_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (mkdir(p->dir, 0700) != 0 && errno != EEXIST) {
+		rc = dz_errf(em, fsio_errno(errno), "cannot create %s: %s", p->dir,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((rc = join_path(p->dir, "identity.key", &path, em)) != 0)
+		goto fail;
+	if ((rc = ident_load_or_create(path, &p->id, NULL, em)) != 0)
+		goto fail;
+	if ((rc = fragstore_open(p->dir, p->capacity, &p->fs, em)) != 0)
+		goto fail;
+	if ((rc = tls_ctx_new(p->id, TLS_ROLE_SERVER, &p->srv_tls, em)) != 0 ||
+	    (rc = tls_ctx_new(p->id, TLS_ROLE_CLIENT, &p->cli_tls, em)) != 0)
+		goto fail;
+	if ((rc = pcoord_init(p, cfg, em)) != 0)
+		goto fail;
+	conn_limits_default(&lim);
+	memset(&cbs, 0, sizeof(cbs));
+	cbs.on_peer = on_peer;
+	cbs.on_frame = on_frame;
+	cbs.on_close = on_close;
+	cbs.arg = p;
+	if ((rc = netsrv_listen(loop, p->srv_tls, cfg->listen, &lim, &cbs,
+	    &p->srv, em)) != 0)
+		goto fail;
+	p->srv_open = 1;
+	if ((rc = bound_addr(p, cfg->listen, em)) != 0 ||
+	    (rc = write_addr_file(p, em)) != 0 ||
+	    (rc = pcoord_start(p, em)) != 0) {
+		/* the listener is a handle: it goes with the loop's next
+		 * turns, and p with it */
+		peerd_stop(p, free_stopped, p);
+		free(path);
+		return rc;
+	}
+	free(path);
+	*out = p;
+	return 0;
+fail:
+	(void)peerd_free(p);
+	free(path);
+	return rc;
+}
+
+const char *
+peerd_addr(const struct peerd *p)
+{
+	return p->addr;
+}
+
+const uint8_t *
+peerd_pk(const struct peerd *p)
+{
+	return p->id->pk;
+}
+
+void
+peerd_coord_stats(const struct peerd *p, struct peerd_coord_stats *st)
+{
+	*st = p->co.st;
+}
+
+static void
+on_srv_closed(void *arg)
+{
+	struct peerd *p = arg;
+
+	p->srv_open = 0;
+	peerd_maybe_done(p);
+}
+
+void
+peerd_maybe_done(struct peerd *p)
+{
+	if (!p->stopping || p->done_called || p->srv_open || p->nwork > 0 ||
+	    !pcoord_idle(p))
+		return;
+	p->done_called = 1;
+	if (p->done != NULL)
+		p->done(p->done_arg);
+}
+
+void
+peerd_stop(struct peerd *p, void (*done)(void *arg), void *arg)
+{
+	if (p->stopping)
+		return;
+	p->stopping = 1;
+	p->done = done;
+	p->done_arg = arg;
+	pcoord_stop(p);
+	if (p->srv != NULL) {
+		netsrv_close(p->srv, on_srv_closed, p);
+		p->srv = NULL;
+	}
+	peerd_maybe_done(p);
+}
+
+int
+peerd_free(struct peerd *p)
+{
+	int rc = 0;
+
+	if (p == NULL)
+		return 0;
+	if (p->fs != NULL)
+		rc = fragstore_close(p->fs);
+	pcoord_free(p);
+	tls_ctx_unref(p->srv_tls);
+	tls_ctx_unref(p->cli_tls);
+	ident_free(p->id);
+	free(p->dir);
+	free(p);
+	return rc;
+}

@@ -1,0 +1,112 @@
+/*
+ * peerd: the storage peer's server: what `drizzle peer` runs.
+ *
+ * A peer lends a bounded directory of disk to the network. peerd puts a
+ * fragment store (fragstore.h) behind a TLS listener (netsrv.h) on the
+ * caller's libuv loop and answers FRAG_PUT, FRAG_GET, FRAG_HAS and AUDIT
+ * from any authenticated node. Disk work never runs on the loop's thread:
+ * every request is a uv_queue_work item, and a put is acknowledged only
+ * after fragstore_sync covered it, so puts that arrive together share one
+ * disk flush (give the libuv thread pool several threads, see
+ * PEERD_THREADPOOL). Damaged fragments found by a get or an audit are
+ * deleted and reported as DZ_EINTEGRITY, so the coordinator repairs them.
+ *
+ * On the same loop peerd keeps a link to the coordinator (peerd_coord.c):
+ * PEER_REGISTER with the address actually bound, then PEER_HEARTBEAT every
+ * few seconds, reconnecting with backoff (1 s doubling to 30 s) while it is
+ * unreachable; fragments are served all the while. The coordinator's key is
+ * pinned from the configuration, else from DIR/coordinator.key, else it is
+ * stored there at first contact; a different key is refused afterwards.
+ *
+ * Data directory: identity.key (the node's seed), peer.addr (the bound
+ * address, written durably at start), coordinator.key (64 hex digits and a
+ * newline), and the fragment store. Not for placement, accounting or
+ * quotas: those are the coordinator's. Library code: it never prints;
+ * what an operator should see goes to the log callback. Loop thread only.
+ */
+#ifndef DZ_PEERD_H
+#define DZ_PEERD_H
+
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "core/err.h"
+#include "net/ident.h"
+#include "net/netaddr.h"
+
+/* Threads the libuv pool should have (UV_THREADPOOL_SIZE, set before the
+ * loop's first use) so that concurrent puts wait on one shared sync. */
+#define PEERD_THREADPOOL 8
+
+/* Request bodies of FRAG_PUT being worked on at once, over all
+ * connections; a put beyond this is refused (ERROR DZ_ENOMEM, "busy") so
+ * that memory stays bounded whatever clients send. */
+#define PEERD_INFLIGHT_MAX (256u * 1024 * 1024)
+
+/* Backoff of the coordinator link, in milliseconds. */
+#define PEERD_BACKOFF_MIN 1000u
+#define PEERD_BACKOFF_MAX 30000u
+
+/* What peerd_open needs; strings and key are copied. */
+struct peerd_config {
+	const char *dir;               /* data directory (created if absent) */
+	const char *listen;            /* "ADDR:PORT", port 0: any free port */
+	const char *coordinator;       /* the coordinator's "ADDR:PORT" */
+	const uint8_t *coordinator_pk; /* pinned key, or NULL (see above) */
+	uint64_t capacity;             /* bytes of fragments at most */
+	unsigned heartbeat_s;          /* seconds between heartbeats (>= 1) */
+	/* log (optional): one line, no newline, per state change of the
+	 * coordinator link and per unusual event; called on the loop. */
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
+};
+
+/* Counters of the coordinator link, for tests and monitoring. */
+struct peerd_coord_stats {
+	int registered;          /* 1 while registered with the coordinator */
+	uint64_t registrations;  /* PEER_REGISTER_REP received */
+	uint64_t heartbeats;     /* PEER_HEARTBEAT_REP received */
+	uint64_t failures;       /* connections lost or refused */
+};
+
+struct peerd;
+
+/*
+ * peerd_open: create dir if needed, load or create its identity, open its
+ * fragment store with cfg->capacity, listen on cfg->listen, write
+ * dir/peer.addr durably and start the coordinator link, all on loop.
+ * *out is the caller's, stopped with peerd_stop and released with
+ * peerd_free. Returns 0; DZ_EEXIST if another process serves dir;
+ * DZ_EFORMAT for a bad address or a damaged key file; DZ_EINVAL; DZ_EIO
+ * (unusable directory, address in use); DZ_ENOMEM; detail in em, naming
+ * the file or address.
+ */
+int peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
+    struct peerd **out, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* peerd_addr: the address actually listened on, "ADDR:PORT" (valid while
+ * p is). */
+const char *peerd_addr(const struct peerd *p);
+
+/* peerd_pk: the peer's public key (IDENT_PKBYTES, valid while p is). */
+const uint8_t *peerd_pk(const struct peerd *p);
+
+/* peerd_coord_stats: a copy of the coordinator link's counters. */
+void peerd_coord_stats(const struct peerd *p, struct peerd_coord_stats *st);
+
+/*
+ * peerd_stop: stop listening, end every connection and the coordinator
+ * link, and let requests being worked on finish (their answers are
+ * dropped). When nothing of p is left on the loop, done(arg) is called
+ * (done may be NULL: uv_run then simply returns once the loop is empty).
+ * Idempotent.
+ */
+void peerd_stop(struct peerd *p, void (*done)(void *arg), void *arg);
+
+/* peerd_free: after peerd_stop completed (or if the loop never ran it),
+ * close the fragment store (one last sync) and release p. Returns 0 or the
+ * store's last sync error. NULL is fine. */
+int peerd_free(struct peerd *p);
+
+#endif
