@@ -111,3 +111,5 @@ rm -rf "$W/s"
 r=$(run unlock "$DZ" local ls --store "$W/s" $PW) || exit 1
 set -- $r
 printf 'unlocking at the default Argon2id cost (MODERATE): %s s, peak %d MiB (transient, before any transfer)\n' "$1" $(($2 / 1024))
+echo
+BUILD=$BUILD bench/net.sh

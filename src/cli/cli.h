@@ -75,12 +75,43 @@ int cli_out_open(struct cli_out *o, const char *dest, int force);
 int cli_out_commit(struct cli_out *o); /* fsync, move into place */
 void cli_out_abort(struct cli_out *o); /* remove the partial file */
 
+/* Damage seen by a get (xfer_params.damage): reported whatever --quiet
+ * says, since the file came back but its store is weaker than it should
+ * be. The first CLI_DAMAGE_NAMED are named on stderr. */
+#define CLI_DAMAGE_NAMED 8
+struct cli_damage {
+	unsigned count, missing, corrupt;
+};
+void cli_damage_cb(void *arg, uint64_t seg, unsigned index, const uint8_t name[32],
+    int why);
+
 double cli_now(void);
 void cli_human(uint64_t bytes, char out[32]);
+
+/* For the demos: write size random bytes to path (created, must not
+ * exist), hashing them into digest (SHA-256); hash a file the same way.
+ * 0 or a dz_err. */
+int cli_make_random_file(const char *path, uint64_t size, uint8_t digest[32]);
+int cli_hash_file(const char *path, uint8_t digest[32]);
+/* nftw callback that removes each entry (FTW_DEPTH | FTW_PHYS). */
+struct stat;
+struct FTW;
+int cli_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw);
 
 int cmd_coordinator_main(int argc, char **argv);
 int cmd_local_main(int argc, char **argv);
 int cmd_demo_main(int argc, char **argv);
+int cmd_netdemo_main(int argc, char **argv);
+int cmd_get_main(int argc, char **argv);
+int cmd_ls_main(int argc, char **argv);
+int cmd_put_main(int argc, char **argv);
+int cmd_rm_main(int argc, char **argv);
 int cmd_peer_main(int argc, char **argv);
+int cmd_signup_main(int argc, char **argv);
+int cmd_login_main(int argc, char **argv);
+int cmd_logout_main(int argc, char **argv);
+int cmd_passwd_main(int argc, char **argv);
+int cmd_status_main(int argc, char **argv);
+int cmd_testnet_main(int argc, char **argv);
 
 #endif

@@ -23,7 +23,7 @@
 #include "core/fsio.h"
 
 static const char demo_usage[] =
-    "usage: drizzle demo [options]\n"
+    "usage: drizzle demo --local [options]\n"
     "\n"
     "Stores a random file in a throwaway local store, loses fragments of every\n"
     "segment, rebuilds the file from the survivors and checks it is identical.\n"
@@ -98,8 +98,8 @@ lose_cb(void *arg, uint64_t seg, unsigned n, const uint8_t *names)
 	return 0;
 }
 
-static int
-rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+int
+cli_rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
 	(void)flag;
@@ -107,9 +107,8 @@ rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 	return remove(path);
 }
 
-/* Write size random bytes to path, hashing them into digest. */
-static int
-make_input(const char *path, uint64_t size, uint8_t digest[32])
+int
+cli_make_random_file(const char *path, uint64_t size, uint8_t digest[32])
 {
 	crypto_hash_sha256_state h;
 	static uint8_t buf[1 << 20];
@@ -132,8 +131,8 @@ make_input(const char *path, uint64_t size, uint8_t digest[32])
 	return rc;
 }
 
-static int
-hash_file(const char *path, uint8_t digest[32])
+int
+cli_hash_file(const char *path, uint8_t digest[32])
 {
 	crypto_hash_sha256_state h;
 	static uint8_t buf[1 << 20];
@@ -157,8 +156,8 @@ mbps(uint64_t bytes, double secs)
 	return secs > 0 ? (double)bytes / secs / 1e6 : 0;
 }
 
-int
-cmd_demo_main(int argc, char **argv)
+static int
+demo_local_main(int argc, char **argv)
 {
 	struct local_opts o;
 	struct dirstore *ds = NULL;
@@ -239,7 +238,7 @@ cmd_demo_main(int argc, char **argv)
 	cli_human(size, h);
 	printf("drizzle demo: a %s random file, %u-of-%u code, %u KiB segments, in %s\n",
 	    h, o.xp.k, o.xp.n, o.xp.seg_size / 1024, dir);
-	if ((rc = make_input(in, size, want)) != 0) {
+	if ((rc = cli_make_random_file(in, size, want)) != 0) {
 		cli_fail(rc, NULL, "cannot write the demo's input file");
 		goto out;
 	}
@@ -292,7 +291,7 @@ cmd_demo_main(int argc, char **argv)
 	t_get = cli_now() - t0;
 	printf("  get:     %s rebuilt from the survivors in %.2f s (%.0f MB/s)\n", h,
 	    t_get, mbps(size, t_get));
-	if ((rc = hash_file(out, got)) != 0) {
+	if ((rc = cli_hash_file(out, got)) != 0) {
 		cli_fail(rc, NULL, "cannot read the rebuilt file");
 		goto out;
 	}
@@ -327,8 +326,22 @@ out:
 	dirstore_close(ds);
 	cli_password_free(pw);
 	if (!keep)
-		nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+		nftw(dir, cli_rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 	else
 		printf("kept %s\n", dir);
 	return ex;
+}
+
+/* `drizzle demo` runs the network demo (cmd_netdemo.c); with --local, the
+ * round trip through a local directory store above. */
+int
+cmd_demo_main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--local") == 0) {
+			for (int j = i; j + 1 < argc; j++)
+				argv[j] = argv[j + 1];
+			return demo_local_main(argc - 1, argv);
+		}
+	return cmd_netdemo_main(argc, argv);
 }

@@ -369,34 +369,6 @@ local_resolve(struct dirstore *ds, const uint8_t *fk, const char *what,
 	return EXIT_OK;
 }
 
-/* Damage is reported whatever --quiet says: the file came back, but the
- * store is weaker than it should be. The first few are named. */
-struct damage_report {
-	unsigned count, missing, corrupt;
-};
-
-#define DAMAGE_NAMED 8
-
-static void
-damage_cb(void *arg, uint64_t seg, unsigned index, const uint8_t name[32], int why)
-{
-	struct damage_report *d = arg;
-	char hex[65];
-
-	d->count++;
-	if (why == DZ_ENOENT)
-		d->missing++;
-	else
-		d->corrupt++;
-	if (d->count > DAMAGE_NAMED)
-		return;
-	hex_encode(name, 32, hex);
-	cli_err("warning: segment %llu fragment %u (%.16s...) %s", (unsigned long long)seg,
-	    index, hex, why == DZ_ENOENT ? "is missing" :
-	    why == DZ_EINTEGRITY ? "is corrupt: its bytes do not match its name" :
-	    dz_strerror(why));
-}
-
 int
 local_get(const struct local_opts *o, struct dirstore *ds, const uint8_t *fk,
     const uint8_t id[RECORD_IDBYTES], const char *out, uint64_t *size)
@@ -405,7 +377,7 @@ local_get(const struct local_opts *o, struct dirstore *ds, const uint8_t *fk,
 	struct store st = dirstore_store(ds);
 	struct xfer_params xp = o->xp;
 	struct record_hdr *hdr = sodium_malloc(sizeof(*hdr));
-	struct damage_report dmg = {0, 0, 0};
+	struct cli_damage dmg = {0, 0, 0};
 	struct cli_progress pr;
 	struct cli_out co;
 	int rc, ex;
@@ -434,12 +406,12 @@ local_get(const struct local_opts *o, struct dirstore *ds, const uint8_t *fk,
 	cli_progress_init(&pr, "get", 0, o->quiet || co.is_stdout);
 	xp.progress = cli_progress_cb;
 	xp.progress_arg = &pr;
-	xp.damage = damage_cb;
+	xp.damage = cli_damage_cb;
 	xp.damage_arg = &dmg;
 	rc = get_file(&st, fk, id, co.fd, &xp, hdr, &em);
 	if (dmg.count > 0)
 		cli_err("warning: %u fragment(s) missing and %u corrupt%s; %s", dmg.missing,
-		    dmg.corrupt, dmg.count > DAMAGE_NAMED ? " (the first ones named above)" : "",
+		    dmg.corrupt, dmg.count > CLI_DAMAGE_NAMED ? " (the first ones named above)" : "",
 		    rc == 0 ? "every segment was rebuilt from the others" :
 		    "too many in one segment to rebuild it");
 	if (rc != 0) {

@@ -89,7 +89,7 @@ cmd_peer_main(int argc, char **argv)
 	struct dz_errmsg em = {{0}};
 	struct peer_run r;
 	uint8_t ckey[IDENT_PKBYTES];
-	char hex[IDENT_HEXBYTES], what[128];
+	char hex[IDENT_HEXBYTES], what[sizeof(em.text) + 32];
 	uv_loop_t loop;
 	uint64_t v;
 	int c, rc;

@@ -14,9 +14,19 @@
 
 static const struct cli_cmd commands[] = {
 	{"coordinator", cmd_coordinator_main, "run the coordinator (accounts, peers, placement, records)"},
-	{"demo", cmd_demo_main, "store a file in a local store, lose fragments, rebuild it, verify"},
+	{"demo", cmd_demo_main, "the main job: a local network, a file put, peers killed, the file back"},
+	{"get", cmd_get_main, "fetch a file from the network"},
 	{"local", cmd_local_main, "init, put, get and list files in a local directory store"},
+	{"login", cmd_login_main, "log this computer in to an account"},
+	{"logout", cmd_logout_main, "forget the account on this computer"},
+	{"ls", cmd_ls_main, "list your files on the network"},
+	{"passwd", cmd_passwd_main, "change the account's password (no data re-encrypted)"},
 	{"peer", cmd_peer_main, "lend disk: store and serve fragments for the network"},
+	{"put", cmd_put_main, "store a file on the network"},
+	{"rm", cmd_rm_main, "remove a file from the network"},
+	{"signup", cmd_signup_main, "create an account at a coordinator and log in"},
+	{"status", cmd_status_main, "show the account: coordinator, space used, peers online"},
+	{"testnet", cmd_testnet_main, "run a coordinator and N peers on loopback, for tests and demos"},
 };
 
 static void

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "client/dirstore.h"
 #include "core/fsio.h"
 
 void
@@ -284,4 +285,25 @@ cli_out_abort(struct cli_out *o)
 	free(o->dest);
 	o->tmp = o->dest = NULL;
 	o->fd = -1;
+}
+
+void
+cli_damage_cb(void *arg, uint64_t seg, unsigned index, const uint8_t name[32], int why)
+{
+	struct cli_damage *d = arg;
+	char hex[65];
+
+	d->count++;
+	if (why == DZ_ENOENT || why == DZ_EIO)
+		d->missing++;
+	else
+		d->corrupt++;
+	if (d->count > CLI_DAMAGE_NAMED)
+		return;
+	hex_encode(name, 32, hex);
+	cli_err("warning: segment %llu fragment %u (%.16s...) %s", (unsigned long long)seg,
+	    index, hex, why == DZ_ENOENT ? "is missing" :
+	    why == DZ_EIO ? "is unreachable: its holder did not answer" :
+	    why == DZ_EINTEGRITY ? "is corrupt: its bytes do not match its name" :
+	    dz_strerror(why));
 }

@@ -394,8 +394,11 @@ call_run(struct rpc *r, struct rpc_req *reqs, size_t n, size_t want,
 	}
 	if (deadline_ms > 0)
 		uv_timer_start(&r->deadline, on_deadline, deadline_ms, 0);
-	while (k.kept < want && !k.timed_out &&
-	    k.kept + (n - k.finished) >= want)
+	/* Once want cannot be reached the others still run to their end:
+	 * what they bring is not wasted (a get keeps the fragments it has, a
+	 * put the copies that landed) and cancelling them would only make the
+	 * caller ask again. */
+	while (k.kept < want && !k.timed_out && k.finished < n)
 		(void)uv_run(&r->loop, UV_RUN_ONCE);
 	call_end(r, &k);
 	*kept = k.kept;

@@ -61,8 +61,8 @@ int rpc_call(struct rpc *r, const char *addr, const uint8_t *expected_pk,
 
 /* Outcome of one request of rpc_call_many (rpc_req.status): RPC_KEPT, RPC_REJECTED
  * (answered, refused by the accept callback), RPC_CANCELLED (not answered
- * when the call ended: enough answers were kept, or too few could still
- * be), or a negative dz_err saying why it failed. */
+ * when the call ended because enough answers were kept), or a negative
+ * dz_err saying why it failed (DZ_EIO when the deadline passed). */
 #define RPC_KEPT 0
 #define RPC_REJECTED 1
 #define RPC_CANCELLED 2
@@ -94,8 +94,9 @@ typedef int (*rpc_accept_fn)(void *arg, size_t i, struct frame *resp);
  * requests to the same address share its connection) and pass each answer
  * to accept (NULL: keep every answer) as it arrives. Returns as soon as
  * want answers were kept; or when every request has been answered or has
- * failed, or want can no longer be reached, or deadline_ms passed (0: no
- * overall deadline). The connections of requests still unanswered then are
+ * failed, or deadline_ms passed (0: no overall deadline). A call that can
+ * no longer reach want still waits for the requests in flight, so the
+ * caller has every answer that could be had. The connections of requests still unanswered then are
  * closed (RPC_CANCELLED, or DZ_EIO if the deadline passed). *kept (may be
  * NULL) receives the number kept. Returns 0 if want were kept, DZ_ETOOFEW
  * if not (the first failure's detail in em), DZ_EINVAL if want > n.

@@ -911,6 +911,16 @@ test_call_many(void **state)
 	assert_int_equal(kept, 2);
 	assert_int_equal(q[1].status, RPC_REJECTED);
 	assert_int_equal(q[0].status, DZ_EIO);
+	/* want all of echo, garbage, echo: out of reach as soon as the
+	 * garbage is rejected, yet both good answers are still had */
+	q[0] = q[2];
+	q[2] = q[4];
+	assert_int_equal(rpc_call_many(f->rpc, q, 3, 3, 5000, accept_echo, &m,
+	    &kept, &em), DZ_ETOOFEW);
+	assert_int_equal(kept, 2);
+	assert_int_equal(q[0].status, RPC_KEPT);
+	assert_int_equal(q[1].status, RPC_REJECTED);
+	assert_int_equal(q[2].status, RPC_KEPT);
 	for (i = 0; i < 5; i++)
 		ts_stop(t[i]);
 }

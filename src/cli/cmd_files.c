@@ -1,0 +1,410 @@
+/*
+ * cmd_files: `drizzle put|get|ls|rm`: the logged-in account's files on the
+ * network. Each command unlocks the master key with the password (the
+ * profile keeps only the wrapped key), opens the network store and works
+ * through client/files.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/account.h"
+#include "cli/cli.h"
+#include "client/files.h"
+#include "client/netstore.h"
+#include "client/session.h"
+
+/* Worker threads of a network transfer: more than the CPUs, since each
+ * also waits on the network for its segment. */
+#define FILES_THREADS 4
+
+static const char files_usage[] =
+    "usage: drizzle put LOCAL [REMOTE]      store LOCAL (- for stdin) at REMOTE\n"
+    "       drizzle get REMOTE [LOCAL]      fetch REMOTE into LOCAL (- for stdout)\n"
+    "       drizzle ls [PATH]               list files (under PATH)\n"
+    "       drizzle rm PATH                 remove a file\n"
+    "\n"
+    "REMOTE defaults to LOCAL's base name; a REMOTE ending in / is a folder\n"
+    "and LOCAL's base name is added. LOCAL defaults to REMOTE's base name.\n"
+    "An existing REMOTE is replaced by put; an existing LOCAL is kept by get\n"
+    "unless --force.\n"
+    "\n"
+    "options:\n"
+    "  --home DIR            the client profile (default $DRIZZLE_HOME, else\n"
+    "                        ~/.config/drizzle)\n"
+    "  --password-file FILE  read the password from FILE's first line (else\n"
+    "                        $DRIZZLE_PASSWORD, else the terminal)\n"
+    "  --k K, --n N          put: any K of N fragments rebuild a segment\n"
+    "                        (default 4 of 12); N peers must be online\n"
+    "  --segment-size SIZE   put: plaintext bytes per segment (4M)\n"
+    "  --threads N           transfers in parallel (default 4)\n"
+    "  --force               get: replace LOCAL if it exists\n"
+    "  --quiet               no progress or summary on stderr\n"
+    "  --help                this text\n";
+
+struct files_opts {
+	const char *home, *pwfile;
+	struct xfer_params xp;
+	int force, quiet;
+};
+
+/* Parse options; leaves positional arguments at argv[optind..]. */
+static int
+files_parse(int argc, char **argv, struct files_opts *o)
+{
+	static const struct option longopts[] = {
+		{"home", required_argument, NULL, 'H'},
+		{"password-file", required_argument, NULL, 'p'},
+		{"k", required_argument, NULL, 'k'},
+		{"n", required_argument, NULL, 'n'},
+		{"segment-size", required_argument, NULL, 'S'},
+		{"threads", required_argument, NULL, 't'},
+		{"force", no_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	xfer_params_default(&o->xp);
+	o->xp.threads = FILES_THREADS;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': o->home = optarg; break;
+		case 'p': o->pwfile = optarg; break;
+		case 'k':
+		case 'n':
+			if (cli_parse_uint(optarg, 1, 255, &v) != 0) {
+				cli_err("--%c wants a number from 1 to 255, not '%s'", c, optarg);
+				return EXIT_USAGE;
+			}
+			if (c == 'k')
+				o->xp.k = (unsigned)v;
+			else
+				o->xp.n = (unsigned)v;
+			break;
+		case 'S':
+			if (cli_parse_size(optarg, &v) != 0 || v < 4096 || v > (64u << 20)) {
+				cli_err("--segment-size wants 4K to 64M, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			o->xp.seg_size = (uint32_t)v;
+			break;
+		case 't':
+			if (cli_parse_uint(optarg, 1, 64, &v) != 0) {
+				cli_err("--threads wants a number from 1 to 64, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			o->xp.threads = (unsigned)v;
+			break;
+		case 'f': o->force = 1; break;
+		case 'q': o->quiet = 1; break;
+		case 'h':
+			fputs(files_usage, stdout);
+			return -1;
+		default:
+			cli_err("unknown option '%s' (see --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (o->xp.k >= o->xp.n) {
+		cli_err("--k (%u) must be smaller than --n (%u)", o->xp.k, o->xp.n);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Session, network store and file tree, opened together. */
+struct files_ctx {
+	struct session *s;
+	struct netstore *ns;
+	struct files *f;
+};
+
+static void files_ctx_close(struct files_ctx *fc);
+
+static int
+files_ctx_open(const struct files_opts *o, struct files_ctx *fc)
+{
+	struct dz_errmsg em = {{0}};
+	int ex, rc;
+
+	memset(fc, 0, sizeof(*fc));
+	if ((ex = cli_session_open(o->home, o->pwfile, &fc->s)) != 0)
+		return ex;
+	if ((rc = netstore_open(fc->s->tls, fc->s->coord_addr, fc->s->coord_pk, NULL,
+	    &fc->ns, &em)) != 0 ||
+	    (rc = files_open(fc->ns, fc->s->mk, &fc->f, &em)) != 0) {
+		ex = cli_fail(rc, &em, "cannot open the network store");
+		files_ctx_close(fc);
+		return ex;
+	}
+	return 0;
+}
+
+static void
+files_ctx_close(struct files_ctx *fc)
+{
+	files_close(fc->f);
+	netstore_close(fc->ns);
+	session_close(fc->s);
+	memset(fc, 0, sizeof(*fc));
+}
+
+/* The last path component of p (p itself if it has no slash). */
+static const char *
+base_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s != NULL ? s + 1 : p;
+}
+
+int
+cmd_put_main(int argc, char **argv)
+{
+	struct dz_errmsg em = {{0}};
+	struct files_opts o;
+	struct files_ctx fc;
+	struct cli_progress pr;
+	struct xfer_file fi;
+	struct stat sb;
+	const char *local, *remote;
+	char *rbuf = NULL;
+	uint64_t size = 0;
+	double t0;
+	int fd = -1, ex, rc, replaced;
+
+	if ((ex = files_parse(argc, argv, &o)) != 0)
+		return ex < 0 ? EXIT_OK : ex;
+	if (argc - optind < 1 || argc - optind > 2) {
+		cli_err("put wants LOCAL [REMOTE] (see --help)");
+		return EXIT_USAGE;
+	}
+	local = argv[optind];
+	remote = argc - optind == 2 ? argv[optind + 1] : NULL;
+	if (strcmp(local, "-") == 0 && remote == NULL) {
+		cli_err("put - (standard input) needs a REMOTE name");
+		return EXIT_USAGE;
+	}
+	if (remote == NULL || remote[0] == '\0' || remote[strlen(remote) - 1] == '/') {
+		const char *b = base_of(local);
+		size_t n = (remote ? strlen(remote) : 0) + strlen(b) + 1;
+
+		if (b[0] == '\0' || (rbuf = malloc(n)) == NULL) {
+			cli_err("cannot make a remote name from '%s'; give REMOTE", local);
+			return EXIT_USAGE;
+		}
+		snprintf(rbuf, n, "%s%s", remote ? remote : "", b);
+		remote = rbuf;
+	}
+	fd = strcmp(local, "-") == 0 ? STDIN_FILENO : open(local, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		cli_err("cannot open %s: %s", local, strerror(errno));
+		free(rbuf);
+		return EXIT_FAIL;
+	}
+	if (fstat(fd, &sb) != 0 || S_ISDIR(sb.st_mode)) {
+		cli_err("cannot store %s: %s", local,
+		    S_ISDIR(sb.st_mode) ? "it is a directory" : strerror(errno));
+		ex = EXIT_FAIL;
+		goto out_fd;
+	}
+	if ((ex = files_ctx_open(&o, &fc)) != 0)
+		goto out_fd;
+	memset(&fi, 0, sizeof(fi));
+	fi.name = remote;
+	fi.mtime_sec = fd == STDIN_FILENO ? (int64_t)time(NULL) : sb.st_mtim.tv_sec;
+	fi.mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+	fi.mode = S_ISREG(sb.st_mode) ? sb.st_mode & 0777 : 0644;
+	cli_progress_init(&pr, "put", S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0,
+	    o.quiet);
+	o.xp.progress = cli_progress_cb;
+	o.xp.progress_arg = &pr;
+	t0 = cli_now();
+	rc = files_put(fc.f, fd, remote, &fi, &o.xp, &size, &replaced, &em);
+	if (rc != 0) {
+		if (pr.enabled)
+			fputc('\n', stderr);
+		if (rc == DZ_ETOOFEW && strstr(em.text, "peers online") != NULL)
+			cli_err("fewer peers are online than the %u a put of %u-of-%u needs; "
+			    "try a smaller --n", o.xp.n, o.xp.k, o.xp.n);
+		ex = cli_fail(rc, &em, local);
+		if (ex == EXIT_DAMAGED)
+			ex = EXIT_FAIL; /* nothing stored was damaged: the put failed */
+	} else {
+		double dt = cli_now() - t0;
+		char h[32];
+
+		cli_progress_end(&pr, size);
+		cli_human(size, h);
+		if (!o.quiet)
+			fprintf(stderr, "stored %s as %s%s: %s in %.2f s (%.1f MB/s), %u-of-%u\n",
+			    local, remote, replaced ? " (replaced the old one)" : "", h, dt,
+			    dt > 0 ? (double)size / dt / 1e6 : 0.0, o.xp.k, o.xp.n);
+		ex = EXIT_OK;
+	}
+	files_ctx_close(&fc);
+out_fd:
+	if (fd != STDIN_FILENO)
+		close(fd);
+	free(rbuf);
+	return ex;
+}
+
+int
+cmd_get_main(int argc, char **argv)
+{
+	struct dz_errmsg em = {{0}};
+	struct files_opts o;
+	struct files_ctx fc;
+	struct cli_progress pr;
+	struct cli_damage dmg = {0, 0, 0};
+	struct cli_out co;
+	struct cat_entry e;
+	const char *remote, *local;
+	double t0;
+	int ex, rc;
+
+	if ((ex = files_parse(argc, argv, &o)) != 0)
+		return ex < 0 ? EXIT_OK : ex;
+	if (argc - optind < 1 || argc - optind > 2) {
+		cli_err("get wants REMOTE [LOCAL] (see --help)");
+		return EXIT_USAGE;
+	}
+	remote = argv[optind];
+	local = argc - optind == 2 ? argv[optind + 1] : base_of(remote);
+	if (local[0] == '\0' || strcmp(local, ".") == 0 || strcmp(local, "..") == 0) {
+		cli_err("cannot make a local name from '%s'; give LOCAL", remote);
+		return EXIT_USAGE;
+	}
+	if ((ex = files_ctx_open(&o, &fc)) != 0)
+		return ex;
+	if ((ex = cli_out_open(&co, local, o.force)) != 0)
+		goto out;
+	cli_progress_init(&pr, "get", 0, o.quiet || co.is_stdout);
+	o.xp.progress = cli_progress_cb;
+	o.xp.progress_arg = &pr;
+	o.xp.damage = cli_damage_cb;
+	o.xp.damage_arg = &dmg;
+	t0 = cli_now();
+	rc = files_get(fc.f, remote, co.fd, &o.xp, &e, &em);
+	if (dmg.count > 0)
+		cli_err("warning: %u fragment(s) missing or unreachable and %u corrupt%s; %s",
+		    dmg.missing, dmg.corrupt,
+		    dmg.count > CLI_DAMAGE_NAMED ? " (the first ones named above)" : "",
+		    rc == 0 ? "every segment was rebuilt from the others" :
+		    "too many in one segment to rebuild it");
+	if (rc != 0) {
+		if (pr.enabled)
+			fputc('\n', stderr);
+		cli_out_abort(&co);
+		ex = cli_fail(rc, &em, rc == DZ_ENOENT ? "not found (drizzle ls lists files)" :
+		    "cannot fetch the file");
+		goto out;
+	}
+	cli_progress_end(&pr, e.size);
+	if (!co.is_stdout && fchmod(co.fd, e.mode & 0777) != 0) {
+		/* the bytes matter more than the mode: keep going */
+	}
+	if ((ex = cli_out_commit(&co)) == EXIT_OK && !o.quiet) {
+		double dt = cli_now() - t0;
+		char h[32];
+
+		cli_human(e.size, h);
+		fprintf(stderr, "fetched %s into %s: %s in %.2f s (%.1f MB/s)\n", remote,
+		    local, h, dt, dt > 0 ? (double)e.size / dt / 1e6 : 0.0);
+	}
+out:
+	files_ctx_close(&fc);
+	return ex;
+}
+
+int
+cmd_ls_main(int argc, char **argv)
+{
+	struct dz_errmsg em = {{0}};
+	struct files_opts o;
+	struct files_ctx fc;
+	struct catalog c;
+	char pre[CATALOG_PATHMAX + 1];
+	size_t plen, shown = 0;
+	int ex, rc;
+
+	if ((ex = files_parse(argc, argv, &o)) != 0)
+		return ex < 0 ? EXIT_OK : ex;
+	if (argc - optind > 1) {
+		cli_err("ls wants at most one PATH (see --help)");
+		return EXIT_USAGE;
+	}
+	if ((rc = catalog_path(argc - optind == 1 ? argv[optind] : "", pre, &em)) != 0)
+		return cli_fail(rc, &em, "bad path");
+	plen = strlen(pre);
+	if ((ex = files_ctx_open(&o, &fc)) != 0)
+		return ex;
+	if ((rc = files_list(fc.f, &c, &em)) != 0) {
+		ex = cli_fail(rc, &em, "cannot read the file list");
+		goto out;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		const struct cat_entry *e = &c.e[i];
+		char date[32], h[32];
+		time_t t = (time_t)e->mtime;
+		struct tm tm;
+
+		if (plen > 0 && !(strcmp(e->path, pre) == 0 ||
+		    (strncmp(e->path, pre, plen) == 0 && e->path[plen] == '/')))
+			continue;
+		if (localtime_r(&t, &tm) == NULL ||
+		    strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm) == 0)
+			snprintf(date, sizeof(date), "?");
+		cli_human(e->size, h);
+		printf("%10s  %s  %s\n", h, date, e->path);
+		shown++;
+	}
+	if (plen > 0 && shown == 0) {
+		cli_err("no file or folder '%s' (drizzle ls lists everything)", pre);
+		ex = EXIT_FAIL;
+	}
+	catalog_free(&c);
+out:
+	files_ctx_close(&fc);
+	return ex;
+}
+
+int
+cmd_rm_main(int argc, char **argv)
+{
+	struct dz_errmsg em = {{0}};
+	struct files_opts o;
+	struct files_ctx fc;
+	int ex, rc;
+
+	if ((ex = files_parse(argc, argv, &o)) != 0)
+		return ex < 0 ? EXIT_OK : ex;
+	if (argc - optind != 1) {
+		cli_err("rm wants one PATH (see --help)");
+		return EXIT_USAGE;
+	}
+	if ((ex = files_ctx_open(&o, &fc)) != 0)
+		return ex;
+	rc = files_rm(fc.f, argv[optind], &em);
+	if (rc != 0)
+		ex = cli_fail(rc, &em, rc == DZ_ENOENT ? "not found (drizzle ls lists files)" :
+		    "cannot remove the file");
+	else if (!o.quiet)
+		printf("removed %s\n", argv[optind]);
+	files_ctx_close(&fc);
+	return ex;
+}
