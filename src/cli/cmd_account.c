@@ -42,7 +42,8 @@ static const char signup_usage[] =
     "  --kdf-ops N, --kdf-mem SIZE\n"
     "                           Argon2id costs (default: libsodium MODERATE,\n"
     "                           about 0.5 s and 256 MiB; lower only for tests)\n"
-    "  --quiet                  no warning before asking the password\n"
+    "  --quiet                  no warning before asking the password, no\n"
+    "                           line when done\n"
     "  --help                   this text\n"
     "\n"
     "Exit codes: 0 signed up, 1 failed (name taken, coordinator unreachable or\n"
@@ -108,7 +109,8 @@ static const char status_usage[] =
     "usage: drizzle status [--home DIR] [--password-file FILE]\n"
     "\n"
     "Show the logged-in account: user, coordinator and its key, space used\n"
-    "and quota, peers online.\n"
+    "and quota, peers online, and the coordinator's default code for new\n"
+    "files (what put uses without --k and --n).\n"
     "\n"
     "  --home DIR             profile directory (default $DRIZZLE_HOME, else\n"
     "                         ~/.config/drizzle)\n"
@@ -400,7 +402,8 @@ cmd_signup_main(int argc, char **argv)
 	cli_password_free(pw);
 	if (rc != 0)
 		return acct_fail(rc, &em, "signup", home);
-	printf("signed up %s at %s\n", o.user, addr);
+	if (!o.quiet)
+		printf("signed up %s at %s\n", o.user, addr);
 	return EXIT_OK;
 }
 
@@ -551,14 +554,15 @@ cmd_status_main(int argc, char **argv)
 	if ((ex = cli_session_open(o.home, o.pwfile, &s)) != 0)
 		return ex;
 	rc = session_call(s, PROTO_STATUS, NULL, 0, &r, &em);
-	if (rc == 0 && r.type != PROTO_STATUS_REP)
-		rc = dz_errf(&em, DZ_EFORMAT, "coordinator %s: unexpected reply",
-		    s->coord_addr);
-	if (rc == 0 && (rc = proto_status_rep_decode(r.body, r.len, &st)) != 0)
-		dz_errf(&em, rc, "coordinator %s sent a malformed STATUS reply",
-		    s->coord_addr);
-	if (rc == 0)
+	if (rc == 0) {
+		if (r.type != PROTO_STATUS_REP)
+			rc = dz_errf(&em, DZ_EFORMAT,
+			    "coordinator %s: unexpected reply", s->coord_addr);
+		else if ((rc = proto_status_rep_decode(r.body, r.len, &st)) != 0)
+			dz_errf(&em, rc, "coordinator %s sent a malformed STATUS "
+			    "reply", s->coord_addr);
 		frame_free(&r);
+	}
 	if (rc != 0) {
 		ex = acct_fail(rc, &em, "status", s->home);
 		session_close(s);
@@ -574,6 +578,8 @@ cmd_status_main(int argc, char **argv)
 	printf("earned       %s\n", earned);
 	printf("peers        %u online of %u\n", (unsigned)st.peers_online,
 	    (unsigned)st.peers_total);
+	printf("default code %u-of-%u\n", (unsigned)st.default_k,
+	    (unsigned)st.default_n);
 	session_close(s);
 	return EXIT_OK;
 }

@@ -29,6 +29,9 @@ static const char coord_usage[] =
     "  --peer-timeout SECS   a peer is online if it sent a heartbeat within\n"
     "                        this many seconds (default 15)\n"
     "  --base-quota SIZE     bytes every account may store (default 10G)\n"
+    "  --k K, --n N          the default code offered to clients for new\n"
+    "                        files: any K of N fragments rebuild a segment\n"
+    "                        (default 4 of 12; 1 <= K < N <= 255)\n"
     "  --help                this text\n"
     "\n"
     "Prints `coordinator listening on ADDR key HEX` when ready; stops\n"
@@ -58,6 +61,8 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"listen", required_argument, NULL, 'l'},
 		{"peer-timeout", required_argument, NULL, 't'},
 		{"base-quota", required_argument, NULL, 'q'},
+		{"k", required_argument, NULL, 'k'},
+		{"n", required_argument, NULL, 'n'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -84,6 +89,20 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 			}
 			o->base_quota = v;
 			break;
+		case 'k':
+			if (cli_parse_uint(optarg, 1, 254, &v) != 0) {
+				cli_err("--k must be a number from 1 to 254, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			o->default_k = (unsigned)v;
+			break;
+		case 'n':
+			if (cli_parse_uint(optarg, 2, 255, &v) != 0) {
+				cli_err("--n must be a number from 2 to 255, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			o->default_n = (unsigned)v;
+			break;
 		case 'h': *help = 1; break;
 		default:
 			cli_err("unknown or incomplete option '%s' (try --help)",
@@ -99,6 +118,12 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 	}
 	if (o->data_dir == NULL || o->data_dir[0] == '\0') {
 		cli_err("--data DIR is required (try --help)");
+		return EXIT_USAGE;
+	}
+	/* one given alone is judged against the other's default */
+	if (o->default_k >= o->default_n) {
+		cli_err("--k (%u) must be smaller than --n (%u)", o->default_k,
+		    o->default_n);
 		return EXIT_USAGE;
 	}
 	return 0;

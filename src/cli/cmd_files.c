@@ -20,6 +20,8 @@
 #include "client/files.h"
 #include "client/netstore.h"
 #include "client/session.h"
+#include "net/frame.h"
+#include "net/proto.h"
 
 /* Worker threads of a network transfer: more than the CPUs, since each
  * also waits on the network for its segment. */
@@ -42,7 +44,9 @@ static const char files_usage[] =
     "  --password-file FILE  read the password from FILE's first line (else\n"
     "                        $DRIZZLE_PASSWORD, else the terminal)\n"
     "  --k K, --n N          put: any K of N fragments rebuild a segment\n"
-    "                        (default 4 of 12); N peers must be online\n"
+    "                        (default: the coordinator's, 4 of 12 unless it\n"
+    "                        says otherwise; one given alone takes the other\n"
+    "                        from it); N peers must be online\n"
     "  --segment-size SIZE   put: plaintext bytes per segment (4M)\n"
     "  --threads N           transfers in parallel (default 4)\n"
     "  --force               get: replace LOCAL if it exists\n"
@@ -52,6 +56,7 @@ static const char files_usage[] =
 struct files_opts {
 	const char *home, *pwfile;
 	struct xfer_params xp;
+	int k_set, n_set; /* --k, --n given: else the coordinator's default */
 	int force, quiet;
 };
 
@@ -89,10 +94,13 @@ files_parse(int argc, char **argv, struct files_opts *o)
 				cli_err("--%c wants a number from 1 to 255, not '%s'", c, optarg);
 				return EXIT_USAGE;
 			}
-			if (c == 'k')
+			if (c == 'k') {
 				o->xp.k = (unsigned)v;
-			else
+				o->k_set = 1;
+			} else {
 				o->xp.n = (unsigned)v;
+				o->n_set = 1;
+			}
 			break;
 		case 'S':
 			if (cli_parse_size(optarg, &v) != 0 || v < 4096 || v > (64u << 20)) {
@@ -118,7 +126,9 @@ files_parse(int argc, char **argv, struct files_opts *o)
 			return EXIT_USAGE;
 		}
 	}
-	if (o->xp.k >= o->xp.n) {
+	/* One of them alone is judged against the coordinator's default,
+	 * by put_code. */
+	if (o->k_set && o->n_set && o->xp.k >= o->xp.n) {
 		cli_err("--k (%u) must be smaller than --n (%u)", o->xp.k, o->xp.n);
 		return EXIT_USAGE;
 	}
@@ -160,6 +170,53 @@ files_ctx_close(struct files_ctx *fc)
 	netstore_close(fc->ns);
 	session_close(fc->s);
 	memset(fc, 0, sizeof(*fc));
+}
+
+/*
+ * put_code: complete o->xp.k and o->xp.n with the coordinator's default
+ * code (STATUS) where --k or --n was not given. Asks nothing if both were.
+ * Returns 0, EXIT_USAGE if the one given does not fit the default (k must
+ * stay below n), or the exit code of a failed request (reported).
+ */
+static int
+put_code(struct files_ctx *fc, struct files_opts *o)
+{
+	struct dz_errmsg em = {{0}};
+	struct proto_status_rep st;
+	struct frame r;
+	int rc;
+
+	if (o->k_set && o->n_set)
+		return 0;
+	rc = session_call(fc->s, PROTO_STATUS, NULL, 0, &r, &em);
+	if (rc == 0) {
+		if (r.type != PROTO_STATUS_REP)
+			rc = dz_errf(&em, DZ_EFORMAT, "coordinator %s: unexpected "
+			    "reply", fc->s->coord_addr);
+		else if ((rc = proto_status_rep_decode(r.body, r.len, &st)) != 0)
+			dz_errf(&em, rc, "coordinator %s sent a malformed STATUS "
+			    "reply", fc->s->coord_addr);
+		frame_free(&r);
+	}
+	if (rc != 0) {
+		rc = cli_fail(rc, &em, "cannot learn the coordinator's default "
+		    "code (or give --k and --n)");
+		return rc == EXIT_DAMAGED ? EXIT_FAIL : rc; /* nothing stored */
+	}
+	if (!o->k_set)
+		o->xp.k = st.default_k;
+	if (!o->n_set)
+		o->xp.n = st.default_n;
+	if (o->xp.k >= o->xp.n) {
+		if (o->k_set)
+			cli_err("--k (%u) must be smaller than the coordinator's "
+			    "default n (%u); give --n too", o->xp.k, o->xp.n);
+		else
+			cli_err("--n (%u) must be larger than the coordinator's "
+			    "default k (%u); give --k too", o->xp.n, o->xp.k);
+		return EXIT_USAGE;
+	}
+	return 0;
 }
 
 /* The last path component of p (p itself if it has no slash). */
@@ -223,6 +280,10 @@ cmd_put_main(int argc, char **argv)
 	}
 	if ((ex = files_ctx_open(&o, &fc)) != 0)
 		goto out_fd;
+	if ((ex = put_code(&fc, &o)) != 0) {
+		files_ctx_close(&fc);
+		goto out_fd;
+	}
 	memset(&fi, 0, sizeof(fi));
 	fi.name = remote;
 	fi.mtime_sec = fd == STDIN_FILENO ? (int64_t)time(NULL) : sb.st_mtim.tv_sec;
@@ -237,9 +298,6 @@ cmd_put_main(int argc, char **argv)
 	if (rc != 0) {
 		if (pr.enabled)
 			fputc('\n', stderr);
-		if (rc == DZ_ETOOFEW && strstr(em.text, "peers online") != NULL)
-			cli_err("fewer peers are online than the %u a put of %u-of-%u needs; "
-			    "try a smaller --n", o.xp.n, o.xp.k, o.xp.n);
 		ex = cli_fail(rc, &em, local);
 		if (ex == EXIT_DAMAGED)
 			ex = EXIT_FAIL; /* nothing stored was damaged: the put failed */

@@ -37,6 +37,12 @@ static const char peer_usage[] =
     "  --heartbeat SECONDS     between reports to the coordinator (default 5)\n"
     "  --help                  this text\n"
     "\n"
+    "Testing only (never on a real network):\n"
+    "  --test-lie MODE         answer every FRAG_GET wrongly, to test clients:\n"
+    "                          garbage (random bytes of the fragment's length),\n"
+    "                          flip (one byte flipped), truncate (last 100 bytes\n"
+    "                          cut off) or slow (correct, but after 3 s)\n"
+    "\n"
     "Exit codes: 0 stopped by a signal, 1 could not start (the message names\n"
     "the directory or address), 2 bad command line.\n";
 
@@ -81,6 +87,7 @@ cmd_peer_main(int argc, char **argv)
 		{"capacity", required_argument, NULL, 's'},
 		{"coordinator-key", required_argument, NULL, 'k'},
 		{"heartbeat", required_argument, NULL, 'b'},
+		{"test-lie", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -135,6 +142,18 @@ cmd_peer_main(int argc, char **argv)
 			if (cli_parse_uint(optarg, 1, 3600, &v) != 0)
 				return usage_error("--heartbeat must be 1 to 3600 seconds");
 			cfg.heartbeat_s = (unsigned)v;
+			break;
+		case 'L': /* TEST ONLY */
+			if (strcmp(optarg, "garbage") == 0)
+				cfg.test_lie = PEERD_LIE_GARBAGE;
+			else if (strcmp(optarg, "flip") == 0)
+				cfg.test_lie = PEERD_LIE_FLIP;
+			else if (strcmp(optarg, "truncate") == 0)
+				cfg.test_lie = PEERD_LIE_TRUNCATE;
+			else if (strcmp(optarg, "slow") == 0)
+				cfg.test_lie = PEERD_LIE_SLOW;
+			else
+				return usage_error("--test-lie must be garbage, flip, truncate or slow");
 			break;
 		case 'h':
 			fputs(peer_usage, stdout);

@@ -73,6 +73,8 @@ static const char testnet_usage[] =
     "                     (default: free ports chosen by the system)\n"
     "  --capacity SIZE    disk each peer lends, e.g. 64M, 1G (default " TESTNET_CAPACITY_DEFAULT ")\n"
     "  --timeout SECONDS  give up if not ready within this time (default 30)\n"
+    "  --k K, --n N       the coordinator's default code for new files (passed\n"
+    "                     to it only if given; its default is 4 of 12)\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help             this text\n"
     "\n"
@@ -98,6 +100,7 @@ struct testnet {
 	unsigned port;          /* 0: free ports */
 	const char *capacity;
 	unsigned timeout_s;
+	const char *k, *n;      /* coordinator --k, --n; NULL: its default */
 	int quiet;
 	int sfd;                /* signalfd: SIGCHLD, SIGINT, SIGTERM, SIGHUP */
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
@@ -192,11 +195,13 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"port", required_argument, NULL, 'p'},
 		{"capacity", required_argument, NULL, 's'},
 		{"timeout", required_argument, NULL, 't'},
+		{"k", required_argument, NULL, 'K'},
+		{"n", required_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	uint64_t v, port = 0;
+	uint64_t v, port = 0, k = 0, n = 0;
 	int c, have_port = 0;
 
 	opterr = 0;
@@ -227,6 +232,16 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 				return usage_error("--timeout must be 1 to 86400 seconds");
 			tn->timeout_s = (unsigned)v;
 			break;
+		case 'K':
+			if (cli_parse_uint(optarg, 1, 254, &k) != 0)
+				return usage_error("--k must be a number from 1 to 254");
+			tn->k = optarg;
+			break;
+		case 'N':
+			if (cli_parse_uint(optarg, 2, 255, &n) != 0)
+				return usage_error("--n must be a number from 2 to 255");
+			tn->n = optarg;
+			break;
 		case 'q':
 			tn->quiet = 1;
 			break;
@@ -244,6 +259,10 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		return usage_error("--dir DIR is required");
 	if (tn->npeers == 0)
 		return usage_error("--peers N is required");
+	/* one alone is judged by the coordinator, against its default */
+	if (tn->k != NULL && tn->n != NULL && k >= n)
+		return usage_error("--k (%u) must be smaller than --n (%u)",
+		    (unsigned)k, (unsigned)n);
 	if (have_port && port + tn->npeers > 65535)
 		return usage_error("--port %u leaves no room for %u peers (BASE+N "
 		    "must be at most 65535)", (unsigned)port, tn->npeers);
@@ -409,10 +428,20 @@ spawn_coordinator(struct testnet *tn)
 {
 	struct child *c = &tn->ch[0];
 	char listen[32];
-	char *argv[] = {"drizzle", "coordinator", "--data", c->datadir,
+	char *argv[11] = {"drizzle", "coordinator", "--data", c->datadir,
 		"--listen", listen, NULL};
+	size_t i = 6;
 
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", tn->port);
+	if (tn->k != NULL) {
+		argv[i++] = "--k";
+		argv[i++] = (char *)tn->k;
+	}
+	if (tn->n != NULL) {
+		argv[i++] = "--n";
+		argv[i++] = (char *)tn->n;
+	}
+	argv[i] = NULL;
 	return spawn(tn, c, argv);
 }
 

@@ -2,6 +2,7 @@
  * main: the drizzle program: one table of subcommands, each in its own
  * file with its own --help.
  */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,6 +47,13 @@ main(int argc, char **argv)
 	/* a peer that resets a connection must cost that connection, not the
 	 * process: writes report EPIPE instead */
 	signal(SIGPIPE, SIG_IGN);
+	/* Fragments and frames are megabytes: by default glibc gives each
+	 * such buffer fresh pages from mmap and returns them at free, and a
+	 * page fault costs more here than encrypting the page (DESIGN.md).
+	 * Serving them from the heap, and keeping freed memory for the next
+	 * one, cut a network put's CPU time by more than half. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	if (sodium_init() < 0) {
 		cli_err("cannot initialise libsodium");
 		return EXIT_FAIL;

@@ -52,6 +52,11 @@ get_check_frag(struct xfer_worker *w, const struct xfer *x, uint32_t sealed,
 	struct frag_hdr fh;
 	int rc = frag_check(w->merkle, f, len, name, &fh);
 
+	/* The fragment the name stands for has a well-formed header, so bytes
+	 * whose header does not parse are not it: say so, whatever the
+	 * parser's reason (garbage, cut short, another version). */
+	if (rc == DZ_EFORMAT || rc == DZ_EVERSION || rc == DZ_ETRUNC || rc == DZ_ERANGE)
+		rc = DZ_EINTEGRITY;
 	if (rc == 0 && (fh.k != x->k || fh.n != x->n || fh.index != i ||
 	    fh.seg_len != sealed))
 		rc = DZ_EFORMAT; /* intact, but not the fragment the record expects */

@@ -187,7 +187,7 @@ netstore_coord_call(struct netstore *ns, uint16_t type, const void *msg,
 /* What one FRAG_PUT round learns about each request. */
 struct put_round {
 	int code[PROTO_PLACE_MAX];
-	char why[PROTO_PLACE_MAX][96];
+	char why[PROTO_PLACE_MAX][PROTO_ERRMSG_MAX + 1];
 };
 
 static int
@@ -201,7 +201,7 @@ put_accept(void *arg, size_t i, struct frame *resp)
 	if (resp->type == PROTO_ERROR && proto_error_decode(resp->body, resp->len, &e) == 0 &&
 	    e.code < 0) {
 		pr->code[i] = e.code;
-		snprintf(pr->why[i], sizeof(pr->why[i]), "%.90s", e.message);
+		snprintf(pr->why[i], sizeof(pr->why[i]), "%s", e.message);
 	} else {
 		pr->code[i] = DZ_EFORMAT;
 		snprintf(pr->why[i], sizeof(pr->why[i]), "malformed answer to FRAG_PUT");
@@ -242,7 +242,7 @@ ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
 	uint8_t *ents = NULL;
 	struct put_round *pr = NULL;
 	struct frame resp = {0};
-	char last[160] = "";
+	char last[PROTO_ERRMSG_MAX + 80] = "";
 	unsigned nplaced = 0, nexcl = 0;
 	size_t maxlen = 0, off;
 	int rc;
@@ -279,7 +279,13 @@ ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
 			rc = dz_errf(em, DZ_EFORMAT, "the coordinator answered PLACE oddly");
 		}
 		if (rc != 0) {
-			if (rc == DZ_ETOOFEW && round > 0) {
+			if (rc == DZ_ETOOFEW && round == 0) {
+				char tmp[sizeof(em->text)];
+
+				snprintf(tmp, sizeof(tmp), "%s", em != NULL ? em->text : "");
+				rc = dz_errf(em, DZ_ETOOFEW, "%s: a %u-of-%u put needs %u distinct "
+				    "peers with room online (a smaller --n needs fewer)", tmp, k, n, n);
+			} else if (rc == DZ_ETOOFEW && round > 0) {
 				char tmp[sizeof(em->text)];
 
 				snprintf(tmp, sizeof(tmp), "%s", em != NULL ? em->text : "");

@@ -201,6 +201,8 @@ coord_opts_default(struct coord_opts *o)
 	o->listen = COORD_LISTEN_DEFAULT;
 	o->peer_timeout = COORD_PEER_TIMEOUT_DEFAULT;
 	o->base_quota = COORD_BASE_QUOTA_DEFAULT;
+	o->default_k = COORD_K_DEFAULT;
+	o->default_n = COORD_N_DEFAULT;
 }
 
 /* The data directory: made if missing (one level), must be a directory. */
@@ -261,7 +263,8 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	int rc;
 
 	if (loop == NULL || o == NULL || out == NULL || o->data_dir == NULL ||
-	    o->listen == NULL || o->peer_timeout == 0)
+	    o->listen == NULL || o->peer_timeout == 0 || o->default_k < 1 ||
+	    o->default_k >= o->default_n || o->default_n > 255)
 		return DZ_EINVAL;
 	*out = NULL;
 	if ((co = calloc(1, sizeof(*co))) == NULL)

@@ -30,6 +30,8 @@
 #define COORD_LISTEN_DEFAULT "127.0.0.1:7420"
 #define COORD_PEER_TIMEOUT_DEFAULT 15          /* seconds */
 #define COORD_BASE_QUOTA_DEFAULT (10ull << 30) /* 10 GiB */
+#define COORD_K_DEFAULT 4                      /* default code: 4 of 12 */
+#define COORD_N_DEFAULT 12
 
 /* struct coord_opts: fill with coord_opts_default, then set data_dir. */
 struct coord_opts {
@@ -38,6 +40,8 @@ struct coord_opts {
 	unsigned peer_timeout;  /* a peer is online if it sent a heartbeat
 	                           within this many seconds (> 0) */
 	uint64_t base_quota;    /* bytes every account may store */
+	unsigned default_k;     /* the erasure code STATUS offers clients */
+	unsigned default_n;     /* for new files: 1 <= k < n <= 255 */
 	/* clock (NULL: time(NULL)): seconds since the epoch; tests move it */
 	int64_t (*clock)(void *arg);
 	void *clock_arg;
@@ -55,7 +59,8 @@ struct coord;
  * or a dz_err with detail naming the file or address in em: DZ_EIO /
  * DZ_EINVAL / DZ_EFORMAT for an unusable directory, identity or database,
  * DZ_EFORMAT for a bad address, DZ_EIO if the address is in use,
- * DZ_ENOMEM. On failure the loop may still hold a closing listener: run
+ * DZ_ENOMEM; DZ_EINVAL for options out of range (a default code that is
+ * not 1 <= k < n <= 255, a zero peer_timeout). On failure the loop may still hold a closing listener: run
  * it once more before closing it.
  */
 int coord_start(uv_loop_t *loop, const struct coord_opts *o,

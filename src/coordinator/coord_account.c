@@ -279,5 +279,8 @@ coord_status(struct coord_sess *s, uint32_t reqid, const void *msg,
 	rep.peers_total = total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
 	rep.peers_online = online > rep.peers_total ? rep.peers_total :
 	    (uint32_t)online;
+	/* coord_start checked 1 <= k < n <= 255 */
+	rep.default_k = (uint8_t)co->opts.default_k;
+	rep.default_n = (uint8_t)co->opts.default_n;
 	return coord_send(s, reqid, PROTO_STATUS_REP, &rep);
 }

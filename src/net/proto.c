@@ -540,6 +540,10 @@ v_status_rep(struct io *io, void *v)
 	io_u32(io, &m->peers_online);
 	io_u32(io, &m->peers_total);
 	io_check(io, m->peers_online <= m->peers_total, DZ_ERANGE);
+	io_u8(io, &m->default_k);
+	io_u8(io, &m->default_n); /* n <= 255 by its width */
+	io_check(io, m->default_k >= 1 && m->default_k < m->default_n,
+	    DZ_ERANGE);
 	return io->err;
 }
 

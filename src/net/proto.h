@@ -352,13 +352,17 @@ struct proto_rec_del {
 };
 
 /* STATUS_REP: used u64 | quota u64 | earned u64 (bytes, this account) |
- * peers_online u32 | peers_total u32 (online <= total). */
+ * peers_online u32 | peers_total u32 (online <= total) |
+ * default_k u8 | default_n u8 (the coordinator's default erasure code for
+ * new files, 1 <= k < n <= 255, else DZ_ERANGE). */
 struct proto_status_rep {
 	uint64_t used;
 	uint64_t quota;
 	uint64_t earned;
 	uint32_t peers_online;
 	uint32_t peers_total;
+	uint8_t default_k;
+	uint8_t default_n;
 };
 
 /* PEER_REGISTER: addr text (as in peeraddr) | capacity u64 | used u64 |

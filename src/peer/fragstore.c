@@ -367,8 +367,8 @@ fragstore_put(struct fragstore *fs,
 			return 0;
 		}
 		if (rc != 0)
-			dz_errf(em, rc, "cannot rename %s into place: %s", tmp,
-			    strerror(errno));
+			dz_errf(em, rc, "cannot rename into place (%s): %s",
+			    strerror(errno), tmp);
 	}
 	if (rc != 0) {
 		unlinkat(fs->dirfd, tmp, 0);
@@ -538,13 +538,14 @@ out:
 }
 
 /*
- * scan_dir: visit frags/XX. Temporary files are removed; with `deep`, so is
+ * scan_dir: visit frags/XX. At open (`at_open`), temporary files are
+ * removed; never later, when they are puts in progress. With `deep`, so is
  * every fragment whose size differs from what its header announces (cut
  * short by a crash before its sync). fn, if given, is called for each
  * fragment kept; *used (if given) adds its size.
  */
 static int
-scan_dir(struct fragstore *fs, unsigned xx, int deep, uint64_t *used,
+scan_dir(struct fragstore *fs, unsigned xx, int at_open, int deep, uint64_t *used,
     int (*fn)(void *, const uint8_t *, size_t), void *arg,
     struct dz_errmsg *em)
 {
@@ -567,7 +568,7 @@ scan_dir(struct fragstore *fs, unsigned xx, int deep, uint64_t *used,
 	}
 	while (rc == 0 && (e = readdir(dp)) != NULL) {
 		if (strncmp(e->d_name, FS_TMP_PREFIX, strlen(FS_TMP_PREFIX)) == 0) {
-			if (unlinkat(dfd, e->d_name, 0) == 0)
+			if (at_open && unlinkat(dfd, e->d_name, 0) == 0)
 				fs->st.removed_at_open++;
 			continue;
 		}
@@ -609,7 +610,7 @@ fragstore_list(struct fragstore *fs,
 	int rc = 0;
 
 	for (unsigned i = 0; rc == 0 && i < 256; i++)
-		rc = scan_dir(fs, i, 0, NULL, fn, arg, em);
+		rc = scan_dir(fs, i, 0, 0, NULL, fn, arg, em);
 	return rc;
 }
 
@@ -672,7 +673,7 @@ fragstore_open(const char *dir, uint64_t capacity, struct fragstore **out,
 	}
 	deep = faccessat(fs->dirfd, FS_DIRTY, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	for (unsigned i = 0; rc == 0 && i < 256; i++)
-		rc = scan_dir(fs, i, deep, &fs->used, NULL, NULL, em);
+		rc = scan_dir(fs, i, 1, deep, &fs->used, NULL, NULL, em);
 	if (rc != 0)
 		goto fail;
 	/* Durable before any put: if it were lost in a crash, the next open

@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "core/cursor.h"
 #include "core/fsio.h"
@@ -165,6 +168,26 @@ drop_damaged(struct pwork *w, const uint8_t name[static FRAGSTORE_NAMEBYTES])
 	    "fragment %s was damaged on this peer and has been deleted", hex);
 }
 
+/* TEST ONLY (--test-lie): how a lying peer spoils a fragment it read
+ * correctly, buf holding *len bytes; PEERD_LIE_SLOW waits in work_get. */
+static void
+test_lie_spoil(int mode, uint8_t *buf, size_t *len)
+{
+	switch (mode) {
+	case PEERD_LIE_GARBAGE:
+		randombytes_buf(buf, *len);
+		break;
+	case PEERD_LIE_FLIP:
+		buf[*len / 2] ^= 0xff;
+		break;
+	case PEERD_LIE_TRUNCATE:
+		*len = *len > 100 ? *len - 100 : *len / 2;
+		break;
+	default:
+		break;
+	}
+}
+
 static int
 work_get(struct pwork *w)
 {
@@ -177,6 +200,13 @@ work_get(struct pwork *w)
 	int rc;
 
 	hexname(name, hex);
+	if (w->p->test_lie == PEERD_LIE_SLOW) {
+		/* TEST ONLY: a slow peer; this is a pool thread, not the loop */
+		struct timespec ts = {3, 0};
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			continue;
+	}
 	if ((rc = fragstore_has(w->p->fs, name, &size)) <= 0) {
 		rc = rc == 0 ? DZ_ENOENT : rc;
 		return dz_errf(&w->em, rc, "no fragment %s here", hex);
@@ -197,6 +227,7 @@ work_get(struct pwork *w)
 	}
 	if (rc != 0)
 		goto out;
+	test_lie_spoil(w->p->test_lie, buf, &got);
 	r.data = buf;
 	r.len = got;
 	if ((rc = rep_alloc(w, PROTO_FRAG_GET_REP, 4 + got)) != 0)
@@ -538,6 +569,8 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 	if (cfg->dir == NULL || cfg->listen == NULL || cfg->coordinator == NULL ||
 	    cfg->heartbeat_s == 0 || cfg->capacity == 0)
 		return dz_errf(em, DZ_EINVAL, "incomplete peer configuration");
+	if (cfg->test_lie < PEERD_LIE_NONE || cfg->test_lie > PEERD_LIE_SLOW)
+		return dz_errf(em, DZ_EINVAL, "unknown test_lie mode %d", cfg->test_lie);
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return dz_errf(em, DZ_ENOMEM, "out of memory");
 	p->loop = loop;
@@ -545,6 +578,13 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 	p->heartbeat_s = cfg->heartbeat_s;
 	p->log = cfg->log;
 	p->log_arg = cfg->log_arg;
+	p->test_lie = cfg->test_lie;
+	if (p->test_lie != PEERD_LIE_NONE)
+		peerd_logf(p, "TESTING ONLY: this peer lies: FRAG_GET answered %s",
+		    p->test_lie == PEERD_LIE_GARBAGE ? "with random bytes" :
+		    p->test_lie == PEERD_LIE_FLIP ? "with one byte flipped" :
+		    p->test_lie == PEERD_LIE_TRUNCATE ? "without its last 100 bytes" :
+		    "correctly but after 3 s");
 	if ((p->dir = strdup(cfg->dir)) == NULL) {
 		rc = dz_errf(em, DZ_ENOMEM, "out of memory");
 		goto fail;

@@ -48,6 +48,18 @@
 #define PEERD_BACKOFF_MIN 1000u
 #define PEERD_BACKOFF_MAX 30000u
 
+/* TEST ONLY: how a peer lies when answering FRAG_GET (`drizzle peer
+ * --test-lie`), so that system tests can show that clients survive lying
+ * and slow peers. PEERD_LIE_NONE, the default, is the only mode for real
+ * use. */
+enum peerd_lie {
+	PEERD_LIE_NONE = 0,
+	PEERD_LIE_GARBAGE,  /* random bytes of the fragment's real length */
+	PEERD_LIE_FLIP,     /* the real fragment with one byte flipped */
+	PEERD_LIE_TRUNCATE, /* the real fragment minus its last 100 bytes */
+	PEERD_LIE_SLOW,     /* the real fragment, after 3 s */
+};
+
 /* What peerd_open needs; strings and key are copied. */
 struct peerd_config {
 	const char *dir;               /* data directory (created if absent) */
@@ -60,6 +72,7 @@ struct peerd_config {
 	 * coordinator link and per unusual event; called on the loop. */
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+	int test_lie;                  /* TEST ONLY: an enum peerd_lie */
 };
 
 /* Counters of the coordinator link, for tests and monitoring. */

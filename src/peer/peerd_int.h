@@ -68,6 +68,7 @@ struct peerd {
 	unsigned heartbeat_s;
 	void (*log)(void *arg, const char *line);
 	void *log_arg;
+	int test_lie;           /* TEST ONLY: enum peerd_lie */
 
 	size_t nwork;           /* work items queued or running */
 	uint64_t inflight;      /* FRAG_PUT bytes among them */

@@ -53,8 +53,11 @@ printf 'wrong guess\n' >"$T/bad"
 printf 'a new and better passphrase\n' >"$T/pw2"
 
 out=$("$DZ" signup --coordinator "$addr" --user alice --hint "the usual one" \
-	--home "$T/h1" $PW $KDF --quiet) || fail "signup exited $?"
+	--home "$T/h1" $PW $KDF 2>/dev/null) || fail "signup exited $?"
 [ "$out" = "signed up alice at $addr" ] || fail "signup printed '$out'"
+out=$("$DZ" signup --coordinator "$addr" --user quiet-one --home "$T/hq" $PW $KDF \
+	--quiet 2>&1) || fail "quiet signup exited $?"
+[ -z "$out" ] || fail "signup --quiet printed '$out'"
 [ "$(sed -n 2p "$T/h1/coordinator")" = "$key" ] || fail "the coordinator's key is not pinned"
 "$DZ" signup --coordinator "$addr" --user alice --home "$T/h1" $PW $KDF 2>&1 >/dev/null |
 	grep -q "cannot be\|nobody can reset" || fail "signup does not warn that the password cannot be recovered"

@@ -9,32 +9,9 @@
 # refused clearly; ls and rm.
 . "$(dirname "$0")/lib.sh"
 
-NET=$T/net
-net_pid=
-cleanup_hooks+=('[ -n "$net_pid" ] && { kill "$net_pid"; wait "$net_pid"; } 2>/dev/null; true')
-
-# net_start: run testnet on $NET in the background, wait for `ready ADDR`
-# a fixed base port, so that a restart keeps the addresses clients pinned
-PORT=$((20000 + RANDOM % 30000))
-net_start() {
-	"$DZ" testnet --dir "$NET" --peers 8 --port $PORT --capacity 16M --quiet >"$T/net.out" 2>"$T/net.err" &
-	net_pid=$!
-	for _ in $(seq 300); do
-		grep -q '^ready ' "$T/net.out" 2>/dev/null && break
-		kill -0 "$net_pid" 2>/dev/null || { cat "$T/net.err" >&2; fail "testnet died"; }
-		sleep 0.1
-	done
-	ADDR=$(sed -n 's/^ready //p' "$T/net.out")
-	[ -n "$ADDR" ] || fail "testnet not ready in 30 s"
-}
-net_stop() {
-	kill "$net_pid"
-	wait "$net_pid" || fail "testnet exit $?"
-	net_pid=
-}
 peer_pid() { cat "$NET/peer-$1/pid"; }
 
-net_start
+net_start --peers 8 --capacity 16M
 MARK=zebracanary7
 A="--home $T/a $PW"
 "$DZ" signup --coordinator "$ADDR" --user alice $PW $KDF --home "$T/a" --quiet ||
@@ -111,7 +88,7 @@ ok "too many losses: bit-exact or a clear refusal, never wrong data"
 
 # restart everything (the killed peers come back too) between put and get
 net_stop
-net_start
+net_restart
 "$DZ" put "$T/odd" "later/odd" $A --k 3 --n 6 --quiet || fail "put after restart"
 "$DZ" get "docs/odd" "$T/back4" $A --quiet || fail "get after restart"
 cmp "$T/odd" "$T/back4" || fail "odd differs after restart"

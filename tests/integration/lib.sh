@@ -31,3 +31,48 @@ expect_exit() {
 	local got=$?
 	[ "$got" -eq "$want" ] || { cat "$T/err" >&2; fail "'$*' exited $got, expected $want"; }
 }
+
+# A local network for the scenarios: `net_start ARGS...` runs
+# `drizzle testnet --dir $NET --port PORT ARGS... --quiet` in the
+# background and waits for its `ready ADDR` line (sets ADDR, PORT,
+# net_pid). The base port is fixed for the script, so a restart
+# (`net_stop; net_restart`) keeps the addresses clients pinned; it is
+# below the kernel's ephemeral ports (32768 up), and a first start that
+# finds a port taken tries another. net_stop requires exit 0.
+NET=$T/net
+net_pid=
+net_args=()
+cleanup_hooks+=('[ -n "$net_pid" ] && { kill "$net_pid"; wait "$net_pid"; } 2>/dev/null; true')
+net_run() {
+	"$DZ" testnet --dir "$NET" --port "$PORT" "${net_args[@]}" --quiet \
+		>"$T/net.out" 2>"$T/net.err" &
+	net_pid=$!
+	for _ in $(seq 300); do
+		grep -q '^ready ' "$T/net.out" 2>/dev/null && break
+		kill -0 "$net_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	ADDR=$(sed -n 's/^ready //p' "$T/net.out")
+	[ -n "$ADDR" ] && return 0
+	kill "$net_pid" 2>/dev/null
+	wait "$net_pid" 2>/dev/null
+	net_pid=
+	return 1
+}
+net_start() {
+	net_args=("$@")
+	for _ in 1 2 3; do
+		PORT=$((20000 + RANDOM % 12000))
+		rm -rf "$NET"
+		net_run && return
+		grep -q 'address already in use' "$T/net.err" || break
+	done
+	cat "$T/net.err" >&2
+	fail "testnet not ready"
+}
+net_restart() { net_run || { cat "$T/net.err" >&2; fail "testnet not ready after a restart"; }; }
+net_stop() {
+	kill "$net_pid"
+	wait "$net_pid" || fail "testnet exit $?"
+	net_pid=
+}

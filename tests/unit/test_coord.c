@@ -10,7 +10,9 @@
  * stopped (the server's clock is the test's). FRAGS_COMMIT / LOCATE /
  * OBJ_DELETE stay within an account; records are compare-and-swap; PASSWD
  * replaces the login key; everything survives a restart with the same
- * data directory and identity. */
+ * data directory and identity. STATUS carries the default code the server
+ * was started with (4-of-12 unless told), and coord_start refuses a code
+ * that is not 1 <= k < n <= 255. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,6 +51,7 @@ struct srv {
 	atomic_llong clock;
 	char addr[64];
 	uint8_t pk[IDENT_PKBYTES];
+	unsigned k, n; /* default code; 0: coord_opts_default's */
 };
 
 static int64_t
@@ -88,6 +91,10 @@ srv_start(struct srv *s)
 	o.base_quota = 1000000;
 	o.clock = srv_clock;
 	o.clock_arg = s;
+	if (s->k != 0)
+		o.default_k = s->k;
+	if (s->n != 0)
+		o.default_n = s->n;
 	assert_int_equal(uv_loop_init(&s->loop), 0);
 	if (coord_start(&s->loop, &o, &s->co, &em) != 0)
 		fail_msg("coord_start: %s", em.text);
@@ -576,6 +583,8 @@ test_place(void **state)
 	assert_int_equal(st.peers_total, NPEERS);
 	assert_int_equal(st.quota, 1000000);
 	assert_int_equal(st.used, 0);
+	assert_int_equal(st.default_k, 4);
+	assert_int_equal(st.default_n, 12);
 	/* a peer back from the dead is placed again */
 	register_peer(s, peers[4], 4);
 	assert_int_equal(place(s, a.node, 4, 100, NULL, 0, rep), 0);
@@ -863,6 +872,60 @@ test_passwd_restart(void **state)
 	cl_free(a.node);
 }
 
+/* ---- the default code ---- */
+
+/* STATUS answers the code the server was started with; coord_start
+ * refuses codes out of range and starts nothing. */
+static void
+test_default_code(void **state)
+{
+	static const unsigned bad[][2] = {{0, 12}, {4, 4}, {5, 4}, {4, 256},
+	    {255, 255}};
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	struct proto_status_rep st;
+	struct coord_opts o;
+	struct dz_errmsg em = {{0}};
+	struct coord *co = NULL;
+	uv_loop_t loop;
+	struct acct a;
+	struct frame r;
+
+	srv_stop(s);
+	s->k = 2;
+	s->n = 5;
+	srv_start(s);
+	signup(s, &a, "coder");
+	call(s, a.node, PROTO_STATUS, NULL, &r);
+	want(&r, PROTO_STATUS_REP, &st);
+	frame_free(&r);
+	assert_int_equal(st.default_k, 2);
+	assert_int_equal(st.default_n, 5);
+	srv_stop(s);
+	s->k = 254;
+	s->n = 255;
+	srv_start(s);
+	call(s, a.node, PROTO_STATUS, NULL, &r);
+	want(&r, PROTO_STATUS_REP, &st);
+	frame_free(&r);
+	assert_int_equal(st.default_k, 254);
+	assert_int_equal(st.default_n, 255);
+	cl_free(a.node);
+
+	assert_int_equal(uv_loop_init(&loop), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		coord_opts_default(&o);
+		o.data_dir = s->dir;
+		o.listen = "127.0.0.1:0";
+		o.default_k = bad[i][0];
+		o.default_n = bad[i][1];
+		assert_int_equal(coord_start(&loop, &o, &co, &em), DZ_EINVAL);
+		assert_null(co);
+	}
+	assert_int_equal(uv_run(&loop, UV_RUN_DEFAULT), 0);
+	assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int
 main(void)
 {
@@ -874,6 +937,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_frags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passwd_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_code, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

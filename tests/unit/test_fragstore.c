@@ -229,6 +229,47 @@ mismatch_refused(void **state)
 
 /* The capacity is enforced with a message naming it; used bytes are
  * recounted at open; the capacity may change across restarts. */
+static int
+count_listed(void *arg, const uint8_t *name, size_t len)
+{
+	(void)name;
+	(void)len;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* A listing (the peer counts its fragments for every heartbeat) must not
+ * touch temporary files: they are puts in progress, only stale at open. */
+static void
+list_keeps_puts_in_progress(void **state)
+{
+	(void)state;
+	struct tfrag f;
+	struct fragstore *fs;
+	struct dz_errmsg em;
+	char dir[64], tmp[160];
+	uint64_t t;
+	int fd, n = 0;
+
+	tmpdir(dir);
+	make_frag(&f, 3 * 20000, 0, 0);
+	assert_int_equal(fragstore_open(dir, 1 << 20, &fs, &em), 0);
+	assert_int_equal(fragstore_put(fs, f.name, f.buf, f.len, &t, &em), 0);
+	snprintf(tmp, sizeof(tmp), "%s/frags/00/.tmp-99-in-progress", dir);
+	assert_true((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+	close(fd);
+	assert_int_equal(fragstore_list(fs, count_listed, &n, &em), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(access(tmp, F_OK), 0);
+	assert_int_equal(fragstore_close(fs), 0);
+	/* stale at the next open: removed */
+	assert_int_equal(fragstore_open(dir, 1 << 20, &fs, &em), 0);
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(fragstore_close(fs), 0);
+	free_frag(&f);
+	rmdir_all(dir);
+}
+
 static void
 capacity_enforced(void **state)
 {
@@ -651,6 +692,7 @@ main(void)
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(mismatch_refused),
 		cmocka_unit_test(capacity_enforced),
+		cmocka_unit_test(list_keeps_puts_in_progress),
 		cmocka_unit_test(temp_and_cut_short_cleaned),
 		cmocka_unit_test(corruption_detected),
 		cmocka_unit_test(group_commit),

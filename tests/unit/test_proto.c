@@ -306,15 +306,21 @@ make(uint16_t type, int v, struct bufs *b)
 	}
 	case PROTO_STATUS_REP: {
 		struct proto_status_rep *s = m;
+		s->default_k = 1;
+		s->default_n = 2;
 		if (v == V_MID) {
 			s->used = 1u << 30;
 			s->quota = 5ull << 30;
 			s->earned = 4ull << 30;
 			s->peers_online = 7;
 			s->peers_total = 9;
+			s->default_k = 4;
+			s->default_n = 12;
 		} else if (v == V_MAX) {
 			s->used = s->quota = s->earned = UINT64_MAX;
 			s->peers_online = s->peers_total = UINT32_MAX;
+			s->default_k = 254;
+			s->default_n = 255;
 		}
 		break;
 	}
@@ -625,6 +631,19 @@ test_decoded_fields(void **state)
 		free(d);
 	}
 	{
+		struct proto_status_rep *s = make(PROTO_STATUS_REP, V_MID, b), d;
+		buf = encode(PROTO_STATUS_REP, s, &len);
+		assert_int_equal(len, 8 + 8 + 8 + 4 + 4 + 1 + 1);
+		assert_int_equal(proto_status_rep_decode(buf, len, &d), 0);
+		assert_true(d.used == 1u << 30);
+		assert_int_equal(d.peers_online, 7);
+		assert_int_equal(d.peers_total, 9);
+		assert_int_equal(d.default_k, 4);
+		assert_int_equal(d.default_n, 12);
+		free(buf);
+		free(s);
+	}
+	{
 		struct proto_frag_has_rep *h = make(PROTO_FRAG_HAS_REP, V_MAX, b), d;
 		buf = encode(PROTO_FRAG_HAS_REP, h, &len);
 		assert_int_equal(len, 2 + 32);
@@ -713,6 +732,17 @@ test_layout(void **state)
 		assert_memory_equal(out + 79, "\xa0\xb0\xc0\x00", 4);
 		assert_int_equal(out[83], 0x66);
 		assert_int_equal(out[114], 0x66);
+	}
+	{
+		struct proto_status_rep r = {.used = 1, .quota = 2, .earned = 3,
+		    .peers_online = 4, .peers_total = 5, .default_k = 2,
+		    .default_n = 5};
+		wbuf_init(&w, out, sizeof(out));
+		assert_int_equal(proto_status_rep_encode(&r, &w), 0);
+		assert_int_equal(w.len, 34);
+		assert_memory_equal(out, "\x01\0\0\0\0\0\0\0" "\x02\0\0\0\0\0\0\0"
+		    "\x03\0\0\0\0\0\0\0" "\x04\0\0\0" "\x05\0\0\0" "\x02\x05",
+		    34);
 	}
 	{
 		struct proto_frag_has_rep h = {.count = 10};
@@ -908,7 +938,27 @@ test_values_out_of_range(void **state)
 	assert_int_equal(DEC(PROTO_ERROR, "\xff\xff\xff\x7f\0\0"), DZ_ERANGE);
 	assert_int_equal(DEC(PROTO_ERROR, "\x00\x00\x00\x80\0\0"), 0);
 	assert_int_equal(DEC(PROTO_STATUS_REP, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
-	    "\0\0\0\0\0\0\0\0\x02\0\0\0\x01\0\0\0"), DZ_ERANGE);
+	    "\0\0\0\0\0\0\0\0\x02\0\0\0\x01\0\0\0\x01\x02"), DZ_ERANGE);
+	/* STATUS_REP default code: k 0, k == n, k > n refused; 1-of-2 and
+	 * 254-of-255 taken */
+	{
+		uint8_t b[34] = {0};
+		b[32] = 0;
+		b[33] = 2;
+		assert_int_equal(decode_rc(PROTO_STATUS_REP, b, 34), DZ_ERANGE);
+		b[32] = 5;
+		b[33] = 5;
+		assert_int_equal(decode_rc(PROTO_STATUS_REP, b, 34), DZ_ERANGE);
+		b[32] = 255;
+		b[33] = 254;
+		assert_int_equal(decode_rc(PROTO_STATUS_REP, b, 34), DZ_ERANGE);
+		b[32] = 1;
+		b[33] = 2;
+		assert_int_equal(decode_rc(PROTO_STATUS_REP, b, 34), 0);
+		b[32] = 254;
+		b[33] = 255;
+		assert_int_equal(decode_rc(PROTO_STATUS_REP, b, 34), 0);
+	}
 
 	{
 		uint8_t b[40] = {0};
@@ -1234,6 +1284,14 @@ test_encoder_refuses(void **state)
 	{
 		struct proto_error e = {.code = 0};
 		assert_int_equal(proto_error_encode(&e, &w), DZ_EINVAL);
+	}
+	{
+		struct proto_status_rep r = {.default_k = 0, .default_n = 12};
+		assert_int_equal(proto_status_rep_encode(&r, &w), DZ_EINVAL);
+		r.default_k = 12;
+		assert_int_equal(proto_status_rep_encode(&r, &w), DZ_EINVAL);
+		r.default_k = 13;
+		assert_int_equal(proto_status_rep_encode(&r, &w), DZ_EINVAL);
 	}
 	assert_int_equal(proto_encode(0x7777, out, &w), DZ_EINVAL);
 	assert_int_equal(w.len, 1);
