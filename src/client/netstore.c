@@ -16,8 +16,6 @@
 /* What one thread owns: its rpc and reusable buffers. */
 struct ns_thread {
 	struct rpc *rpc;
-	uint8_t *buf;           /* FRAG_PUT bodies of one round */
-	size_t cap;
 	struct proto_frags_locate_rep *loc; /* ~400 KB: kept, not re-made */
 	struct ns_thread *next;
 };
@@ -86,7 +84,6 @@ netstore_close(struct netstore *ns)
 	for (t = ns->threads; t != NULL; t = next) {
 		next = t->next;
 		rpc_free(t->rpc);
-		free(t->buf);
 		free(t->loc);
 		free(t);
 	}
@@ -209,21 +206,6 @@ put_accept(void *arg, size_t i, struct frame *resp)
 	return 0;
 }
 
-/* Room in t->buf for every body of a round. */
-static int
-put_buf(struct ns_thread *t, size_t need)
-{
-	uint8_t *p;
-
-	if (need <= t->cap)
-		return 0;
-	if ((p = realloc(t->buf, need)) == NULL)
-		return DZ_ENOMEM;
-	t->buf = p;
-	t->cap = need;
-	return 0;
-}
-
 static int
 ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
     unsigned k, unsigned n, uint8_t *const frags[], const size_t lens[],
@@ -238,13 +220,14 @@ ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
 	unsigned idx[PROTO_PLACE_MAX];
 	uint8_t placed[PROTO_PLACE_MAX] = {0};
 	uint8_t holder[PROTO_PLACE_MAX][PROTO_PKBYTES];
+	uint8_t pre[PROTO_PLACE_MAX][PROTO_NAMEBYTES + 4];
 	uint8_t (*exclude)[PROTO_PKBYTES] = NULL;
 	uint8_t *ents = NULL;
 	struct put_round *pr = NULL;
 	struct frame resp = {0};
 	char last[PROTO_ERRMSG_MAX + 80] = "";
 	unsigned nplaced = 0, nexcl = 0;
-	size_t maxlen = 0, off;
+	size_t maxlen = 0;
 	int rc;
 
 	if (n == 0 || n > PROTO_PLACE_MAX || k == 0 || k >= n)
@@ -303,36 +286,24 @@ ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
 			    rc == 0 ? rep.npeers : 0, m);
 			goto out;
 		}
-		off = 0;
-		for (unsigned j = 0; j < m; j++)
-			off += PROTO_NAMEBYTES + 4 + lens[idx[j]];
-		if ((rc = put_buf(t, off)) != 0)
-			goto out;
-		off = 0;
 		for (unsigned j = 0; j < m; j++) {
 			unsigned i = idx[j];
-			struct proto_frag_put fp;
-			struct wbuf w;
 
-			memcpy(fp.name, names + (size_t)i * PROTO_NAMEBYTES, PROTO_NAMEBYTES);
-			fp.data = frags[i];
-			fp.len = lens[i];
-			wbuf_init(&w, t->buf + off, PROTO_NAMEBYTES + 4 + lens[i]);
-			if ((rc = proto_frag_put_encode(&fp, &w)) != 0) {
-				rc = dz_errf(em, rc, "cannot encode a fragment");
-				goto out;
-			}
+			/* FRAG_PUT: name[32] | u32 length | the fragment, which goes
+			 * out from where it lies (proto_frag_put's layout) */
+			memcpy(pre[j], names + (size_t)i * PROTO_NAMEBYTES, PROTO_NAMEBYTES);
+			le32_put(pre[j] + PROTO_NAMEBYTES, (uint32_t)lens[i]);
 			memset(&reqs[j], 0, sizeof(reqs[j]));
 			reqs[j].addr = rep.peers[j].addr;
 			reqs[j].pk = rep.peers[j].pk;
 			reqs[j].type = PROTO_FRAG_PUT;
-			reqs[j].body = t->buf + off;
-			reqs[j].len = w.len;
+			reqs[j].prefix = pre[j];
+			reqs[j].prefix_len = PROTO_NAMEBYTES + 4;
+			reqs[j].body = frags[i];
+			reqs[j].len = lens[i];
 			pr->code[j] = 0;
 			pr->why[j][0] = '\0';
-			off += w.len;
 		}
-		/* every peer of this segment, whatever happens, is not asked again */
 		/* the outcome is read per request below */
 		rc = rpc_call_many(t->rpc, reqs, m, m, ns->opts.deadline_ms, put_accept,
 		    pr, &kept, NULL);

@@ -515,8 +515,8 @@ stage_fill(struct conn *c)
 	size_t n = 0, take;
 
 	while ((it = c->sq_head) != NULL && n < sizeof(c->stage)) {
-		if (it->hdr_off < FRAME_HDRBYTES) {
-			take = FRAME_HDRBYTES - it->hdr_off;
+		if (it->hdr_off < it->hdr_len) {
+			take = it->hdr_len - it->hdr_off;
 			if (take > sizeof(c->stage) - n)
 				take = sizeof(c->stage) - n;
 			memcpy(c->stage + n, it->hdr + it->hdr_off, take);
@@ -574,7 +574,7 @@ pump_write(struct conn *c)
 	if (c->st != CONN_OPEN && c->st != CONN_CLOSING)
 		return;
 	while ((it = c->sq_head) != NULL && c->inflight < WRITE_HIGH) {
-		if (it->hdr_off == FRAME_HDRBYTES &&
+		if (it->hdr_off == it->hdr_len &&
 		    it->len - it->off >= sizeof(c->stage)) {
 			/* a large body: encrypt it where it lies */
 			n = it->len - it->off;
@@ -725,7 +725,7 @@ enqueue(struct conn *c, struct conn_item *it)
 	else
 		c->sq_head = it;
 	c->sq_tail = it;
-	c->sq_bytes += FRAME_HDRBYTES + it->len;
+	c->sq_bytes += it->hdr_len + it->len;
 	/* a frame going out is activity: the idle deadline starts over */
 	if (c->tkind == CONN_T_IDLE)
 		c->tkind = CONN_T_NONE;
@@ -736,30 +736,44 @@ enqueue(struct conn *c, struct conn_item *it)
 }
 
 int
-conn_send_ref(struct conn *c, uint16_t type, uint32_t reqid,
-    const void *body, size_t len, void (*release)(void *rarg), void *rarg)
+conn_send_pre(struct conn *c, uint16_t type, uint32_t reqid,
+    const void *prefix, size_t plen, const void *body, size_t len,
+    void (*release)(void *rarg), void *rarg)
 {
 	struct conn_item *it;
 	int rc;
 
 	if (!conn_is_open(c))
 		return DZ_EIO;
-	if (len > 0 && body == NULL)
+	if ((len > 0 && body == NULL) || (plen > 0 && prefix == NULL) ||
+	    plen > CONN_PREFIX_MAX)
 		return DZ_EINVAL;
+	if (len > FRAME_MAXBODY - plen)
+		return DZ_ERANGE;
 	it = calloc(1, sizeof(*it));
 	if (it == NULL)
 		return DZ_ENOMEM;
-	rc = frame_hdr_encode(it->hdr, type, reqid, len);
+	rc = frame_hdr_encode(it->hdr, type, reqid, plen + len);
 	if (rc != 0) {
 		free(it);
 		return rc;
 	}
+	if (plen > 0)
+		memcpy(it->hdr + FRAME_HDRBYTES, prefix, plen);
+	it->hdr_len = FRAME_HDRBYTES + plen;
 	it->body = body;
 	it->len = len;
 	it->release = release;
 	it->rarg = rarg;
 	enqueue(c, it);
 	return 0;
+}
+
+int
+conn_send_ref(struct conn *c, uint16_t type, uint32_t reqid,
+    const void *body, size_t len, void (*release)(void *rarg), void *rarg)
+{
+	return conn_send_pre(c, type, reqid, NULL, 0, body, len, release, rarg);
 }
 
 int
@@ -786,6 +800,7 @@ conn_send(struct conn *c, uint16_t type, uint32_t reqid, const void *body,
 	}
 	if (len > 0)
 		memcpy(it->owned, body, len);
+	it->hdr_len = FRAME_HDRBYTES;
 	it->body = it->owned;
 	it->len = len;
 	enqueue(c, it);

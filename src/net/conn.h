@@ -119,6 +119,18 @@ int conn_send_ref(struct conn *c, uint16_t type, uint32_t reqid,
     const void *body, size_t len, void (*release)(void *rarg),
     void *rarg) DZ_MUST_CHECK;
 
+/*
+ * conn_send_pre: conn_send_ref of a body made of two parts: plen bytes at
+ * prefix (at most CONN_PREFIX_MAX, copied now) followed by the len bytes
+ * at body (borrowed as by conn_send_ref). So a message's small fixed
+ * fields need not be copied next to megabytes of data to go out as one
+ * frame.
+ */
+#define CONN_PREFIX_MAX 64
+int conn_send_pre(struct conn *c, uint16_t type, uint32_t reqid,
+    const void *prefix, size_t plen, const void *body, size_t len,
+    void (*release)(void *rarg), void *rarg) DZ_MUST_CHECK;
+
 /* conn_close: end c in order: frames already queued are sent, then TLS
  * close_notify, then the socket closes. Idempotent; on_close follows. */
 void conn_close(struct conn *c);

@@ -31,8 +31,10 @@ enum conn_timer {
 /* A queued frame: header, then body (borrowed or in owned[]). */
 struct conn_item {
 	struct conn_item *next;
-	uint8_t hdr[FRAME_HDRBYTES];
-	size_t hdr_off;
+	/* the frame header, then a small copied prefix of the body (see
+	 * conn_send_pre): hdr_len bytes in all */
+	uint8_t hdr[FRAME_HDRBYTES + CONN_PREFIX_MAX];
+	size_t hdr_len, hdr_off;
 	const uint8_t *body;
 	size_t len, off;
 	void (*release)(void *rarg);

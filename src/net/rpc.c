@@ -344,8 +344,8 @@ send_one(struct rpc *r, struct call *k, size_t i)
 		return rv;
 	p->rc = rc;
 	p->released = 0;
-	rv = conn_send_ref(rc->c, q->type, p->reqid, q->body, q->len,
-	    on_released, p);
+	rv = conn_send_pre(rc->c, q->type, p->reqid, q->prefix, q->prefix_len,
+	    q->body, q->len, on_released, p);
 	if (rv != 0) {
 		p->released = 1;
 		snprintf(k->ems[i].text, sizeof(k->ems[i].text),

@@ -74,6 +74,8 @@ struct rpc_req {
 	const char *addr;
 	const uint8_t *pk;   /* expected server key, or NULL */
 	uint16_t type;
+	const void *prefix;  /* optional: the body is these prefix_len bytes */
+	size_t prefix_len;   /* (<= CONN_PREFIX_MAX) then the len at body */
 	const void *body;
 	size_t len;
 	int status;          /* out: see above */

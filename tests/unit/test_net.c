@@ -925,12 +925,57 @@ test_call_many(void **state)
 		ts_stop(t[i]);
 }
 
+/* A body sent in two parts (a copied prefix, then borrowed bytes, as a
+ * client sends a fragment) arrives as one: the echo is both, in order;
+ * a prefix larger than CONN_PREFIX_MAX is refused before anything goes
+ * out. */
+static void
+test_prefix_body(void **state)
+{
+	struct fx *f = *state;
+	struct tsrv *t = ts_start(M_ECHO, NULL, f->cid->pk);
+	static uint8_t body[300000], whole[36 + 300000];
+	uint8_t pre[CONN_PREFIX_MAX + 1];
+	struct rpc_req q = {0};
+	struct many m;
+	size_t kept;
+
+	randombytes_buf(pre, sizeof(pre));
+	randombytes_buf(body, sizeof(body));
+	memcpy(whole, pre, 36);
+	memcpy(whole + 36, body, sizeof(body));
+	m.want = whole;
+	m.len = sizeof(whole);
+	q.addr = t->addr;
+	q.pk = t->id->pk;
+	q.type = 2;
+	q.prefix = pre;
+	q.prefix_len = 36;
+	q.body = body;
+	q.len = sizeof(body);
+	assert_int_equal(rpc_call_many(f->rpc, &q, 1, 1, 5000, accept_echo, &m,
+	    &kept, NULL), 0);
+	assert_int_equal(q.status, RPC_KEPT);
+	/* a prefix alone */
+	m.len = 36;
+	q.len = 0;
+	q.body = NULL;
+	assert_int_equal(rpc_call_many(f->rpc, &q, 1, 1, 5000, accept_echo, &m,
+	    &kept, NULL), 0);
+	q.prefix_len = CONN_PREFIX_MAX + 1;
+	assert_int_equal(rpc_call_many(f->rpc, &q, 1, 1, 5000, accept_echo, &m,
+	    &kept, NULL), DZ_ETOOFEW);
+	assert_int_equal(q.status, DZ_EINVAL);
+	ts_stop(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_echo_pinned),
 		cmocka_unit_test(test_first_contact),
+		cmocka_unit_test(test_prefix_body),
 		cmocka_unit_test(test_unknown_client_refused),
 		cmocka_unit_test(test_wrong_server_key),
 		cmocka_unit_test(test_s_client_refused),
