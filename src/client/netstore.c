@@ -13,6 +13,10 @@
 #include "net/proto.h"
 #include "net/rpc.h"
 
+/* The least a straggling upload is waited for once most of its segment
+ * is stored, in ms (see ns_put_seg). */
+#define NS_GRACE_MS 3000
+
 /* What one thread owns: its rpc and reusable buffers. */
 struct ns_thread {
 	struct rpc *rpc;
@@ -305,8 +309,10 @@ ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
 			pr->why[j][0] = '\0';
 		}
 		/* the outcome is read per request below */
-		rc = rpc_call_many(t->rpc, reqs, m, m, ns->opts.deadline_ms, put_accept,
-		    pr, &kept, NULL);
+		/* Stragglers: once three quarters are stored, the rest get as
+		 * long again (at least NS_GRACE_MS) before they go elsewhere. */
+		rc = rpc_call_many_grace(t->rpc, reqs, m, m, m >= 4 ? m - m / 4 : 0,
+		    NS_GRACE_MS, ns->opts.deadline_ms, put_accept, pr, &kept, NULL);
 		rc = 0;
 		for (unsigned j = 0; j < m; j++) {
 			unsigned i = idx[j];
@@ -323,7 +329,7 @@ ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
 				snprintf(last, sizeof(last), "peer %s: %s", reqs[j].addr, pr->why[j]);
 			else
 				snprintf(last, sizeof(last), "peer %s: %s", reqs[j].addr,
-				    reqs[j].status == RPC_CANCELLED ? "no answer in time" :
+				    reqs[j].status == DZ_EIO ? "unreachable, or too slow compared with the others" :
 				    dz_strerror(reqs[j].status));
 		}
 	}

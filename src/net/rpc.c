@@ -49,10 +49,15 @@ struct pend {
 };
 
 struct call {
+	struct rpc *r;
 	struct rpc_req *reqs;
 	struct pend *p;
 	struct dz_errmsg *ems;
 	size_t n, want, kept, finished;
+	size_t soft;           /* 0, or: once this many are kept ... */
+	unsigned grace_min;    /* ... the rest get max(this, elapsed) more ms */
+	uint64_t t0;           /* loop time the call started */
+	int grace_on;
 	rpc_accept_fn accept;
 	void *arg;
 	int timed_out;
@@ -69,6 +74,8 @@ struct rpc {
 	struct call *call;     /* the call under way, or NULL */
 };
 
+static void on_deadline(uv_timer_t *t);
+
 static void
 request_end(struct call *k, size_t i, int status, const char *msg)
 {
@@ -81,6 +88,17 @@ request_end(struct call *k, size_t i, int status, const char *msg)
 	k->reqs[i].status = status;
 	if (status == RPC_KEPT)
 		k->kept++;
+	if (k->soft > 0 && !k->grace_on && k->kept >= k->soft && k->kept < k->want) {
+		/* the rest are late compared with the others: they get as long
+		 * again as the call took so far (at least grace_min), unless
+		 * the overall deadline comes first */
+		uint64_t el = uv_now(&k->r->loop) - k->t0, g = el > k->grace_min ?
+		    el : k->grace_min, due = uv_timer_get_due_in(&k->r->deadline);
+
+		k->grace_on = 1;
+		if (due == 0 || g < due)
+			uv_timer_start(&k->r->deadline, on_deadline, g, 0);
+	}
 	if (msg != NULL)
 		snprintf(k->ems[i].text, sizeof(k->ems[i].text), "%s", msg);
 }
@@ -357,8 +375,8 @@ send_one(struct rpc *r, struct call *k, size_t i)
 /* The body of rpc_call_many; first receives the first failure's detail. */
 static int
 call_run(struct rpc *r, struct rpc_req *reqs, size_t n, size_t want,
-    unsigned deadline_ms, rpc_accept_fn accept, void *arg, size_t *kept,
-    struct dz_errmsg *first)
+    size_t soft, unsigned grace_min, unsigned deadline_ms, rpc_accept_fn accept,
+    void *arg, size_t *kept, struct dz_errmsg *first)
 {
 	struct call k = {0};
 	size_t i;
@@ -378,14 +396,19 @@ call_run(struct rpc *r, struct rpc_req *reqs, size_t n, size_t want,
 		free(k.ems);
 		return dz_errf(first, DZ_ENOMEM, "out of memory");
 	}
+	k.r = r;
 	k.reqs = reqs;
 	k.n = n;
 	k.want = want;
+	k.soft = soft;
+	k.grace_min = grace_min;
 	k.accept = accept;
 	k.arg = arg;
 	/* read what arrived since the last call: EOFs of closed servers */
 	(void)uv_run(&r->loop, UV_RUN_NOWAIT);
 	r->call = &k;
+	uv_update_time(&r->loop);
+	k.t0 = uv_now(&r->loop);
 	for (i = 0; i < n; i++) {
 		k.p[i].call = &k;
 		rv = send_one(r, &k, i);
@@ -424,6 +447,15 @@ rpc_call_many(struct rpc *r, struct rpc_req *reqs, size_t n, size_t want,
     unsigned deadline_ms, rpc_accept_fn accept, void *arg, size_t *kept,
     struct dz_errmsg *em)
 {
+	return rpc_call_many_grace(r, reqs, n, want, 0, 0, deadline_ms, accept,
+	    arg, kept, em);
+}
+
+int
+rpc_call_many_grace(struct rpc *r, struct rpc_req *reqs, size_t n, size_t want,
+    size_t soft, unsigned grace_min_ms, unsigned deadline_ms,
+    rpc_accept_fn accept, void *arg, size_t *kept, struct dz_errmsg *em)
+{
 	struct dz_errmsg first;
 	size_t got;
 	int rv;
@@ -433,8 +465,10 @@ rpc_call_many(struct rpc *r, struct rpc_req *reqs, size_t n, size_t want,
 	if (want > n)
 		return dz_errf(em, DZ_EINVAL, "want %zu answers of %zu", want,
 		    n);
-	rv = call_run(r, reqs, n, want, deadline_ms, accept, arg, &got,
-	    &first);
+	if (soft > want)
+		return dz_errf(em, DZ_EINVAL, "soft %zu above want %zu", soft, want);
+	rv = call_run(r, reqs, n, want, soft, grace_min_ms, deadline_ms, accept,
+	    arg, &got, &first);
 	if (kept != NULL)
 		*kept = got;
 	if (rv == DZ_ETOOFEW)
@@ -473,7 +507,7 @@ rpc_call(struct rpc *r, const char *addr, const uint8_t *expected_pk,
 	q.type = type;
 	q.body = body;
 	q.len = len;
-	rv = call_run(r, &q, 1, 1, deadline_ms, take_answer, resp, &got,
+	rv = call_run(r, &q, 1, 1, 0, 0, deadline_ms, take_answer, resp, &got,
 	    &first);
 	if (rv == DZ_ETOOFEW)
 		/* report the request's own failure, not a count */

@@ -107,4 +107,17 @@ int rpc_call_many(struct rpc *r, struct rpc_req *reqs, size_t n,
     size_t want, unsigned deadline_ms, rpc_accept_fn accept, void *arg,
     size_t *kept, struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/*
+ * rpc_call_many_grace: rpc_call_many that does not wait long for
+ * stragglers: once soft (<= want; 0: off) answers were kept, the requests
+ * still open get as long again as the call has taken so far (at least
+ * grace_min_ms; never past deadline_ms), then end as DZ_EIO like at the
+ * deadline. "Upload to n peers; the last few, if much slower than the
+ * others, go elsewhere."
+ */
+int rpc_call_many_grace(struct rpc *r, struct rpc_req *reqs, size_t n,
+    size_t want, size_t soft, unsigned grace_min_ms, unsigned deadline_ms,
+    rpc_accept_fn accept, void *arg, size_t *kept,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
 #endif

@@ -921,6 +921,21 @@ test_call_many(void **state)
 	assert_int_equal(q[0].status, RPC_KEPT);
 	assert_int_equal(q[1].status, RPC_REJECTED);
 	assert_int_equal(q[2].status, RPC_KEPT);
+	/* a straggler: two echo at once, the third never answers; with
+	 * soft = 2 it gets a short grace, not the 10 s deadline */
+	q[1] = q[2];
+	q[2].addr = t[0]->addr;
+	q[2].pk = t[0]->id->pk;
+	t0 = now_ms();
+	assert_int_equal(rpc_call_many_grace(f->rpc, q, 3, 3, 2, 200, 10000,
+	    accept_echo, &m, &kept, &em), DZ_ETOOFEW);
+	assert_true(now_ms() - t0 < 3000);
+	assert_int_equal(kept, 2);
+	assert_int_equal(q[0].status, RPC_KEPT);
+	assert_int_equal(q[1].status, RPC_KEPT);
+	assert_int_equal(q[2].status, DZ_EIO);
+	assert_int_equal(rpc_call_many_grace(f->rpc, q, 3, 2, 3, 200, 10000,
+	    accept_echo, &m, &kept, &em), DZ_EINVAL);
 	for (i = 0; i < 5; i++)
 		ts_stop(t[i]);
 }
