@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "net/ident.h"
 #include "net/netaddr.h"
+#include "net/proto.h"
 #include "peer/peerd.h"
 
 static const char peer_usage[] =
@@ -35,13 +36,18 @@ static const char peer_usage[] =
     "  --coordinator-key HEX   the coordinator's key (default: pinned at first\n"
     "                          contact in DIR/coordinator.key)\n"
     "  --heartbeat SECONDS     between reports to the coordinator (default 5)\n"
+    "  --owner USER            the account running this peer: the coordinator\n"
+    "                          never places that account's own fragments here\n"
+    "                          (a claim, not checked: it only ever keeps USER's\n"
+    "                          fragments away)\n"
     "  --help                  this text\n"
     "\n"
     "Testing only (never on a real network):\n"
     "  --test-lie MODE         answer every FRAG_GET wrongly, to test clients:\n"
     "                          garbage (random bytes of the fragment's length),\n"
     "                          flip (one byte flipped), truncate (last 100 bytes\n"
-    "                          cut off) or slow (correct, but after 3 s)\n"
+    "                          cut off) or slow (correct, but after 3 s);\n"
+    "                          or slowput: acknowledge FRAG_PUT after 20 s\n"
     "\n"
     "Exit codes: 0 stopped by a signal, 1 could not start (the message names\n"
     "the directory or address), 2 bad command line.\n";
@@ -87,6 +93,7 @@ cmd_peer_main(int argc, char **argv)
 		{"capacity", required_argument, NULL, 's'},
 		{"coordinator-key", required_argument, NULL, 'k'},
 		{"heartbeat", required_argument, NULL, 'b'},
+		{"owner", required_argument, NULL, 'o'},
 		{"test-lie", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -143,6 +150,13 @@ cmd_peer_main(int argc, char **argv)
 				return usage_error("--heartbeat must be 1 to 3600 seconds");
 			cfg.heartbeat_s = (unsigned)v;
 			break;
+		case 'o':
+			if (optarg[0] == '\0' || strlen(optarg) > PROTO_USER_MAX ||
+			    !proto_user_chars_ok(optarg, strlen(optarg)))
+				return usage_error("--owner must be a user name: 1 to 64 "
+				    "of a-z 0-9 . _ -");
+			cfg.owner = optarg;
+			break;
 		case 'L': /* TEST ONLY */
 			if (strcmp(optarg, "garbage") == 0)
 				cfg.test_lie = PEERD_LIE_GARBAGE;
@@ -152,8 +166,11 @@ cmd_peer_main(int argc, char **argv)
 				cfg.test_lie = PEERD_LIE_TRUNCATE;
 			else if (strcmp(optarg, "slow") == 0)
 				cfg.test_lie = PEERD_LIE_SLOW;
+			else if (strcmp(optarg, "slowput") == 0)
+				cfg.test_lie = PEERD_LIE_SLOWPUT;
 			else
-				return usage_error("--test-lie must be garbage, flip, truncate or slow");
+				return usage_error("--test-lie must be garbage, flip, truncate, slow "
+				    "or slowput");
 			break;
 		case 'h':
 			fputs(peer_usage, stdout);

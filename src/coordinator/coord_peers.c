@@ -4,16 +4,25 @@
  * A peer registers and sends heartbeats on a connection whose TLS key is
  * its id, so no peer can speak for another. A peer is online while its
  * last heartbeat is at most opts.peer_timeout seconds old. PLACE answers
- * n distinct online peers, most free space first, that are not excluded
- * and have room for the fragment (and refuses a put that would exceed the
- * account's quota); FRAGS_COMMIT records where an account's fragments
- * went, FRAGS_LOCATE tells where they are now (only the asking account's
- * fragments; online holders first), OBJ_DELETE forgets an object.
+ * n distinct online peers, most free space first, that are not excluded,
+ * not owned by the asking account, and have room for the fragment (and
+ * refuses a put that would exceed the account's quota); FRAGS_COMMIT
+ * records where an account's fragments went, FRAGS_LOCATE tells where
+ * they are now (only the asking account's fragments; online holders
+ * first), OBJ_DELETE forgets an object.
  *
- * Not yet: peers do not declare an owner (PEER_REGISTER has no field for
- * it), so PLACE cannot avoid the uploader's own peer; a claimed
- * datacentre flag is not believed (nothing verifies it yet), so it is
- * stored as 0; peers are not told when an object is deleted.
+ * Owners: PEER_REGISTER may name the account running the peer. The name
+ * is looked up at registration and its account id stored; an unknown name
+ * stores no owner, and a later sign-up of that name binds nothing until
+ * the peer registers again. The claim is not verified, and need not be for
+ * what it is used for: it can only keep the named account's fragments
+ * OFF the peer, which harms nobody else. Crediting contributed space to
+ * an owner will need a verified binding (e.g. a login signature), not
+ * this claim.
+ *
+ * Not yet: a claimed datacentre flag is not believed (nothing verifies it
+ * yet), so it is stored as 0; peers are not told when an object is
+ * deleted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +63,7 @@ coord_peer_register(struct coord_sess *s, uint32_t reqid, const void *msg,
 	const struct proto_peer_register *m = msg;
 	struct proto_empty rep = {0};
 	struct db_peer p, old;
+	struct db_account a;
 	int64_t now = coord_now(s->co);
 	int rc, known;
 
@@ -63,6 +73,17 @@ coord_peer_register(struct coord_sess *s, uint32_t reqid, const void *msg,
 	p.capacity = m->capacity;
 	p.used = m->used;
 	p.flags = 0; /* the datacentre claim is not believed yet */
+	/* the owner claim is believed: it only keeps its account's fragments
+	 * away (see the top of this file); a name that is no account (or
+	 * could be none) binds none */
+	if (m->owner[0] != '\0') {
+		memset(&a, 0, sizeof(a));
+		rc = db_account_get(s->co->db, m->owner, &a, NULL);
+		if (rc == 0)
+			p.owner = a.id;
+		else if (rc != DZ_ENOENT && rc != DZ_ERANGE && rc != DZ_EINVAL)
+			return dz_errf(em, rc, "cannot look up the peer's owner");
+	}
 	rc = db_peer_get(s->co->db, p.id, &old, NULL);
 	known = rc == 0;
 	if ((rc = db_peer_upsert(s->co->db, &p, now, em)) != 0)
@@ -140,8 +161,10 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 		rc = DZ_ENOMEM;
 		goto out;
 	}
+	/* never the uploader's own peers: filtered by the database, so the
+	 * bound above still holds */
 	if ((rc = db_peer_online(co->db, coord_now(co), co->opts.peer_timeout, NULL,
-	    peers, cap, &got, em)) != 0)
+	    s->account, peers, cap, &got, em)) != 0)
 		goto out;
 	for (size_t i = 0; i < got && rep->npeers < m->n; i++) {
 		struct db_peer *p = &peers[i];
@@ -155,7 +178,8 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 		rep->npeers++;
 	}
 	if (rep->npeers < m->n) {
-		rc = dz_errf(em, DZ_ETOOFEW, "only %u peers online with room, need %u",
+		rc = dz_errf(em, DZ_ETOOFEW, "only %u peers online with room, need %u "
+		    "(peers run by your own account never count)",
 		    (unsigned)rep->npeers, (unsigned)m->n);
 		goto out;
 	}

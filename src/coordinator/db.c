@@ -280,8 +280,8 @@ db_peer_get(struct db *db, const uint8_t id[static DB_IDBYTES],
 
 int
 db_peer_online(struct db *db, int64_t now, int64_t max_age,
-    const uint8_t *exclude, struct db_peer *out, size_t cap, size_t *n,
-    struct dz_errmsg *em)
+    const uint8_t *exclude, int64_t not_owner, struct db_peer *out,
+    size_t cap, size_t *n, struct dz_errmsg *em)
 {
 	int rc;
 
@@ -292,9 +292,12 @@ db_peer_online(struct db *db, int64_t now, int64_t max_age,
 		return rc;
 	if (max_age < 0)
 		return dz_errf(em, DZ_ERANGE, "a negative heartbeat age is out of range");
+	if (not_owner < 0)
+		return dz_errf(em, DZ_ERANGE, "bad owner account id");
 	if (max_age > now)
 		max_age = now; /* everything since the epoch */
-	return db->ops->peer_online(db, now - max_age, exclude, out, cap, n, em);
+	return db->ops->peer_online(db, now - max_age, exclude, not_owner, out,
+	    cap, n, em);
 }
 
 int

@@ -174,14 +174,15 @@ int db_peer_get(struct db *db, const uint8_t id[static DB_IDBYTES],
 
 /*
  * db_peer_online: the peers whose last heartbeat is at most max_age
- * seconds before now, except `exclude` (NULL: none), most free space
- * (capacity - used) first, at most cap of them into out (caller-owned);
- * *n gets the count. Returns 0, DZ_ERANGE for a negative max_age or now,
- * or another error.
+ * seconds before now, except `exclude` (NULL: none) and those owned by
+ * account not_owner (0: none excluded; peers without owner always count),
+ * most free space (capacity - used) first, at most cap of them into out
+ * (caller-owned); *n gets the count. Returns 0, DZ_ERANGE for a negative
+ * max_age, now or not_owner, or another error.
  */
 int db_peer_online(struct db *db, int64_t now, int64_t max_age,
-    const uint8_t *exclude, struct db_peer *out, size_t cap, size_t *n,
-    struct dz_errmsg *em) DZ_MUST_CHECK;
+    const uint8_t *exclude, int64_t not_owner, struct db_peer *out,
+    size_t cap, size_t *n, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* db_peer_count: *total = every peer ever registered, *online = those
  * whose last heartbeat is at most max_age seconds before now. */

@@ -32,7 +32,7 @@ struct db_ops {
 	int (*peer_get)(struct db *db, const uint8_t *id, struct db_peer *p,
 	    struct dz_errmsg *em);
 	int (*peer_online)(struct db *db, int64_t since, const uint8_t *exclude,
-	    struct db_peer *out, size_t cap, size_t *n, struct dz_errmsg *em);
+	    int64_t not_owner, struct db_peer *out, size_t cap, size_t *n, struct dz_errmsg *em);
 	int (*frag_add)(struct db *db, const struct db_frag_loc *locs, size_t n,
 	    struct dz_errmsg *em);
 	int (*frag_lookup)(struct db *db, const uint8_t (*names)[DB_IDBYTES],

@@ -116,6 +116,7 @@ static const char *const sql[ST_COUNT] = {
 	[ST_PEER_GET] = "SELECT " PEER_COLS " FROM peers WHERE id = ?1",
 	[ST_PEER_ONLINE] = "SELECT " PEER_COLS " FROM peers"
 	    " WHERE last_heartbeat >= ?1 AND (?2 IS NULL OR id <> ?2)"
+	    " AND owner IS NOT ?4" /* ?4 = 0 (no account) keeps every peer */
 	    " ORDER BY max(capacity - used, 0) DESC, id LIMIT ?3",
 	[ST_FRAG_INSERT] = "INSERT INTO fragments(name, account, object, segment, idx, size)"
 	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(name) DO NOTHING",
@@ -648,7 +649,8 @@ sq_peer_get(struct db *db, const uint8_t *id, struct db_peer *p,
 
 static int
 sq_peer_online(struct db *db, int64_t since, const uint8_t *exclude,
-    struct db_peer *out, size_t cap, size_t *n, struct dz_errmsg *em)
+    int64_t not_owner, struct db_peer *out, size_t cap, size_t *n,
+    struct dz_errmsg *em)
 {
 	struct db_sqlite *s = sq(db);
 	sqlite3_stmt *st = s->st[ST_PEER_ONLINE];
@@ -659,7 +661,8 @@ sq_peer_online(struct db *db, int64_t since, const uint8_t *exclude,
 	    (rc = exclude != NULL ? db_sqlite_bind_blob(st, 2, exclude, DB_IDBYTES) :
 	    sqlite3_bind_null(st, 2)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 3,
-	    cap > (size_t)INT64_MAX ? INT64_MAX : (int64_t)cap)) != SQLITE_OK) {
+	    cap > (size_t)INT64_MAX ? INT64_MAX : (int64_t)cap)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 4, not_owner)) != SQLITE_OK) {
 		rc = db_sqlite_err(s, rc, "list peers", em);
 		goto out;
 	}

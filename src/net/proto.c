@@ -557,6 +557,7 @@ v_peer_register(struct io *io, void *v)
 	io_u64(io, &m->used);
 	io_u32(io, &m->flags);
 	io_check(io, (m->flags & ~PROTO_PEER_FLAGS_KNOWN) == 0, DZ_EFORMAT);
+	io_text(io, m->owner, 0, PROTO_USER_MAX, proto_user_chars_ok);
 	return io->err;
 }
 

@@ -124,6 +124,14 @@ work_put(struct pwork *w)
 	uint64_t ticket = 0;
 	int rc;
 
+	if (p->test_lie == PEERD_LIE_SLOWPUT) {
+		/* TEST ONLY: a straggler; this is a pool thread, not the loop */
+		struct timespec ts = {20, 0};
+
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			continue;
+	}
+
 	/* the store writes aligned buffers with direct I/O: one memcpy is
 	 * cheap next to pushing 4 MiB through the page cache */
 	if (len >= FRAGSTORE_DIO_ALIGN &&
@@ -569,7 +577,7 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 	if (cfg->dir == NULL || cfg->listen == NULL || cfg->coordinator == NULL ||
 	    cfg->heartbeat_s == 0 || cfg->capacity == 0)
 		return dz_errf(em, DZ_EINVAL, "incomplete peer configuration");
-	if (cfg->test_lie < PEERD_LIE_NONE || cfg->test_lie > PEERD_LIE_SLOW)
+	if (cfg->test_lie < PEERD_LIE_NONE || cfg->test_lie > PEERD_LIE_SLOWPUT)
 		return dz_errf(em, DZ_EINVAL, "unknown test_lie mode %d", cfg->test_lie);
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return dz_errf(em, DZ_ENOMEM, "out of memory");
@@ -580,11 +588,13 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 	p->log_arg = cfg->log_arg;
 	p->test_lie = cfg->test_lie;
 	if (p->test_lie != PEERD_LIE_NONE)
-		peerd_logf(p, "TESTING ONLY: this peer lies: FRAG_GET answered %s",
-		    p->test_lie == PEERD_LIE_GARBAGE ? "with random bytes" :
-		    p->test_lie == PEERD_LIE_FLIP ? "with one byte flipped" :
-		    p->test_lie == PEERD_LIE_TRUNCATE ? "without its last 100 bytes" :
-		    "correctly but after 3 s");
+		peerd_logf(p, "TESTING ONLY: this peer lies: %s",
+		    p->test_lie == PEERD_LIE_SLOWPUT ? "FRAG_PUT acknowledged after 20 s" :
+		    p->test_lie == PEERD_LIE_GARBAGE ? "FRAG_GET answered with random bytes" :
+		    p->test_lie == PEERD_LIE_FLIP ? "FRAG_GET answered with one byte flipped" :
+		    p->test_lie == PEERD_LIE_TRUNCATE ?
+		    "FRAG_GET answered without its last 100 bytes" :
+		    "FRAG_GET answered correctly but after 3 s");
 	if ((p->dir = strdup(cfg->dir)) == NULL) {
 		rc = dz_errf(em, DZ_ENOMEM, "out of memory");
 		goto fail;

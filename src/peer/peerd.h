@@ -58,6 +58,7 @@ enum peerd_lie {
 	PEERD_LIE_FLIP,     /* the real fragment with one byte flipped */
 	PEERD_LIE_TRUNCATE, /* the real fragment minus its last 100 bytes */
 	PEERD_LIE_SLOW,     /* the real fragment, after 3 s */
+	PEERD_LIE_SLOWPUT,  /* FRAG_PUT acknowledged only after 20 s */
 };
 
 /* What peerd_open needs; strings and key are copied. */
@@ -68,6 +69,11 @@ struct peerd_config {
 	const uint8_t *coordinator_pk; /* pinned key, or NULL (see above) */
 	uint64_t capacity;             /* bytes of fragments at most */
 	unsigned heartbeat_s;          /* seconds between heartbeats (>= 1) */
+	/* owner (optional, NULL or ""): the account name running this peer,
+	 * sent in PEER_REGISTER so that the coordinator never places that
+	 * account's fragments here; 1..PROTO_USER_MAX bytes of [a-z0-9._-],
+	 * else peerd_open fails with DZ_EINVAL. A claim, not verified. */
+	const char *owner;
 	/* log (optional): one line, no newline, per state change of the
 	 * coordinator link and per unusual event; called on the loop. */
 	void (*log)(void *arg, const char *line);

@@ -26,8 +26,8 @@
 #include "net/proto.h"
 #include "peer/peerd_int.h"
 
-/* Body of PEER_REGISTER: addr text + three integers. */
-#define REGISTER_MAX (2 + PROTO_ADDR_MAX + 8 + 8 + 4)
+/* Body of PEER_REGISTER: addr text + three integers + owner text. */
+#define REGISTER_MAX (2 + PROTO_ADDR_MAX + 8 + 8 + 4 + 2 + PROTO_USER_MAX)
 #define HEARTBEAT_BYTES (8 + 8 + 8)
 
 struct scanwork {
@@ -60,6 +60,13 @@ pcoord_init(struct peerd *p, const struct peerd_config *cfg,
 
 	if ((rc = netaddr_parse(cfg->coordinator, 0, &ss, em)) != 0)
 		return rc;
+	if (cfg->owner != NULL) {
+		n = strlen(cfg->owner);
+		if (n > PROTO_USER_MAX || !proto_user_chars_ok(cfg->owner, n))
+			return dz_errf(em, DZ_EINVAL, "the owner must be a user name "
+			    "(at most %d of a-z 0-9 . _ -)", PROTO_USER_MAX);
+		memcpy(co->owner, cfg->owner, n + 1);
+	}
 	snprintf(co->addr, sizeof(co->addr), "%s", cfg->coordinator);
 	co->hb_ms = cfg->heartbeat_s * 1000u;
 	co->backoff_ms = PEERD_BACKOFF_MIN;
@@ -194,6 +201,7 @@ co_on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
 	r.capacity = p->capacity;
 	r.used = fragstore_used(p->fs);
 	r.flags = 0;
+	memcpy(r.owner, co->owner, sizeof(r.owner));
 	wbuf_init(&w, buf, sizeof(buf));
 	if ((rc = proto_peer_register_encode(&r, &w)) != 0)
 		return rc;

@@ -13,6 +13,7 @@
 #include "net/conn.h"
 #include "net/ident.h"
 #include "net/netaddr.h"
+#include "net/proto.h"
 #include "net/tls.h"
 #include "peer/fragstore.h"
 #include "peer/peerd.h"
@@ -32,6 +33,7 @@ struct pcoord {
 	int have_pk;           /* pk pinned (configuration or key file) */
 	int pk_from_cfg;       /* pinned by --coordinator-key */
 	char *keypath;         /* DIR/coordinator.key */
+	char owner[PROTO_USER_MAX + 1]; /* declared owner account, "" for none */
 	struct conn *c;        /* the connection, NULL when none */
 	uv_timer_t timer;      /* retry, then heartbeat */
 	int timer_open;        /* timer initialised and not closed */

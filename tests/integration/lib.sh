@@ -76,3 +76,31 @@ net_stop() {
 	wait "$net_pid" || fail "testnet exit $?"
 	net_pid=
 }
+
+liar_pids=()
+cleanup_hooks+=('for p in ${liar_pids[@]+"${liar_pids[@]}"}; do kill "$p"; wait "$p"; done 2>/dev/null; true')
+
+# liar I MODE: replace testnet's peer I by a peer lying in MODE, same data
+# directory, key and address
+liar() {
+	local i=$1 mode=$2 pid
+	pid=$(cat "$NET/peer-$i/pid") || fail "no pid for peer $i"
+	kill "$pid" || fail "kill peer $i"
+	# gone once testnet has reaped it and removed its pid file
+	for _ in $(seq 100); do
+		[ -e "$NET/peer-$i/pid" ] || kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -e "$NET/peer-$i/pid" ] && fail "peer $i (pid $pid) did not stop in 10 s"
+	"$DZ" peer --data "$NET/peer-$i" --coordinator "$ADDR" \
+		--listen "127.0.0.1:$((PORT + i))" --capacity "${LIAR_CAPACITY:-16M}" --test-lie "$mode" \
+		>"$T/liar-$i.out" 2>"$T/liar-$i.err" &
+	liar_pids+=($!)
+	for _ in $(seq 100); do
+		grep -q 'registered' "$T/liar-$i.err" && break
+		kill -0 "${liar_pids[-1]}" 2>/dev/null || { cat "$T/liar-$i.err" >&2; fail "liar $i died"; }
+		sleep 0.1
+	done
+	grep -q 'registered' "$T/liar-$i.err" || { cat "$T/liar-$i.err" >&2; fail "liar $i not registered in 10 s"; }
+	grep -q 'TESTING ONLY' "$T/liar-$i.err" || fail "liar $i does not say it lies"
+}

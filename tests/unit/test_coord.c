@@ -6,8 +6,9 @@
  * DZ_EEXIST; account requests from an unbound key are refused; malformed
  * and unknown messages get ERROR and the server keeps serving. PLACE
  * gives n distinct online peers by free space, honours exclusions and
- * room, refuses too few (DZ_ETOOFEW) and skips peers whose heartbeats
- * stopped (the server's clock is the test's). FRAGS_COMMIT / LOCATE /
+ * room, refuses too few (DZ_ETOOFEW), skips peers whose heartbeats
+ * stopped (the server's clock is the test's) and never gives an account
+ * the peers that declare it as their owner. FRAGS_COMMIT / LOCATE /
  * OBJ_DELETE stay within an account; records are compare-and-swap; PASSWD
  * replaces the login key; everything survives a restart with the same
  * data directory and identity. STATUS carries the default code the server
@@ -470,8 +471,9 @@ test_unbound_and_malformed(void **state)
 
 #define NPEERS 5
 
+/* Register peer i (capacity 1000 * (i + 1)) declaring owner (NULL: none). */
 static void
-register_peer(struct srv *s, struct cl *p, int i)
+register_owned(struct srv *s, struct cl *p, int i, const char *owner)
 {
 	struct proto_peer_register m;
 	struct frame r;
@@ -481,9 +483,17 @@ register_peer(struct srv *s, struct cl *p, int i)
 	m.capacity = 1000 * (uint64_t)(i + 1);
 	m.used = 0;
 	m.flags = PROTO_PEER_DATACENTRE; /* claimed, not believed */
+	if (owner != NULL)
+		snprintf(m.owner, sizeof(m.owner), "%s", owner);
 	call(s, p, PROTO_PEER_REGISTER, &m, &r);
 	want(&r, PROTO_PEER_REGISTER_REP, NULL);
 	frame_free(&r);
+}
+
+static void
+register_peer(struct srv *s, struct cl *p, int i)
+{
+	register_owned(s, p, i, NULL);
 }
 
 static void
@@ -593,6 +603,91 @@ test_place(void **state)
 	for (int i = 0; i < NPEERS; i++)
 		cl_free(peers[i]);
 	cl_free(a.node);
+	free(rep);
+}
+
+/* 1 if PLACE's answer names peer c. */
+static int
+placed(const struct proto_place_rep *rep, const struct cl *c)
+{
+	for (size_t j = 0; j < rep->npeers; j++)
+		if (memcmp(rep->peers[j].pk, c->id->pk, 32) == 0)
+			return 1;
+	return 0;
+}
+
+/* PLACE never gives an account the peers that declare it as their owner,
+ * even when they have the most room, and refuses (DZ_ETOOFEW) rather than
+ * fall back to them; other accounts get them as usual. The owner is bound
+ * at registration: an unknown name binds none (nor later, until the peer
+ * registers again), and heartbeats keep the binding. */
+static void
+test_place_owner(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	struct cl *peers[NPEERS];
+	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
+	uint8_t ex[1][32];
+	struct acct alice, bob, carol;
+
+	assert_non_null(rep);
+	signup(s, &alice, "alice");
+	signup(s, &bob, "bob");
+	for (int i = 0; i < NPEERS; i++)
+		peers[i] = cl_new();
+	/* the two largest peers are alice's; peer 2 names an account that
+	 * does not exist yet */
+	register_peer(s, peers[0], 0);
+	register_peer(s, peers[1], 1);
+	register_owned(s, peers[2], 2, "carol");
+	register_owned(s, peers[3], 3, "alice");
+	register_owned(s, peers[4], 4, "alice");
+
+	/* alice: never peers 3 and 4, so at most three */
+	assert_int_equal(place(s, alice.node, 3, 100, NULL, 0, rep), 0);
+	assert_int_equal(rep->npeers, 3);
+	assert_memory_equal(rep->peers[0].pk, peers[2]->id->pk, 32);
+	assert_memory_equal(rep->peers[2].pk, peers[0]->id->pk, 32);
+	assert_false(placed(rep, peers[3]) || placed(rep, peers[4]));
+	assert_int_equal(place(s, alice.node, 4, 100, NULL, 0, rep), DZ_ETOOFEW);
+	memcpy(ex[0], peers[2]->id->pk, 32);
+	assert_int_equal(place(s, alice.node, 2, 100, ex, 1, rep), 0);
+	assert_memory_equal(rep->peers[0].pk, peers[1]->id->pk, 32);
+	assert_memory_equal(rep->peers[1].pk, peers[0]->id->pk, 32);
+	/* bob: all of them, alice's first (most room) */
+	assert_int_equal(place(s, bob.node, 5, 100, NULL, 0, rep), 0);
+	assert_memory_equal(rep->peers[0].pk, peers[4]->id->pk, 32);
+	assert_true(placed(rep, peers[3]));
+	/* only alice's peers have room for 3500 bytes */
+	assert_int_equal(place(s, alice.node, 1, 3500, NULL, 0, rep), DZ_ETOOFEW);
+	assert_int_equal(place(s, bob.node, 2, 3500, NULL, 0, rep), 0);
+	assert_true(placed(rep, peers[3]) && placed(rep, peers[4]));
+
+	/* heartbeats (a capacity change too) keep the owner */
+	atomic_fetch_add(&s->clock, 1);
+	heartbeat(s, peers[4], 5);
+	assert_int_equal(place(s, alice.node, 4, 100, NULL, 0, rep), DZ_ETOOFEW);
+
+	/* carol signs up after peer 2 registered: not bound until it
+	 * registers again */
+	signup(s, &carol, "carol");
+	assert_int_equal(place(s, carol.node, 5, 100, NULL, 0, rep), 0);
+	register_owned(s, peers[2], 2, "carol");
+	assert_int_equal(place(s, carol.node, 5, 100, NULL, 0, rep), DZ_ETOOFEW);
+	assert_int_equal(place(s, carol.node, 4, 100, NULL, 0, rep), 0);
+	assert_false(placed(rep, peers[2]));
+	/* registering again without an owner drops the claim */
+	register_peer(s, peers[3], 3);
+	assert_int_equal(place(s, alice.node, 4, 100, NULL, 0, rep), 0);
+	assert_true(placed(rep, peers[3]));
+	assert_false(placed(rep, peers[4]));
+
+	for (int i = 0; i < NPEERS; i++)
+		cl_free(peers[i]);
+	cl_free(alice.node);
+	cl_free(bob.node);
+	cl_free(carol.node);
 	free(rep);
 }
 
@@ -934,6 +1029,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unbound_and_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_place_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_frags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passwd_restart, setup, teardown),

@@ -233,7 +233,7 @@ peers(void **state)
 	assert_int_equal(db_peer_heartbeat(f->db, p.id, 50, 1600, 60, &em), 0);
 
 	/* at 1700 with max age 120: peers 1, 2 and 4 are online, 3 is not */
-	assert_int_equal(db_peer_online(f->db, 1700, 120, NULL, list, 8, &n, &em), 0);
+	assert_int_equal(db_peer_online(f->db, 1700, 120, NULL, 0, list, 8, &n, &em), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(list[0].id[0], 2);
 	assert_string_equal(list[0].addr, "10.0.0.2:7000");
@@ -241,24 +241,36 @@ peers(void **state)
 	assert_int_equal(list[0].flags, DB_PEER_DATACENTRE);
 	assert_int_equal(list[1].id[0], 1);
 	assert_int_equal(list[2].id[0], 4);
+	/* not_owner leaves out the peers of that account only (peer 2);
+	 * peers without owner stay */
+	assert_int_equal(db_peer_online(f->db, 1700, 120, NULL, owner, list, 8, &n,
+	    &em), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id[0], 1);
+	assert_int_equal(list[1].id[0], 4);
+	assert_int_equal(db_peer_online(f->db, 1700, 120, NULL, owner + 1, list, 8,
+	    &n, &em), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(db_peer_online(f->db, 1700, 120, NULL, -1, list, 8, &n,
+	    &em), DZ_ERANGE);
 	/* excluding peer 2, at most one result */
 	make_peer(&p, 2, 0, 0);
-	assert_int_equal(db_peer_online(f->db, 1700, 120, p.id, list, 1, &n, &em), 0);
+	assert_int_equal(db_peer_online(f->db, 1700, 120, p.id, 0, list, 1, &n, &em), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(list[0].id[0], 1);
 	/* with a 60 s window the older heartbeats drop out one by one; the
 	 * edge is inclusive (peer 1 beat at 1660) */
-	assert_int_equal(db_peer_online(f->db, 1705, 60, NULL, list, 8, &n, &em), 0);
+	assert_int_equal(db_peer_online(f->db, 1705, 60, NULL, 0, list, 8, &n, &em), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(db_peer_online(f->db, 1720, 60, NULL, list, 8, &n, &em), 0);
+	assert_int_equal(db_peer_online(f->db, 1720, 60, NULL, 0, list, 8, &n, &em), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(list[0].id[0], 1);
-	assert_int_equal(db_peer_online(f->db, 1721, 60, NULL, list, 8, &n, &em), 0);
+	assert_int_equal(db_peer_online(f->db, 1721, 60, NULL, 0, list, 8, &n, &em), 0);
 	assert_int_equal(n, 0);
 	/* peer 3 is back: it rises to the top of the free-space order */
 	make_peer(&p, 3, 0, 0);
 	assert_int_equal(db_peer_heartbeat(f->db, p.id, 100, 1700, 60, &em), 0);
-	assert_int_equal(db_peer_online(f->db, 1700, 120, NULL, list, 8, &n, &em), 0);
+	assert_int_equal(db_peer_online(f->db, 1700, 120, NULL, 0, list, 8, &n, &em), 0);
 	assert_int_equal(n, 4);
 	assert_int_equal(list[0].id[0], 2);
 	assert_int_equal(list[1].id[0], 3);
@@ -295,7 +307,7 @@ peers(void **state)
 	make_peer(&p, 9, 1, 0);
 	assert_int_equal(db_peer_upsert(f->db, &p, -5, &em), DZ_ERANGE);
 	assert_int_equal(db_peer_heartbeat(f->db, p.id, 0, 2000, 0, &em), DZ_ERANGE);
-	assert_int_equal(db_peer_online(f->db, 2000, -1, NULL, list, 8, &n, &em), DZ_ERANGE);
+	assert_int_equal(db_peer_online(f->db, 2000, -1, NULL, 0, list, 8, &n, &em), DZ_ERANGE);
 }
 
 static void

@@ -333,6 +333,10 @@ make(uint16_t type, int v, struct bufs *b)
 		p->capacity = v == V_MAX ? UINT64_MAX : (uint64_t)v << 30;
 		p->used = v == V_MAX ? UINT64_MAX : (uint64_t)v << 20;
 		p->flags = v == V_MIN ? 0 : PROTO_PEER_DATACENTRE;
+		if (v == V_MID)
+			strcpy(p->owner, "alice");
+		else if (v == V_MAX)
+			text_of(p->owner, PROTO_USER_MAX, user_set);
 		break;
 	}
 	case PROTO_PEER_HEARTBEAT: {
@@ -994,7 +998,10 @@ test_values_out_of_range(void **state)
 	assert_int_equal(DEC(PROTO_PEER_REGISTER, "\x01\x00" "1"
 	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x80"), DZ_EFORMAT);
 	assert_int_equal(DEC(PROTO_PEER_REGISTER, "\x01\x00" "1"
-	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\0\0\0"), 0);
+	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\0\0\0" "\0\0"), 0);
+	/* PEER_REGISTER: the owner text is required (empty: none) */
+	assert_int_equal(DEC(PROTO_PEER_REGISTER, "\x01\x00" "1"
+	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\0\0\0"), DZ_ETRUNC);
 	/* FRAG_HAS_REP: a padding bit set; 8 bits use the whole byte */
 	assert_int_equal(DEC(PROTO_FRAG_HAS_REP, "\x03\x00\x08"), DZ_EFORMAT);
 	assert_int_equal(DEC(PROTO_FRAG_HAS_REP, "\x03\x00\x87"), DZ_EFORMAT);
@@ -1084,15 +1091,26 @@ user_rc(const char *s, size_t n)
 	return decode_rc(PROTO_PRELOGIN, b, 2 + n);
 }
 
-/* Decode a PEER_REGISTER whose addr is the n bytes of s. */
+/* Decode a PEER_REGISTER whose addr is the n bytes of s (no owner). */
 static int
 addr_rc(const char *s, size_t n)
 {
-	uint8_t b[2 + 128 + 20] = {0};
+	uint8_t b[2 + 128 + 20 + 2] = {0};
 
 	b[0] = (uint8_t)n;
 	memcpy(b + 2, s, n);
-	return decode_rc(PROTO_PEER_REGISTER, b, 2 + n + 20);
+	return decode_rc(PROTO_PEER_REGISTER, b, 2 + n + 20 + 2);
+}
+
+/* Decode a PEER_REGISTER whose owner is the n bytes of s. */
+static int
+owner_rc(const char *s, size_t n)
+{
+	uint8_t b[2 + 1 + 20 + 2 + 128] = {1, 0, '1'};
+
+	b[23] = (uint8_t)n;
+	memcpy(b + 25, s, n);
+	return decode_rc(PROTO_PEER_REGISTER, b, 25 + n);
 }
 
 /* Decode an ERROR, and a PRELOGIN_REP, whose text is the n bytes of s;
@@ -1142,6 +1160,17 @@ test_bad_strings(void **state)
 	assert_int_equal(addr_rc(S("10.0.0.1 :7000")), DZ_EFORMAT);
 	assert_int_equal(addr_rc(S("[::1%eth0]:1")), DZ_EFORMAT);
 
+	/* PEER_REGISTER owner: empty (none) or a user name of 1..64 bytes */
+	assert_int_equal(owner_rc(S("")), 0);
+	assert_int_equal(owner_rc(S("alice.b-c_9")), 0);
+	assert_int_equal(owner_rc(S("Alice")), DZ_EFORMAT);
+	assert_int_equal(owner_rc(S("al ce")), DZ_EFORMAT);
+	assert_int_equal(owner_rc(S("al\0ce")), DZ_EFORMAT);
+	assert_int_equal(owner_rc(S("al\xc3\xa9")), DZ_EFORMAT);
+	assert_int_equal(owner_rc(S("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")), 0);
+	assert_int_equal(owner_rc(S("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")),
+	    DZ_ERANGE);
+
 	assert_int_equal(text_rc(S("")), 0);
 	assert_int_equal(text_rc(S("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x88")),
 	    0);
@@ -1177,6 +1206,11 @@ test_bad_strings(void **state)
 		assert_int_equal(proto_signup_encode(&s, &w), 0);
 		memset(&p, 0, sizeof(p));
 		strcpy(p.addr, "localhost:1");
+		assert_int_equal(proto_peer_register_encode(&p, &w), DZ_EINVAL);
+		strcpy(p.addr, "10.0.0.1:1");
+		strcpy(p.owner, "Alice");
+		assert_int_equal(proto_peer_register_encode(&p, &w), DZ_EINVAL);
+		memset(p.owner, 'a', PROTO_USER_MAX + 1); /* 65 bytes, no NUL */
 		assert_int_equal(proto_peer_register_encode(&p, &w), DZ_EINVAL);
 		assert_int_equal(w.len, 2 + 3 + KEYFILE_BYTES + 32 + 2);
 	}
