@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -270,6 +271,7 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	if ((co = calloc(1, sizeof(*co))) == NULL)
 		return DZ_ENOMEM;
 	co->loop = loop;
+	co->lockfd = -1;
 	co->opts = *o;
 	if ((co->dir = strdup(o->data_dir)) == NULL) {
 		rc = DZ_ENOMEM;
@@ -278,6 +280,19 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	co->opts.data_dir = co->dir;
 	if ((rc = data_dir(co->dir, em)) != 0)
 		goto fail;
+	/* one coordinator per data directory: flock on the directory,
+	 * released by the kernel when the process ends, even by a crash */
+	if ((co->lockfd = open(co->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = dz_errf(em, fsio_errno(errno), "cannot open data directory %s: %s",
+		    co->dir, strerror(errno));
+		goto fail;
+	}
+	if (flock(co->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK ? DZ_EEXIST : fsio_errno(errno);
+		dz_errf(em, rc, "data directory %s is in use (another coordinator "
+		    "running?)", co->dir);
+		goto fail;
+	}
 	if (snprintf(path, sizeof(path), "%s/identity.key", co->dir) >=
 	    (int)sizeof(path)) {
 		rc = dz_errf(em, DZ_ERANGE, "path too long: %s", co->dir);
@@ -337,6 +352,8 @@ coord_free(struct coord *co)
 	tls_ctx_unref(co->tls);
 	ident_free(co->id);
 	free(co->dir);
+	if (co->lockfd >= 0)
+		close(co->lockfd);
 	sodium_memzero(co->fails, sizeof(co->fails));
 	free(co);
 }

@@ -40,6 +40,7 @@ struct coord {
 	uv_loop_t *loop;
 	struct coord_opts opts;
 	char *dir;
+	int lockfd;            /* the data directory, flock'ed: one process */
 	struct ident *id;
 	struct tls_ctx *tls;
 	struct db *db;

@@ -57,5 +57,7 @@ ok "start, address file, SIGTERM"
 
 start
 [ "$key" = "$key1" ] || fail "key changed across restart: $key1 -> $key"
+expect_exit 1 "$DZ" coordinator --data "$T/c" --listen 127.0.0.1:0
+grep -q "in use" "$T/err" || fail "second coordinator on one directory: $(cat "$T/err")"
 stop INT
-ok "same key after restart, SIGINT"
+ok "same key after restart, one coordinator per directory, SIGINT"
