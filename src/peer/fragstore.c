@@ -53,6 +53,7 @@ struct fragstore {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	uint64_t used;        /* stored bytes + reservations of puts in flight */
+	uint64_t nfrags;      /* fragments stored (counted at open, then kept) */
 	uint64_t tmpseq;      /* makes temporary names unique */
 	uint64_t ticket;      /* last ticket issued */
 	uint64_t synced_upto; /* every ticket <= this is durable */
@@ -280,6 +281,7 @@ put_done(struct fragstore *fs, int is_new)
 	t = ++fs->ticket;
 	fs->st.puts++;
 	fs->st.puts_new += is_new != 0;
+	fs->nfrags += is_new != 0;
 	pthread_mutex_unlock(&fs->mu);
 	return t;
 }
@@ -475,6 +477,9 @@ fragstore_del(struct fragstore *fs,
 		return dz_errf(em, fsio_errno(errno), "cannot delete fragment %s: %s",
 		    path, strerror(errno));
 	unreserve(fs, (size_t)st.st_size);
+	pthread_mutex_lock(&fs->mu);
+	fs->nfrags--;
+	pthread_mutex_unlock(&fs->mu);
 	return 0;
 }
 
@@ -535,6 +540,16 @@ out:
 		pool_give(fs, m);
 	free(buf);
 	return rc;
+}
+
+/* scan_dir callback of open: count the fragments kept. */
+static int
+count_one(void *arg, const uint8_t *name, size_t len)
+{
+	(void)name;
+	(void)len;
+	(*(uint64_t *)arg)++;
+	return 0;
 }
 
 /*
@@ -673,7 +688,7 @@ fragstore_open(const char *dir, uint64_t capacity, struct fragstore **out,
 	}
 	deep = faccessat(fs->dirfd, FS_DIRTY, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 	for (unsigned i = 0; rc == 0 && i < 256; i++)
-		rc = scan_dir(fs, i, 1, deep, &fs->used, NULL, NULL, em);
+		rc = scan_dir(fs, i, 1, deep, &fs->used, count_one, &fs->nfrags, em);
 	if (rc != 0)
 		goto fail;
 	/* Durable before any put: if it were lost in a crash, the next open
@@ -716,6 +731,17 @@ fragstore_close(struct fragstore *fs)
 	close(fs->dirfd);
 	free(fs);
 	return rc;
+}
+
+uint64_t
+fragstore_count(struct fragstore *fs)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&fs->mu);
+	n = fs->nfrags;
+	pthread_mutex_unlock(&fs->mu);
+	return n;
 }
 
 uint64_t

@@ -150,6 +150,10 @@ int fragstore_list(struct fragstore *fs,
     int (*fn)(void *arg, const uint8_t name[FRAGSTORE_NAMEBYTES], size_t len),
     void *arg, struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* fragstore_count: fragments stored now (counted at open, then kept up
+ * to date by puts and deletes: no listing needed). */
+uint64_t fragstore_count(struct fragstore *fs);
+
 /* fragstore_used: bytes of stored fragments (puts in progress included). */
 uint64_t fragstore_used(struct fragstore *fs);
 

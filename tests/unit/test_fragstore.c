@@ -238,8 +238,8 @@ count_listed(void *arg, const uint8_t *name, size_t len)
 	return 0;
 }
 
-/* A listing (the peer counts its fragments for every heartbeat) must not
- * touch temporary files: they are puts in progress, only stale at open. */
+/* A listing must not touch temporary files: they are puts in progress,
+ * only stale at open. The fragment count is kept without listing. */
 static void
 list_keeps_puts_in_progress(void **state)
 {
@@ -260,11 +260,18 @@ list_keeps_puts_in_progress(void **state)
 	close(fd);
 	assert_int_equal(fragstore_list(fs, count_listed, &n, &em), 0);
 	assert_int_equal(n, 1);
+	assert_int_equal(fragstore_count(fs), 1);
 	assert_int_equal(access(tmp, F_OK), 0);
+	/* an idempotent put counts once */
+	assert_int_equal(fragstore_put(fs, f.name, f.buf, f.len, &t, &em), 0);
+	assert_int_equal(fragstore_count(fs), 1);
 	assert_int_equal(fragstore_close(fs), 0);
-	/* stale at the next open: removed */
+	/* stale at the next open: removed; the count is the store's */
 	assert_int_equal(fragstore_open(dir, 1 << 20, &fs, &em), 0);
 	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(fragstore_count(fs), 1);
+	assert_int_equal(fragstore_del(fs, f.name, &em), 0);
+	assert_int_equal(fragstore_count(fs), 0);
 	assert_int_equal(fragstore_close(fs), 0);
 	free_frag(&f);
 	rmdir_all(dir);
