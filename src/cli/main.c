@@ -37,7 +37,7 @@ usage(FILE *f)
 		   "Drizzle stores files encrypted on your computer, cut into erasure-coded\n"
 		   "fragments. Commands:\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n`drizzle <command> --help` tells more. Exit codes: docs/cli.md.\n");
 }
 
