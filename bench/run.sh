@@ -19,8 +19,8 @@ base=${BENCH_DIR:-/var/tmp}
 W=$(mktemp -d "$base/drizzle-bench-XXXXXX")
 trap 'rm -rf "$W"' EXIT
 # BIG is past 4 GiB on purpose: sizes and offsets must not wrap at 32 bits
-if [ "${BENCH_QUICK:-0}" = 1 ]; then GB=$((64 << 20)); BIG=$((128 << 20 + 4099)); quick=--quick
-else GB=$((1 << 30)); BIG=$((4 << 30 + 4099)); quick=; fi
+if [ "${BENCH_QUICK:-0}" = 1 ]; then GB=$((64 << 20)); BIG=$(((128 << 20) + 4099)); quick=--quick
+else GB=$((1 << 30)); BIG=$(((4 << 30) + 4099)); quick=; fi
 
 echo "== stages (4 MiB buffers, one core)"
 "$BUILD/bench/bench_core" $quick | tee "$W/core.txt"
@@ -90,6 +90,7 @@ if command -v restic >/dev/null; then
 else
 	echo "restic not installed: no side-by-side reference (apt-get install restic)"
 fi
+rm -rf "$W/restic" "$W/restored" # room on the disk for what follows
 echo
 echo "== peak memory of the client, 10-of-30 (target: under 128 MiB, flat in file size)"
 for size in $GB $BIG; do
@@ -97,10 +98,12 @@ for size in $GB $BIG; do
 	"$DZ" local init --store "$W/s" $PW $KDF --quiet || exit 1
 	id=$(gen $size | tee >(sha256sum >"$W/want") |
 		/usr/bin/time -f "%e %M" -o "$W/time" "$DZ" local put --store "$W/s" $PW \
-		--quiet --k 10 --n 30 --name big -) || { echo "put FAILED"; exit 1; }
+		--quiet --k 10 --n 30 --name big -) ||
+		{ echo "put of $size bytes FAILED (see above); going on"; failed=1; continue; }
 	read -r ps pm <"$W/time"
 	/usr/bin/time -f "%e %M" -o "$W/time" "$DZ" local get --store "$W/s" $PW --quiet big - |
-		sha256sum >"$W/got" || { echo "get FAILED"; exit 1; }
+		sha256sum >"$W/got" ||
+		{ echo "get of $size bytes FAILED (see above); going on"; failed=1; continue; }
 	read -r gs gm <"$W/time"
 	cmp -s "$W/want" "$W/got" && same=verified || same="DIFFERENT: BUG"
 	printf '%10d bytes: put peak %4d MiB (%s MB/s), get peak %4d MiB (%s MB/s), %s\n' \
@@ -112,4 +115,7 @@ r=$(run unlock "$DZ" local ls --store "$W/s" $PW) || exit 1
 set -- $r
 printf 'unlocking at the default Argon2id cost (MODERATE): %s s, peak %d MiB (transient, before any transfer)\n' "$1" $(($2 / 1024))
 echo
-BUILD=$BUILD bench/net.sh
+BUILD=$BUILD bench/net.sh || failed=1
+# a step that failed (e.g. the shared disk full for a moment) fails the run,
+# after the others have printed their figures
+exit "${failed:-0}"
