@@ -25,6 +25,13 @@ dz_strerror(int code)
 	case DZ_EINTEGRITY: return "data does not match its hash";
 	case DZ_ETRUNC: return "data is truncated";
 	case DZ_EINTR: return "interrupted";
+	case DZ_EPEERKEY: return "the other end showed an unexpected key";
+	case DZ_ECONNECT: return "cannot connect";
+	case DZ_ENOLOGIN: return "not logged in";
+	case DZ_ECONFLICT: return "changed meanwhile by another writer";
+	case DZ_EQUOTA: return "over quota";
+	case DZ_EDENIED: return "refused by the other end";
+	case DZ_EWEAKKDF: return "key-stretching parameters outside the accepted range";
 	}
 	return "unknown error";
 }

@@ -32,6 +32,13 @@ enum dz_err {
 	DZ_EINTEGRITY = -14,/* bytes do not match the hash that names them */
 	DZ_ETRUNC = -15,    /* data ends early: truncated */
 	DZ_EINTR = -16,     /* interrupted by the user */
+	DZ_EPEERKEY = -17,  /* the other end showed a key other than the pinned or expected one */
+	DZ_ECONNECT = -18,  /* the other end could not be reached (refused, unreachable, timed out) */
+	DZ_ENOLOGIN = -19,  /* this computer is not logged in (or its node key no longer acts for the account) */
+	DZ_ECONFLICT = -20, /* a compare-and-swap lost: the record changed meanwhile; re-read and retry */
+	DZ_EQUOTA = -21,    /* the account's quota does not allow this */
+	DZ_EDENIED = -22,   /* the other end refused the request (not allowed, throttled, no ticket) */
+	DZ_EWEAKKDF = -23,  /* key-stretching parameters outside the accepted range */
 };
 
 /* dz_strerror: a static sentence for any code (unknown codes included). */
