@@ -77,7 +77,7 @@ cat_load(struct files *f, struct catalog *c, struct dz_errmsg *em)
 	return rc;
 }
 
-/* Save c if nobody changed it since it was loaded: 0 or NETSTORE_CONFLICT. */
+/* Save c if nobody changed it since it was loaded: 0 or DZ_ECONFLICT. */
 static int
 cat_save(struct files *f, struct catalog *c, struct dz_errmsg *em)
 {
@@ -156,10 +156,10 @@ cat_update(struct files *f, struct catalog *c, int loaded,
 			return rc;
 		if ((rc = change(arg, c, em)) != 0)
 			return rc;
-		if ((rc = cat_save(f, c, em)) != NETSTORE_CONFLICT)
+		if ((rc = cat_save(f, c, em)) != DZ_ECONFLICT)
 			return rc;
 		if (tries + 1 >= FILES_CAS_TRIES)
-			return dz_errf(em, DZ_EIO, "the file tree kept changing; try again");
+			return dz_errf(em, DZ_ECONFLICT, "the file tree kept changing; try again");
 	}
 }
 
