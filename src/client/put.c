@@ -160,7 +160,30 @@ put_recw_cb(void *ctx, const uint8_t *buf, size_t len)
 	return w->st->ops->rec_write(w->rec, buf, len);
 }
 
-/* Write and commit the sealed record: header, then the spooled table. */
+/* Zeros after the table, up to the record's size bucket (record.h), so
+ * that the record's length does not give away the name's. */
+static int
+put_record_pad(struct put *p, struct rstream_w *rw, size_t hlen, struct dz_errmsg *em)
+{
+	static const uint8_t zeros[4096];
+	uint64_t total, left;
+	int rc;
+
+	if ((rc = record_padded_len(p->hdr, &total)) != 0)
+		return dz_errf(em, rc, "the file record is too large");
+	left = total - hlen - p->committed * record_entry_bytes(p->x.n);
+	while (left > 0) {
+		size_t take = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
+
+		if ((rc = rstream_w_write(rw, zeros, take)) != 0)
+			return dz_errf(em, rc, "cannot write the file record");
+		left -= take;
+	}
+	return 0;
+}
+
+/* Write and commit the sealed record: header, then the spooled table,
+ * then the padding. */
 static int
 put_record(struct put *p, const uint8_t folder_key[static 32],
     struct dz_errmsg *em)
@@ -209,6 +232,8 @@ put_record(struct put *p, const uint8_t folder_key[static 32],
 			goto out;
 		}
 	}
+	if ((rc = put_record_pad(p, rw, hlen, em)) != 0)
+		goto out;
 	if ((rc = rstream_w_close(rw)) != 0) {
 		dz_errf(em, rc, "cannot write the file record");
 		goto out;
