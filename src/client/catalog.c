@@ -237,6 +237,7 @@ catalog_decode(const uint8_t *blob, size_t len, const uint8_t key[static 32],
 			goto bad;
 		}
 		e.path = path;
+		e.mtime_nsec = 0;
 		if ((rc = cur_ptr(&cu, 32, &p)) != 0)
 			goto bad;
 		memcpy(e.id, p, 32);

@@ -363,6 +363,8 @@ get_file(const struct store *st, const uint8_t folder_key[static 32],
 	for (uint64_t seq = 0; seq < g.hdr->nsegs && rc == 0; seq++) {
 		while (opipe_inflight(op) >= g.x.nslots && rc == 0)
 			rc = get_write_one(&g, op, fd, &done, pp, em);
+		if (rc == 0 && pp != NULL && pp->stop != NULL && pp->stop(pp->stop_arg))
+			rc = dz_errf(em, DZ_EINTR, "interrupted");
 		if (rc != 0)
 			break;
 		struct xfer_slot *s = &g.x.slots[opipe_next_slot(op)];

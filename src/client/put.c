@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 
@@ -253,6 +254,27 @@ out:
 	return rc;
 }
 
+/* Did the regular file at fd change (size or modification time) since
+ * *before was taken, or give other than its size in bytes? A put that
+ * read a file being written stores neither the old nor the new file. */
+static int
+put_changed(int fd, const struct stat *before, uint64_t bytes, struct dz_errmsg *em)
+{
+	struct stat now;
+
+	if (!S_ISREG(before->st_mode))
+		return 0;
+	if (fstat(fd, &now) != 0)
+		return dz_errf(em, DZ_EIO, "cannot check the input: %s", strerror(errno));
+	if (now.st_size != before->st_size || bytes != (uint64_t)before->st_size ||
+	    now.st_mtim.tv_sec != before->st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != before->st_mtim.tv_nsec)
+		return dz_errf(em, DZ_EIO, "the file changed while it was being read "
+		    "(its size or modification time); nothing was stored, try again "
+		    "once it is no longer written to");
+	return 0;
+}
+
 int
 put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
     const struct xfer_file *fi, const struct xfer_params *pp,
@@ -262,11 +284,14 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 	struct put p;
 	struct opipe *op = NULL;
 	struct xfer_slot *s;
+	struct stat before;
 	size_t got, namelen = strlen(fi->name);
 	int rc, failed = 0;
 
 	memset(&p, 0, sizeof(p));
 	p.st = st;
+	if (fstat(fd, &before) != 0)
+		return dz_errf(em, DZ_EIO, "cannot read the input: %s", strerror(errno));
 	if (namelen > RECORD_MAXNAME)
 		return dz_errf(em, DZ_ERANGE, "the file name is longer than %d bytes",
 		    RECORD_MAXNAME);
@@ -291,6 +316,11 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 	s = &p.x.slots[opipe_next_slot(op)];
 	rc = fsio_read_full(fd, s->seg, p.x.seg_size, &got);
 	for (;;) {
+		if (rc == 0 && pp->stop != NULL && pp->stop(pp->stop_arg)) {
+			rc = dz_errf(em, DZ_EINTR, "interrupted; what was stored of it "
+			    "is forgotten");
+			break;
+		}
 		if (rc != 0) {
 			rc = dz_errf(em, rc, "cannot read the input: %s", strerror(errno));
 			break;
@@ -328,6 +358,8 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 			put_forget(&p, p.x.slots[slot].names);
 		}
 	}
+	if (rc == 0)
+		rc = put_changed(fd, &before, p.bytes, em);
 	if (rc != 0) {
 		failed = 1;
 		goto out;
