@@ -385,6 +385,9 @@ cmd_get_main(int argc, char **argv)
 	cli_interrupt_catch();
 	t0 = cli_now();
 	rc = files_get(fc.f, norm, co.fd, &o.xp, &e, &em);
+	/* interrupted while the last segments came in: still not in place */
+	if (rc == 0 && cli_interrupted(NULL))
+		rc = dz_errf(&em, DZ_EINTR, "interrupted");
 	if (dmg.count > 0)
 		cli_err("warning: %u fragment(s) missing or unreachable and %u corrupt%s; %s",
 		    dmg.missing, dmg.corrupt,

@@ -275,6 +275,15 @@ put_changed(int fd, const struct stat *before, uint64_t bytes, struct dz_errmsg 
 	return 0;
 }
 
+/* DZ_EINTR if the caller asked the put to stop (pp->stop), else 0. */
+static int
+put_stopped(const struct xfer_params *pp, struct dz_errmsg *em)
+{
+	if (pp->stop == NULL || !pp->stop(pp->stop_arg))
+		return 0;
+	return dz_errf(em, DZ_EINTR, "interrupted; what was stored of it is forgotten");
+}
+
 int
 put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
     const struct xfer_file *fi, const struct xfer_params *pp,
@@ -316,11 +325,8 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 	s = &p.x.slots[opipe_next_slot(op)];
 	rc = fsio_read_full(fd, s->seg, p.x.seg_size, &got);
 	for (;;) {
-		if (rc == 0 && pp->stop != NULL && pp->stop(pp->stop_arg)) {
-			rc = dz_errf(em, DZ_EINTR, "interrupted; what was stored of it "
-			    "is forgotten");
+		if (rc == 0 && (rc = put_stopped(pp, em)) != 0)
 			break;
-		}
 		if (rc != 0) {
 			rc = dz_errf(em, rc, "cannot read the input: %s", strerror(errno));
 			break;
@@ -360,6 +366,9 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 	}
 	if (rc == 0)
 		rc = put_changed(fd, &before, p.bytes, em);
+	/* interrupted after the last read: still nothing committed, so undo */
+	if (rc == 0)
+		rc = put_stopped(pp, em);
 	if (rc != 0) {
 		failed = 1;
 		goto out;
