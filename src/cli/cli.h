@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "core/err.h"
 #include "core/pwkey.h"
@@ -28,8 +29,21 @@ struct cli_cmd {
 	const char *summary;
 };
 
-/* die-free message helpers: print "drizzle: ..." to stderr. */
+/* die-free message helpers: print "drizzle: ..." to stderr, the whole
+ * message escaped by cli_escape's rules (so never put a newline in one:
+ * it would show as \n). */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Terminal safety: text from a file name, a remote path or a server shown
+ * with its control characters escaped: \n \t \r \\ and \xNN for the
+ * other C0 controls, DEL, C1 controls and bytes that are not UTF-8
+ * (ESC is \x1b). Printable UTF-8 passes as it is.
+ * cli_escape: into out (cap bytes, NUL-terminated, cut with "..." if it
+ * does not fit); returns out, for use as a printf argument.
+ * cli_escape_put: write s escaped to f, whatever its length. */
+#define CLI_ESCMAX 4200 /* a CATALOG_PATHMAX path, every byte escaped */
+const char *cli_escape(const char *s, char *out, size_t cap);
+void cli_escape_put(FILE *f, const char *s);
 /* cli_fail: report code (and em's detail if any) about what, return the
  * exit code that fits the error. */
 int cli_fail(int code, const struct dz_errmsg *em, const char *what);
@@ -64,12 +78,18 @@ void cli_progress_end(struct cli_progress *p, uint64_t done);
 
 /* Output files: written under a temporary name beside the destination and
  * moved into place only when complete, never over an existing file unless
- * force is set; "-" is standard output. */
+ * force is set, and never over anything but a regular file (a directory,
+ * device, FIFO or socket is refused even with force); "-" is standard
+ * output. Before commit the caller may set mode (permission bits, default
+ * 0666; the umask narrows them) and mtime (with set_mtime). */
 struct cli_out {
 	int fd;
 	int is_stdout;
 	char *dest, *tmp;
 	int force;
+	unsigned mode;
+	int set_mtime;
+	struct timespec mtime;
 };
 int cli_out_open(struct cli_out *o, const char *dest, int force);
 int cli_out_commit(struct cli_out *o); /* fsync, move into place */
@@ -84,6 +104,13 @@ struct cli_damage {
 };
 void cli_damage_cb(void *arg, uint64_t seg, unsigned index, const uint8_t name[32],
     int why);
+
+/* Interrupts: cli_interrupt_catch makes the first SIGINT or SIGTERM set a
+ * flag (a second one removes the open output file's partial copy and
+ * quits at once); cli_interrupted (an xfer_params.stop callback, arg
+ * unused) says whether it is set. */
+void cli_interrupt_catch(void);
+int cli_interrupted(void *arg);
 
 double cli_now(void);
 void cli_human(uint64_t bytes, char out[32]);

@@ -286,13 +286,15 @@ cmd_put_main(int argc, char **argv)
 	}
 	memset(&fi, 0, sizeof(fi));
 	fi.name = remote;
-	fi.mtime_sec = fd == STDIN_FILENO ? (int64_t)time(NULL) : sb.st_mtim.tv_sec;
-	fi.mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+	fi.mtime_sec = S_ISREG(sb.st_mode) ? sb.st_mtim.tv_sec : (int64_t)time(NULL);
+	fi.mtime_nsec = S_ISREG(sb.st_mode) ? (uint32_t)sb.st_mtim.tv_nsec : 0;
 	fi.mode = S_ISREG(sb.st_mode) ? sb.st_mode & 0777 : 0644;
 	cli_progress_init(&pr, "put", S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0,
 	    o.quiet);
 	o.xp.progress = cli_progress_cb;
 	o.xp.progress_arg = &pr;
+	o.xp.stop = cli_interrupted;
+	cli_interrupt_catch();
 	t0 = cli_now();
 	rc = files_put(fc.f, fd, remote, &fi, &o.xp, &size, &replaced, &em);
 	if (rc != 0) {
@@ -303,13 +305,14 @@ cmd_put_main(int argc, char **argv)
 			ex = EXIT_FAIL; /* nothing stored was damaged: the put failed */
 	} else {
 		double dt = cli_now() - t0;
-		char h[32];
+		char h[32], el[CLI_ESCMAX], er[CLI_ESCMAX];
 
 		cli_progress_end(&pr, size);
 		cli_human(size, h);
 		if (!o.quiet)
 			fprintf(stderr, "stored %s as %s%s: %s in %.2f s (%.1f MB/s), %u-of-%u\n",
-			    local, remote, replaced ? " (replaced the old one)" : "", h, dt,
+			    cli_escape(local, el, sizeof(el)), cli_escape(remote, er, sizeof(er)),
+			    replaced ? " (replaced the old one)" : "", h, dt,
 			    dt > 0 ? (double)size / dt / 1e6 : 0.0, o.xp.k, o.xp.n);
 		ex = EXIT_OK;
 	}
@@ -331,7 +334,10 @@ cmd_get_main(int argc, char **argv)
 	struct cli_damage dmg = {0, 0, 0};
 	struct cli_out co;
 	struct cat_entry e;
-	const char *remote, *local;
+	struct stat sb;
+	char norm[CATALOG_PATHMAX + 1];
+	const char *remote, *local, *base;
+	char *lbuf = NULL;
 	double t0;
 	int ex, rc;
 
@@ -342,13 +348,32 @@ cmd_get_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	remote = argv[optind];
-	local = argc - optind == 2 ? argv[optind + 1] : base_of(remote);
-	if (local[0] == '\0' || strcmp(local, ".") == 0 || strcmp(local, "..") == 0) {
+	if ((rc = catalog_path(remote, norm, &em)) != 0)
+		return cli_fail(rc, &em, "bad remote path");
+	base = base_of(norm);
+	local = argc - optind == 2 ? argv[optind + 1] : base;
+	/* into an existing directory: DIR/<base name>, as cp does */
+	if (argc - optind == 2 && strcmp(local, "-") != 0 && stat(local, &sb) == 0 &&
+	    S_ISDIR(sb.st_mode) && base[0] != '\0') {
+		size_t n = strlen(local) + 1 + strlen(base) + 1;
+
+		if ((lbuf = malloc(n)) == NULL) {
+			cli_err("out of memory");
+			return EXIT_FAIL;
+		}
+		snprintf(lbuf, n, "%s%s%s", local,
+		    local[strlen(local) - 1] == '/' ? "" : "/", base);
+		local = lbuf;
+	}
+	if (local[0] == '\0') {
 		cli_err("cannot make a local name from '%s'; give LOCAL", remote);
+		free(lbuf);
 		return EXIT_USAGE;
 	}
-	if ((ex = files_ctx_open(&o, &fc)) != 0)
+	if ((ex = files_ctx_open(&o, &fc)) != 0) {
+		free(lbuf);
 		return ex;
+	}
 	if ((ex = cli_out_open(&co, local, o.force)) != 0)
 		goto out;
 	cli_progress_init(&pr, "get", 0, o.quiet || co.is_stdout);
@@ -356,8 +381,13 @@ cmd_get_main(int argc, char **argv)
 	o.xp.progress_arg = &pr;
 	o.xp.damage = cli_damage_cb;
 	o.xp.damage_arg = &dmg;
+	o.xp.stop = cli_interrupted;
+	cli_interrupt_catch();
 	t0 = cli_now();
-	rc = files_get(fc.f, remote, co.fd, &o.xp, &e, &em);
+	rc = files_get(fc.f, norm, co.fd, &o.xp, &e, &em);
+	/* interrupted while the last segments came in: still not in place */
+	if (rc == 0 && cli_interrupted(NULL))
+		rc = dz_errf(&em, DZ_EINTR, "interrupted");
 	if (dmg.count > 0)
 		cli_err("warning: %u fragment(s) missing or unreachable and %u corrupt%s; %s",
 		    dmg.missing, dmg.corrupt,
@@ -373,19 +403,24 @@ cmd_get_main(int argc, char **argv)
 		goto out;
 	}
 	cli_progress_end(&pr, e.size);
-	if (!co.is_stdout && fchmod(co.fd, e.mode & 0777) != 0) {
-		/* the bytes matter more than the mode: keep going */
-	}
+	/* back as it was: permission bits (never wider: the umask may narrow
+	 * them) and modification time */
+	co.mode = e.mode & 0777;
+	co.set_mtime = 1;
+	co.mtime.tv_sec = (time_t)e.mtime;
+	co.mtime.tv_nsec = e.mtime_nsec < 1000000000u ? (long)e.mtime_nsec : 0;
 	if ((ex = cli_out_commit(&co)) == EXIT_OK && !o.quiet) {
 		double dt = cli_now() - t0;
-		char h[32];
+		char h[32], er[CLI_ESCMAX], el[CLI_ESCMAX];
 
 		cli_human(e.size, h);
-		fprintf(stderr, "fetched %s into %s: %s in %.2f s (%.1f MB/s)\n", remote,
-		    local, h, dt, dt > 0 ? (double)e.size / dt / 1e6 : 0.0);
+		fprintf(stderr, "fetched %s into %s: %s in %.2f s (%.1f MB/s)\n",
+		    cli_escape(norm, er, sizeof(er)), cli_escape(local, el, sizeof(el)), h,
+		    dt, dt > 0 ? (double)e.size / dt / 1e6 : 0.0);
 	}
 out:
 	files_ctx_close(&fc);
+	free(lbuf);
 	return ex;
 }
 
@@ -428,7 +463,9 @@ cmd_ls_main(int argc, char **argv)
 		    strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm) == 0)
 			snprintf(date, sizeof(date), "?");
 		cli_human(e->size, h);
-		printf("%10s  %s  %s\n", h, date, e->path);
+		printf("%10s  %s  ", h, date);
+		cli_escape_put(stdout, e->path);
+		putchar('\n');
 		shown++;
 	}
 	if (plen > 0 && shown == 0) {
@@ -461,8 +498,11 @@ cmd_rm_main(int argc, char **argv)
 	if (rc != 0)
 		ex = cli_fail(rc, &em, rc == DZ_ENOENT ? "not found (drizzle ls lists files)" :
 		    "cannot remove the file");
-	else if (!o.quiet)
-		printf("removed %s\n", argv[optind]);
+	else if (!o.quiet) {
+		fputs("removed ", stdout);
+		cli_escape_put(stdout, argv[optind]);
+		putchar('\n');
+	}
 	files_ctx_close(&fc);
 	return ex;
 }

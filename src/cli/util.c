@@ -1,10 +1,12 @@
 /*
  * util: the command line's shared helpers: messages, number and size
- * parsing, progress lines and safely replaced output files.
+ * parsing, progress lines, safely replaced output files, escaping and
+ * interrupts.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +18,112 @@
 #include "client/dirstore.h"
 #include "core/fsio.h"
 
+/* Length of the valid UTF-8 sequence at s that a terminal shows as text,
+ * 0 for a byte to escape (invalid UTF-8, or a C1 control U+0080..U+009F,
+ * which some terminals take as the start of an escape sequence). */
+static size_t
+esc_text_len(const unsigned char *s)
+{
+	size_t len;
+
+	if (s[0] >= 0x20 && s[0] < 0x7f)
+		return s[0] == '\\' ? 0 : 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if (s[0] == 0xc2 && s[1] < 0xa0)
+		return 0;
+	return len;
+}
+
+/* The escape for byte c (at most 4 characters and a NUL) into e. */
+static void
+esc_byte(unsigned char c, char e[5])
+{
+	switch (c) {
+	case '\n': snprintf(e, 5, "\\n"); break;
+	case '\t': snprintf(e, 5, "\\t"); break;
+	case '\r': snprintf(e, 5, "\\r"); break;
+	case '\\': snprintf(e, 5, "\\\\"); break;
+	default: snprintf(e, 5, "\\x%02x", c); break;
+	}
+}
+
+const char *
+cli_escape(const char *s, char *out, size_t cap)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (cap < 4) {
+		if (cap > 0)
+			out[0] = '\0';
+		return out;
+	}
+	while (*u != '\0') {
+		size_t n = esc_text_len(u);
+		char e[5];
+		const char *add = (const char *)u;
+
+		if (n == 0) {
+			esc_byte(*u, e);
+			add = e;
+			n = strlen(e);
+		}
+		if (o + n + 4 > cap) { /* keep room for "..." and the NUL */
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(out + o, add, n);
+		o += n;
+		u += add == e ? 1 : n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void
+cli_escape_put(FILE *f, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	while (*u != '\0') {
+		size_t n = esc_text_len(u);
+		char e[5];
+
+		if (n == 0) {
+			esc_byte(*u, e);
+			fputs(e, f);
+			u++;
+		} else {
+			fwrite(u, 1, n, f);
+			u += n;
+		}
+	}
+}
+
 void
 cli_err(const char *fmt, ...)
 {
+	char msg[8192];
 	va_list ap;
 
-	fputs("drizzle: ", stderr);
+	/* Every message may carry a file name, a remote path or a server's
+	 * words: escaped here, once, so no caller can forget it. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fputs("drizzle: ", stderr);
+	cli_escape_put(stderr, msg);
 	fputc('\n', stderr);
 }
 
@@ -193,18 +292,42 @@ cli_progress_end(struct cli_progress *p, uint64_t done)
 		progress_line(p, done, cli_now(), 1);
 }
 
+/* What a file of mode m is, for a refusal ("a FIFO"). */
+static const char *
+kind_of(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device" :
+	    S_ISBLK(m) ? "a block device" : S_ISFIFO(m) ? "a FIFO" :
+	    S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* The partial file a second interrupt removes before quitting at once
+ * (read by the signal handler, hence volatile; NULL: none). */
+static const char *volatile out_partial;
+
 int
 cli_out_open(struct cli_out *o, const char *dest, int force)
 {
+	struct stat sb;
 	size_t n;
 
 	memset(o, 0, sizeof(*o));
 	o->fd = -1;
 	o->force = force;
+	o->mode = 0666;
 	if (strcmp(dest, "-") == 0) {
 		o->fd = STDOUT_FILENO;
 		o->is_stdout = 1;
 		return 0;
+	}
+	/* Only a regular file is ever replaced, even with --force: renaming
+	 * over a device node, a FIFO or a socket would destroy it, and a
+	 * directory is not ours to replace. stat follows a symbolic link, so
+	 * a link to a device is refused too. */
+	if (stat(dest, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		cli_err("%s is %s; refusing to replace it%s", dest, kind_of(sb.st_mode),
+		    S_ISDIR(sb.st_mode) ? "" : " (even with --force)");
+		return EXIT_FAIL;
 	}
 	if (!force && access(dest, F_OK) == 0) {
 		cli_err("%s already exists; choose another name or pass --force to replace it",
@@ -228,6 +351,7 @@ cli_out_open(struct cli_out *o, const char *dest, int force)
 		cli_out_abort(o);
 		return EXIT_FAIL;
 	}
+	out_partial = o->tmp;
 	return 0;
 }
 
@@ -240,10 +364,20 @@ cli_out_commit(struct cli_out *o)
 		return EXIT_OK;
 	mode_t mask = umask(0);
 	umask(mask);
-	/* mkstemp made it 0600; a finished file gets the usual mode */
-	if (fchmod(o->fd, 0666 & ~mask) != 0 || fsync(o->fd) != 0) {
+	/* mkstemp made it 0600; a finished file gets the mode asked for, which
+	 * the umask may narrow but nothing widens */
+	if (fchmod(o->fd, (o->mode & 0777) & ~mask) != 0 || fsync(o->fd) != 0) {
 		cli_err("cannot write %s: %s", o->tmp, strerror(errno));
 		rc = EXIT_FAIL;
+	}
+	if (rc == EXIT_OK && o->set_mtime) {
+		struct timespec ts[2] = {{0, UTIME_OMIT}, o->mtime};
+
+		if (futimens(o->fd, ts) != 0) {
+			cli_err("cannot set the modification time of %s: %s", o->tmp,
+			    strerror(errno));
+			rc = EXIT_FAIL;
+		}
 	}
 	if (close(o->fd) != 0 && rc == EXIT_OK) {
 		cli_err("cannot write %s: %s", o->tmp, strerror(errno));
@@ -266,6 +400,7 @@ cli_out_commit(struct cli_out *o)
 	}
 	if (rc != EXIT_OK)
 		unlink(o->tmp);
+	out_partial = NULL;
 	free(o->tmp);
 	free(o->dest);
 	o->tmp = o->dest = NULL;
@@ -281,6 +416,7 @@ cli_out_abort(struct cli_out *o)
 		close(o->fd);
 	if (o->tmp != NULL)
 		unlink(o->tmp);
+	out_partial = NULL;
 	free(o->tmp);
 	free(o->dest);
 	o->tmp = o->dest = NULL;
@@ -306,4 +442,49 @@ cli_damage_cb(void *arg, uint64_t seg, unsigned index, const uint8_t name[32], i
 	    why == DZ_EIO ? "is unreachable: its holder did not answer" :
 	    why == DZ_EINTEGRITY ? "is corrupt: its bytes do not match its name" :
 	    dz_strerror(why));
+}
+
+/*
+ * Interrupts. The first SIGINT or SIGTERM only sets a flag that a running
+ * transfer polls between segments (xfer_params.stop), so that it can undo
+ * what it did (a put forgets its placements, a get removes its partial
+ * file); a second one removes the partial file, if any, and quits at once.
+ * The flag is the one piece of state a signal handler forces to be global.
+ */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_interrupt(int sig)
+{
+	static const char first[] =
+	    "\ndrizzle: interrupted: cleaning up (interrupt again to quit at once)\n";
+	const char *partial = out_partial;
+
+	if (interrupted) {
+		if (partial != NULL)
+			(void)unlink(partial);
+		_exit(128 + sig);
+	}
+	interrupted = sig;
+	(void)!write(STDERR_FILENO, first, sizeof(first) - 1);
+}
+
+void
+cli_interrupt_catch(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+}
+
+int
+cli_interrupted(void *arg)
+{
+	(void)arg;
+	return interrupted != 0;
 }

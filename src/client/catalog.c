@@ -4,8 +4,10 @@
  * Sealed blob: version u8 (1) | nonce[24] | XChaCha20-Poly1305 ciphertext
  * and tag, associated data "drizzle catalog v1" || record id.
  * Plaintext: magic "DZCATv1\0" | count u32 | count entries, paths strictly
- * increasing (strcmp) | zero padding to a multiple of CAT_PAD bytes, so
- * the blob's size tells the coordinator little about names.
+ * increasing (strcmp) | zero padding to the size bucket of pad.h, so
+ * the blob's size tells the coordinator little about names. The reader
+ * takes any amount of zero padding: catalogs written before the buckets
+ * (multiples of 4 KiB) still read, and are padded anew on the next save.
  * Entry: path_len u16 (1..CATALOG_PATHMAX) | path | object id[32] |
  * size u64 | mtime i64 | mode u32.
  */
@@ -16,12 +18,12 @@
 
 #include "client/catalog.h"
 #include "core/cursor.h"
+#include "core/pad.h"
 
 #define CAT_VERSION 1
 #define CAT_MAGIC "DZCATv1"      /* 8 bytes with its NUL */
 #define CAT_AD "drizzle catalog v1"
 #define CAT_CTX "dzcatlg1"
-#define CAT_PAD 4096
 #define CAT_NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define CAT_TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define CAT_ENTFIXED (2 + 32 + 8 + 8 + 4)
@@ -121,7 +123,8 @@ catalog_encode(const struct catalog *c, const uint8_t key[static 32],
 	*len = 0;
 	for (size_t i = 0; i < c->n; i++)
 		plen += CAT_ENTFIXED + strlen(c->e[i].path);
-	padded = (plen + CAT_PAD - 1) / CAT_PAD * CAT_PAD;
+	if (pad_bucket(plen, &padded) != 0)
+		return dz_errf(em, DZ_ERANGE, "the file catalog is too large");
 	if ((plain = calloc(1, padded)) == NULL)
 		return DZ_ENOMEM;
 	wbuf_init(&w, plain, padded);
@@ -234,6 +237,7 @@ catalog_decode(const uint8_t *blob, size_t len, const uint8_t key[static 32],
 			goto bad;
 		}
 		e.path = path;
+		e.mtime_nsec = 0;
 		if ((rc = cur_ptr(&cu, 32, &p)) != 0)
 			goto bad;
 		memcpy(e.id, p, 32);

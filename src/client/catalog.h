@@ -24,6 +24,7 @@
 #include "core/err.h"
 
 #define CATALOG_PATHMAX 1024     /* bytes of a normalised remote path */
+#define CATALOG_NAMEMAX 255      /* bytes of one component a put takes */
 #define CATALOG_MAXENTRIES 100000
 #define CATALOG_KEYBYTES 32
 #define CATALOG_IDBYTES 32
@@ -33,6 +34,8 @@ struct cat_entry {
 	uint8_t id[32];               /* the object (xfer.h record id) */
 	uint64_t size;
 	int64_t mtime;                /* seconds since the epoch */
+	uint32_t mtime_nsec;          /* not in the catalog (0 there): files_get
+	                                 fills it from the file record */
 	uint32_t mode;                /* permission bits */
 };
 

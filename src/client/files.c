@@ -77,7 +77,7 @@ cat_load(struct files *f, struct catalog *c, struct dz_errmsg *em)
 	return rc;
 }
 
-/* Save c if nobody changed it since it was loaded: 0 or NETSTORE_CONFLICT. */
+/* Save c if nobody changed it since it was loaded: 0 or DZ_ECONFLICT. */
 static int
 cat_save(struct files *f, struct catalog *c, struct dz_errmsg *em)
 {
@@ -156,10 +156,10 @@ cat_update(struct files *f, struct catalog *c, int loaded,
 			return rc;
 		if ((rc = change(arg, c, em)) != 0)
 			return rc;
-		if ((rc = cat_save(f, c, em)) != NETSTORE_CONFLICT)
+		if ((rc = cat_save(f, c, em)) != DZ_ECONFLICT)
 			return rc;
 		if (tries + 1 >= FILES_CAS_TRIES)
-			return dz_errf(em, DZ_EIO, "the file tree kept changing; try again");
+			return dz_errf(em, DZ_ECONFLICT, "the file tree kept changing; try again");
 	}
 }
 
@@ -216,6 +216,15 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 		return rc;
 	if (norm[0] == '\0')
 		return dz_errf(em, DZ_EINVAL, "a file needs a remote name, not the root");
+	/* a name no file system takes could never be written back by a get */
+	for (const char *comp = norm, *sl; *comp != '\0'; comp = *sl ? sl + 1 : sl) {
+		if ((sl = strchr(comp, '/')) == NULL)
+			sl = comp + strlen(comp);
+		if (sl - comp > CATALOG_NAMEMAX)
+			return dz_errf(em, DZ_EINVAL, "a remote path component is longer "
+			    "than %d bytes (no file system could take it back): '%.*s...'",
+			    CATALOG_NAMEMAX, 40, comp);
+	}
 	/* refuse early what the tree cannot take, before any upload */
 	if ((rc = cat_load(f, &c, em)) != 0 || (rc = path_clash(&c, norm, em)) != 0)
 		goto out;
@@ -253,6 +262,7 @@ files_get(struct files *f, const char *path, int fd, const struct xfer_params *p
 	char norm[CATALOG_PATHMAX + 1];
 	struct catalog c = {0};
 	const struct cat_entry *e;
+	struct record_hdr *hdr;
 	struct store st;
 	int rc;
 
@@ -264,12 +274,19 @@ files_get(struct files *f, const char *path, int fd, const struct xfer_params *p
 		rc = dz_errf(em, DZ_ENOENT, "no file '%s'", norm);
 		goto out;
 	}
-	if (out != NULL) {
-		*out = *e;
-		out->path = NULL;
+	if ((hdr = sodium_malloc(sizeof(*hdr))) == NULL) {
+		rc = DZ_ENOMEM;
+		goto out;
 	}
 	netstore_store(f->ns, &st);
-	rc = get_file(&st, FOLDER_KEY(f), e->id, fd, pp, NULL, em);
+	rc = get_file(&st, FOLDER_KEY(f), e->id, fd, pp, hdr, em);
+	if (rc == 0 && out != NULL) {
+		*out = *e;
+		out->path = NULL;
+		/* the record's nanoseconds, when it agrees with the catalog */
+		out->mtime_nsec = hdr->mtime_sec == e->mtime ? hdr->mtime_nsec : 0;
+	}
+	sodium_free(hdr); /* wipes the file key */
 out:
 	catalog_free(&c);
 	return rc;

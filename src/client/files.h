@@ -33,7 +33,8 @@ int files_list(struct files *f, struct catalog *c, struct dz_errmsg *em) DZ_MUST
 
 /*
  * files_put: store what fd holds at remote path (normalised, not the
- * root; a path that is a directory of other files is refused: DZ_EEXIST),
+ * root, no component over CATALOG_NAMEMAX bytes: DZ_EINVAL; a path that
+ * is a directory of other files is refused: DZ_EEXIST),
  * replacing the file there if any (*replaced = 1). fi gives mode and
  * mtime (its name is ignored: the path is stored). *size = bytes stored.
  */
@@ -41,9 +42,9 @@ int files_put(struct files *f, int fd, const char *path, const struct xfer_file 
     const struct xfer_params *pp, uint64_t *size, int *replaced,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
-/* files_get: rebuild the file at path into fd; *e (may be NULL) gets a
- * copy of its catalog entry (path not copied: NULL). DZ_ENOENT if no
- * file is there. */
+/* files_get: rebuild the file at path into fd; on success *e (may be
+ * NULL) gets a copy of its catalog entry (path not copied: NULL) with
+ * mtime_nsec from the file record. DZ_ENOENT if no file is there. */
 int files_get(struct files *f, const char *path, int fd, const struct xfer_params *pp,
     struct cat_entry *e, struct dz_errmsg *em) DZ_MUST_CHECK;
 

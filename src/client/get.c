@@ -304,6 +304,33 @@ get_write_one(struct get *g, struct opipe *op, int fd, uint64_t *done,
 	return 0;
 }
 
+/* Read the zeros that follow the table of a padded record (version 2 on:
+ * record.h): exactly as many as its size bucket asks for, all zero. */
+static int
+get_padding(struct rstream_r *rr, const struct record_hdr *hdr, struct dz_errmsg *em)
+{
+	uint8_t buf[4096];
+	uint64_t total, left;
+	int rc;
+
+	if ((rc = record_padded_len(hdr, &total)) != 0)
+		return dz_errf(em, DZ_EFORMAT, "the file record is too large");
+	left = total - record_hdr_len(hdr) - hdr->nsegs * record_entry_bytes(hdr->n);
+	while (left > 0) {
+		size_t take = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+
+		if ((rc = rstream_r_read(rr, buf, take)) != 0)
+			return dz_errf(em, rc, "the file record's padding is cut short: %s",
+			    dz_strerror(rc));
+		for (size_t i = 0; i < take; i++)
+			if (buf[i] != 0)
+				return dz_errf(em, DZ_EFORMAT,
+				    "the file record's padding is not zeros");
+		left -= take;
+	}
+	return 0;
+}
+
 int
 get_file(const struct store *st, const uint8_t folder_key[static 32],
     const uint8_t id[static RECORD_IDBYTES], int fd, const struct xfer_params *pp,
@@ -336,6 +363,8 @@ get_file(const struct store *st, const uint8_t folder_key[static 32],
 	for (uint64_t seq = 0; seq < g.hdr->nsegs && rc == 0; seq++) {
 		while (opipe_inflight(op) >= g.x.nslots && rc == 0)
 			rc = get_write_one(&g, op, fd, &done, pp, em);
+		if (rc == 0 && pp != NULL && pp->stop != NULL && pp->stop(pp->stop_arg))
+			rc = dz_errf(em, DZ_EINTR, "interrupted");
 		if (rc != 0)
 			break;
 		struct xfer_slot *s = &g.x.slots[opipe_next_slot(op)];
@@ -358,6 +387,8 @@ get_file(const struct store *st, const uint8_t folder_key[static 32],
 			(void)opipe_wait(op, &slot, &seq);
 		}
 	}
+	if (rc == 0)
+		rc = get_padding(rr, g.hdr, em);
 	if (rc == 0 && (rc = rstream_r_end(rr)) != 0)
 		dz_errf(em, rc, "the file record has data past its last segment");
 	if (rc == 0 && done != g.hdr->size)

@@ -175,7 +175,7 @@ netstore_coord_call(struct netstore *ns, uint16_t type, const void *msg,
 	if (resp->type == PROTO_ERROR)
 		rc = ns_error(resp, "the coordinator", em);
 	else if (resp->type == PROTO_CONFLICT)
-		return NETSTORE_CONFLICT;
+		return DZ_ECONFLICT;
 	else
 		rc = dz_errf(em, DZ_EFORMAT, "the coordinator answered %s with type %#x",
 		    proto_type_name(type), resp->type);
@@ -261,7 +261,7 @@ ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
 		place.nexclude = (uint16_t)nexcl;
 		place.exclude = (const uint8_t (*)[PROTO_PKBYTES])exclude;
 		rc = netstore_coord_call(ns, PROTO_PLACE, &place, &resp, em);
-		if (rc == NETSTORE_CONFLICT) {
+		if (rc == DZ_ECONFLICT) {
 			frame_free(&resp);
 			rc = dz_errf(em, DZ_EFORMAT, "the coordinator answered PLACE oddly");
 		}
@@ -361,7 +361,7 @@ ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
 	fc.entries = ents;
 	rc = netstore_coord_call(ns, PROTO_FRAGS_COMMIT, &fc, &resp, em);
 	frame_free(&resp);
-	if (rc == NETSTORE_CONFLICT)
+	if (rc == DZ_ECONFLICT)
 		rc = dz_errf(em, DZ_EFORMAT, "the coordinator answered FRAGS_COMMIT oddly");
 out:
 	free(ents);
@@ -443,7 +443,7 @@ ns_get_seg(void *ctx, unsigned k, unsigned n, const uint8_t *names,
 	fl.nnames = (uint16_t)n;
 	fl.names = (const uint8_t (*)[PROTO_NAMEBYTES])names;
 	rc = netstore_coord_call(ns, PROTO_FRAGS_LOCATE, &fl, &resp, em);
-	if (rc == NETSTORE_CONFLICT) {
+	if (rc == DZ_ECONFLICT) {
 		frame_free(&resp);
 		return dz_errf(em, DZ_EFORMAT, "the coordinator answered FRAGS_LOCATE oddly");
 	}
@@ -541,7 +541,7 @@ netstore_rec_get(struct netstore *ns, const uint8_t id[static 32],
 	*len = 0;
 	memcpy(m.id, id, PROTO_IDBYTES);
 	rc = netstore_coord_call(ns, PROTO_REC_GET, &m, &resp, em);
-	if (rc == NETSTORE_CONFLICT) {
+	if (rc == DZ_ECONFLICT) {
 		frame_free(&resp);
 		return dz_errf(em, DZ_EFORMAT, "the coordinator answered REC_GET oddly");
 	}
@@ -578,11 +578,15 @@ netstore_rec_put(struct netstore *ns, const uint8_t id[static 32],
 	m.blob = blob;
 	m.blob_len = len;
 	rc = netstore_coord_call(ns, PROTO_REC_PUT, &m, &resp, em);
-	if (rc == NETSTORE_CONFLICT) {
+	if (rc == DZ_ECONFLICT) {
 		if (proto_conflict_decode(resp.body, resp.len, &c) != 0)
 			rc = dz_errf(em, DZ_EFORMAT, "malformed CONFLICT from the coordinator");
-		else
+		else {
 			*version = c.current_version;
+			dz_errf(em, rc, "the record changed meanwhile (it is at version "
+			    "%llu, not %llu)", (unsigned long long)c.current_version,
+			    (unsigned long long)expected);
+		}
 		frame_free(&resp);
 		return rc;
 	}
@@ -608,7 +612,7 @@ netstore_rec_del(struct netstore *ns, const uint8_t id[static 32],
 	memcpy(m.id, id, PROTO_IDBYTES);
 	m.expected_version = expected;
 	rc = netstore_coord_call(ns, PROTO_REC_DEL, &m, &resp, em);
-	if (rc == NETSTORE_CONFLICT) {
+	if (rc == DZ_ECONFLICT) {
 		if (proto_conflict_decode(resp.body, resp.len, &c) != 0)
 			rc = dz_errf(em, DZ_EFORMAT, "malformed CONFLICT from the coordinator");
 		else
@@ -633,7 +637,7 @@ netstore_forget(struct netstore *ns, const uint8_t id[static 32],
 	memcpy(m.object_id, id, PROTO_IDBYTES);
 	rc = netstore_coord_call(ns, PROTO_OBJ_DELETE, &m, &resp, em);
 	frame_free(&resp);
-	if (rc == NETSTORE_CONFLICT)
+	if (rc == DZ_ECONFLICT)
 		rc = DZ_EFORMAT;
 	if (rc != 0)
 		return rc;
@@ -645,10 +649,10 @@ netstore_forget(struct netstore *ns, const uint8_t id[static 32],
 			return rc;
 		free(blob);
 		rc = netstore_rec_del(ns, id, v, &cur, em);
-		if (rc != NETSTORE_CONFLICT)
+		if (rc != DZ_ECONFLICT)
 			return rc;
 	}
-	return dz_errf(em, DZ_EIO, "the record kept changing while being deleted");
+	return dz_errf(em, DZ_ECONFLICT, "the record kept changing while being deleted");
 }
 
 static int
@@ -726,8 +730,8 @@ ns_rec_commit(struct store_rec *r, struct dz_errmsg *em)
 	uint64_t v;
 	int rc = netstore_rec_put(r->ns, r->id, 0, r->buf, r->len, &v, em);
 
-	if (rc == NETSTORE_CONFLICT)
-		rc = dz_errf(em, DZ_EEXIST, "a record with this object id exists already");
+	if (rc == DZ_ECONFLICT)
+		rc = dz_errf(em, DZ_ECONFLICT, "a record with this object id exists already");
 	ns_rec_close(r);
 	return rc;
 }

@@ -54,8 +54,9 @@ void netstore_close(struct netstore *ns);
 /* netstore_store: the store_ops view of ns, for put_file / get_file. */
 void netstore_store(struct netstore *ns, struct store *out);
 
-/* Records as versioned blobs (the catalog uses these directly). */
-#define NETSTORE_CONFLICT 1 /* a compare-and-swap lost: re-read and retry */
+/* Records as versioned blobs (the catalog uses these directly). A lost
+ * compare-and-swap is DZ_ECONFLICT (core/err.h), wherever it surfaces:
+ * re-read and retry. */
 
 /*
  * netstore_rec_get: the record id: *blob (malloc'd, the caller frees),
@@ -68,14 +69,14 @@ int netstore_rec_get(struct netstore *ns, const uint8_t id[static 32],
 /*
  * netstore_rec_put: write record id if its version is still expected (0:
  * it must not exist). Returns 0 and *version = the new version, or
- * NETSTORE_CONFLICT and *version = the current one (0: none).
+ * DZ_ECONFLICT and *version = the current one (0: none).
  */
 int netstore_rec_put(struct netstore *ns, const uint8_t id[static 32],
     uint64_t expected, const uint8_t *blob, size_t len, uint64_t *version,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* netstore_rec_del: delete record id at version expected (0 or
- * NETSTORE_CONFLICT as netstore_rec_put). */
+ * DZ_ECONFLICT as netstore_rec_put). */
 int netstore_rec_del(struct netstore *ns, const uint8_t id[static 32],
     uint64_t expected, uint64_t *version, struct dz_errmsg *em) DZ_MUST_CHECK;
 
@@ -90,9 +91,9 @@ int netstore_forget(struct netstore *ns, const uint8_t id[static 32],
 /*
  * netstore_coord_call: one request to the coordinator from the calling
  * thread: encode msg (proto.h struct of type), send, wait. An ERROR answer
- * becomes its code and message; a CONFLICT answer is NETSTORE_CONFLICT
+ * becomes its code and message; a CONFLICT answer is DZ_ECONFLICT
  * with resp holding it; any other type than the reply is DZ_EFORMAT. On 0
- * or NETSTORE_CONFLICT *resp is the caller's (frame_free).
+ * or DZ_ECONFLICT *resp is the caller's (frame_free).
  */
 struct frame;
 int netstore_coord_call(struct netstore *ns, uint16_t type, const void *msg,

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 
@@ -160,7 +161,30 @@ put_recw_cb(void *ctx, const uint8_t *buf, size_t len)
 	return w->st->ops->rec_write(w->rec, buf, len);
 }
 
-/* Write and commit the sealed record: header, then the spooled table. */
+/* Zeros after the table, up to the record's size bucket (record.h), so
+ * that the record's length does not give away the name's. */
+static int
+put_record_pad(struct put *p, struct rstream_w *rw, size_t hlen, struct dz_errmsg *em)
+{
+	static const uint8_t zeros[4096];
+	uint64_t total, left;
+	int rc;
+
+	if ((rc = record_padded_len(p->hdr, &total)) != 0)
+		return dz_errf(em, rc, "the file record is too large");
+	left = total - hlen - p->committed * record_entry_bytes(p->x.n);
+	while (left > 0) {
+		size_t take = left < sizeof(zeros) ? (size_t)left : sizeof(zeros);
+
+		if ((rc = rstream_w_write(rw, zeros, take)) != 0)
+			return dz_errf(em, rc, "cannot write the file record");
+		left -= take;
+	}
+	return 0;
+}
+
+/* Write and commit the sealed record: header, then the spooled table,
+ * then the padding. */
 static int
 put_record(struct put *p, const uint8_t folder_key[static 32],
     struct dz_errmsg *em)
@@ -209,6 +233,8 @@ put_record(struct put *p, const uint8_t folder_key[static 32],
 			goto out;
 		}
 	}
+	if ((rc = put_record_pad(p, rw, hlen, em)) != 0)
+		goto out;
 	if ((rc = rstream_w_close(rw)) != 0) {
 		dz_errf(em, rc, "cannot write the file record");
 		goto out;
@@ -228,6 +254,36 @@ out:
 	return rc;
 }
 
+/* Did the regular file at fd change (size or modification time) since
+ * *before was taken, or give other than its size in bytes? A put that
+ * read a file being written stores neither the old nor the new file. */
+static int
+put_changed(int fd, const struct stat *before, uint64_t bytes, struct dz_errmsg *em)
+{
+	struct stat now;
+
+	if (!S_ISREG(before->st_mode))
+		return 0;
+	if (fstat(fd, &now) != 0)
+		return dz_errf(em, DZ_EIO, "cannot check the input: %s", strerror(errno));
+	if (now.st_size != before->st_size || bytes != (uint64_t)before->st_size ||
+	    now.st_mtim.tv_sec != before->st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != before->st_mtim.tv_nsec)
+		return dz_errf(em, DZ_EIO, "the file changed while it was being read "
+		    "(its size or modification time); nothing was stored, try again "
+		    "once it is no longer written to");
+	return 0;
+}
+
+/* DZ_EINTR if the caller asked the put to stop (pp->stop), else 0. */
+static int
+put_stopped(const struct xfer_params *pp, struct dz_errmsg *em)
+{
+	if (pp->stop == NULL || !pp->stop(pp->stop_arg))
+		return 0;
+	return dz_errf(em, DZ_EINTR, "interrupted; what was stored of it is forgotten");
+}
+
 int
 put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
     const struct xfer_file *fi, const struct xfer_params *pp,
@@ -237,11 +293,14 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 	struct put p;
 	struct opipe *op = NULL;
 	struct xfer_slot *s;
+	struct stat before;
 	size_t got, namelen = strlen(fi->name);
 	int rc, failed = 0;
 
 	memset(&p, 0, sizeof(p));
 	p.st = st;
+	if (fstat(fd, &before) != 0)
+		return dz_errf(em, DZ_EIO, "cannot read the input: %s", strerror(errno));
 	if (namelen > RECORD_MAXNAME)
 		return dz_errf(em, DZ_ERANGE, "the file name is longer than %d bytes",
 		    RECORD_MAXNAME);
@@ -266,6 +325,8 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 	s = &p.x.slots[opipe_next_slot(op)];
 	rc = fsio_read_full(fd, s->seg, p.x.seg_size, &got);
 	for (;;) {
+		if (rc == 0 && (rc = put_stopped(pp, em)) != 0)
+			break;
 		if (rc != 0) {
 			rc = dz_errf(em, rc, "cannot read the input: %s", strerror(errno));
 			break;
@@ -303,6 +364,11 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 			put_forget(&p, p.x.slots[slot].names);
 		}
 	}
+	if (rc == 0)
+		rc = put_changed(fd, &before, p.bytes, em);
+	/* interrupted after the last read: still nothing committed, so undo */
+	if (rc == 0)
+		rc = put_stopped(pp, em);
 	if (rc != 0) {
 		failed = 1;
 		goto out;

@@ -35,6 +35,11 @@ struct xfer_params {
 	void (*damage)(void *arg, uint64_t seg, unsigned index,
 	    const uint8_t name[32], int why);
 	void *damage_arg;
+	/* stop: polled from the calling thread between segments; non-zero
+	 * ends the transfer with DZ_EINTR, a put undoing what it stored (an
+	 * interrupted command). May be NULL. */
+	int (*stop)(void *arg);
+	void *stop_arg;
 };
 
 /* xfer_params_default: 4-of-12 with 4 MiB segments, one thread per CPU. */

@@ -39,7 +39,7 @@ coord_rec_put(struct coord_sess *s, uint32_t reqid, const void *msg,
 
 	rc = db_rec_put(s->co->db, s->account, m->id, m->expected_version,
 	    m->blob, m->blob_len, &rep.version, em);
-	if (rc == DZ_EEXIST)
+	if (rc == DZ_ECONFLICT)
 		return send_conflict(s, reqid, m->id, em);
 	if (rc != 0)
 		return rc;
@@ -117,7 +117,7 @@ coord_rec_del(struct coord_sess *s, uint32_t reqid, const void *msg,
 	int rc;
 
 	rc = db_rec_del(s->co->db, s->account, m->id, m->expected_version, em);
-	if (rc == DZ_EEXIST || rc == DZ_ENOENT)
+	if (rc == DZ_ECONFLICT || rc == DZ_ENOENT)
 		return send_conflict(s, reqid, m->id, em);
 	if (rc != 0)
 		return rc;

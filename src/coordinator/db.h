@@ -235,7 +235,7 @@ int db_frag_used(struct db *db, int64_t account, uint64_t *bytes,
  * DB_REC_MAX, copied): succeeds only if its version is expected_version,
  * where 0 means "must not exist" (never written, or deleted). The new
  * version (expected_version + 1, or the deleted record's version + 1)
- * goes to *version. Returns 0; DZ_EEXIST on a version conflict (the caller
+ * goes to *version. Returns 0; DZ_ECONFLICT on a version conflict (the caller
  * re-reads, merges and retries); DZ_ERANGE; DZ_ENOENT if account is
  * unknown.
  */
@@ -260,7 +260,7 @@ int db_rec_list(struct db *db, int64_t account,
  * expected_version. The version sequence survives the deletion (a
  * tombstone), so a writer holding a version from before the deletion
  * cannot overwrite a record re-created after it. Returns 0, DZ_ENOENT if
- * there is no live record, DZ_EEXIST on a version conflict.
+ * there is no live record, DZ_ECONFLICT on a version conflict.
  */
 int db_rec_del(struct db *db, int64_t account, const uint8_t id[static DB_IDBYTES],
     uint64_t expected_version, struct dz_errmsg *em) DZ_MUST_CHECK;

@@ -300,7 +300,7 @@ db_sqlite_rec_put(struct db *db, int64_t account, const uint8_t *id, uint64_t ex
 	}
 	rc = 0;
 	if (!got && (rc = rec_state(s, account, id, &cur, &live, em)) == 0)
-		rc = dz_errf(em, DZ_EEXIST,
+		rc = dz_errf(em, DZ_ECONFLICT,
 		    "version conflict: the record %s %llu, not %llu: re-read, merge and retry",
 		    live ? "is at version" : cur == 0 ? "does not exist: version" :
 		    "was deleted at version", (unsigned long long)cur,
@@ -404,7 +404,7 @@ db_sqlite_rec_del(struct db *db, int64_t account, const uint8_t *id, uint64_t ex
 	if (rc == 0 && changes == 0 &&
 	    (rc = rec_state(s, account, id, &cur, &live, em)) == 0)
 		rc = !live ? dz_errf(em, DZ_ENOENT, "no such record") :
-		    dz_errf(em, DZ_EEXIST,
+		    dz_errf(em, DZ_ECONFLICT,
 		    "version conflict: the record is at version %llu, not %llu",
 		    (unsigned long long)cur, (unsigned long long)expected);
 out:

@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "core/cursor.h"
+#include "core/pad.h"
 
 static const uint8_t record_magic[3] = {'D', 'Z', 'R'};
 /* Domain separation for record_key: the string without its NUL. */
@@ -65,6 +66,9 @@ record_hdr_len(const struct record_hdr *h)
 static int
 record_hdr_valid(const struct record_hdr *h)
 {
+	if (h->version != 0 &&
+	    (h->version < RECORD_VERSION_MIN || h->version > RECORD_VERSION))
+		return 0;
 	if (h->seg_size < RECORD_SEGMIN || h->seg_size > RECORD_SEGMAX)
 		return 0;
 	if (h->k < 1 || h->k >= h->n)
@@ -82,6 +86,25 @@ record_hdr_valid(const struct record_hdr *h)
 }
 
 int
+record_padded_len(const struct record_hdr *h, uint64_t *out)
+{
+	uint64_t table, len;
+	size_t padded;
+
+	if (__builtin_mul_overflow(h->nsegs, (uint64_t)record_entry_bytes(h->n), &table) ||
+	    __builtin_add_overflow(table, (uint64_t)record_hdr_len(h), &len))
+		return DZ_ERANGE;
+	if (h->version == 1) {
+		*out = len;
+		return 0;
+	}
+	if (len > SIZE_MAX || pad_bucket((size_t)len, &padded) != 0)
+		return DZ_ERANGE;
+	*out = padded;
+	return 0;
+}
+
+int
 record_hdr_encode(const struct record_hdr *h, uint8_t *out, size_t cap,
     size_t *outlen)
 {
@@ -94,7 +117,7 @@ record_hdr_encode(const struct record_hdr *h, uint8_t *out, size_t cap,
 	if (cap < hdr_len)
 		return DZ_ERANGE;
 	wbuf_init(&w, out, cap);
-	wbuf_u8(&w, RECORD_VERSION);
+	wbuf_u8(&w, h->version != 0 ? h->version : RECORD_VERSION);
 	wbuf_bytes(&w, record_magic, sizeof(record_magic));
 	wbuf_u32(&w, (uint32_t)hdr_len);
 	wbuf_bytes(&w, h->object_id, RECORD_IDBYTES);
@@ -129,7 +152,7 @@ record_prefix_parse(const uint8_t *buf, size_t len, uint32_t *hdr_len)
 	cur_init(&c, buf, len);
 	if ((rc = cur_u8(&c, &version)) != 0)
 		return rc;
-	if (version != RECORD_VERSION)
+	if (version < RECORD_VERSION_MIN || version > RECORD_VERSION)
 		return DZ_EVERSION;
 	if ((rc = cur_bytes(&c, magic, sizeof(magic))) != 0 ||
 	    (rc = cur_u32(&c, &v)) != 0)
@@ -183,6 +206,7 @@ record_hdr_parse(const uint8_t *buf, size_t len, struct record_hdr *h)
 	    (rc = cur_u64(&c, &h->nsegs)) != 0 ||
 	    (rc = cur_u16(&c, &h->name_len)) != 0)
 		goto out; /* cannot happen: hdr_len >= RECORD_FIXEDBYTES */
+	h->version = buf[0];
 	h->mtime_sec = (int64_t)mtime;
 	/* The name fills exactly what hdr_len leaves. */
 	if ((size_t)h->name_len != cur_left(&c) || reserved != 0) {

@@ -4,14 +4,17 @@
  *
  * A record's plaintext is a header followed by one table entry per segment;
  * it is stored only sealed, as an rstream (rstream.h) under a key derived
- * from the folder key and the object id (record_key). Format v1 of the
- * header (little-endian; see docs/formats.md):
- *   version u8 = 1 | magic "DZR" | hdr_len u32 (whole header, name included) |
+ * from the folder key and the object id (record_key). Header, versions 1
+ * and 2 alike (little-endian; see docs/formats.md):
+ *   version u8 (1 or 2) | magic "DZR" | hdr_len u32 (whole header, name included) |
  *   object_id[32] | file_key[32] | size u64 | mtime_sec i64 | mtime_nsec u32 |
  *   mode u32 | seg_size u32 | k u8 | n u8 | reserved u16 = 0 | nsegs u64 |
  *   name_len u16 | name[name_len]
  * then nsegs entries, entry i = the n fragment names (32 bytes each) of
- * segment i, in fragment-index order. Parsers trust no field: every length,
+ * segment i, in fragment-index order. Version 2 follows the table with
+ * zero bytes up to the size bucket (core/pad.h) of header plus table
+ * (record_padded_len), so the record's length does not give away the
+ * name's; version 1 (no padding) is still read. Parsers trust no field: every length,
  * count and parameter is bounded and cross-checked (nsegs must follow from
  * size and seg_size; a file always has at least one segment, the last).
  */
@@ -23,7 +26,8 @@
 
 #include "core/err.h"
 
-#define RECORD_VERSION 1
+#define RECORD_VERSION 2   /* written; 1 is still read */
+#define RECORD_VERSION_MIN 1
 #define RECORD_IDBYTES 32
 #define RECORD_KEYBYTES 32
 #define RECORD_MAXNAME 4096
@@ -40,6 +44,7 @@
 
 /* Holds file_key: allocate with sodium_malloc and wipe after use. */
 struct record_hdr {
+	uint8_t version;              /* 0 when encoding: RECORD_VERSION */
 	uint8_t object_id[RECORD_IDBYTES];
 	uint8_t file_key[RECORD_KEYBYTES];
 	uint64_t size;
@@ -65,17 +70,24 @@ size_t record_entry_bytes(unsigned n);
 /* record_hdr_len: the encoded header's length for h. */
 size_t record_hdr_len(const struct record_hdr *h);
 
+/* record_padded_len: the whole plaintext's length for a record of
+ * version h->version (0: RECORD_VERSION) with h's header and table:
+ * header + table, padded to a size bucket from version 2 on. DZ_ERANGE
+ * if it overflows. */
+int record_padded_len(const struct record_hdr *h, uint64_t *out) DZ_MUST_CHECK;
+
 /* record_hdr_encode: encode h into out (cap bytes); *outlen gets the length.
  * DZ_EINVAL if h is not valid (same checks as the parser), DZ_ERANGE if cap
  * is too small. */
 int record_hdr_encode(const struct record_hdr *h, uint8_t *out, size_t cap,
     size_t *outlen) DZ_MUST_CHECK;
 
-/* record_prefix_parse: from the first RECORD_PREFIXBYTES bytes, the whole
- * header's length (bounded by RECORD_MAXHDR): DZ_EVERSION, DZ_EFORMAT. */
+/* record_prefix_parse: from the first RECORD_PREFIXBYTES bytes (version
+ * RECORD_VERSION_MIN..RECORD_VERSION), the whole header's length (bounded by RECORD_MAXHDR): DZ_EVERSION, DZ_EFORMAT. */
 int record_prefix_parse(const uint8_t *buf, size_t len, uint32_t *hdr_len) DZ_MUST_CHECK;
 
-/* record_hdr_parse: strict parse of exactly len bytes of header into h. */
+/* record_hdr_parse: strict parse of exactly len bytes of header into h
+ * (h->version = the version read). */
 int record_hdr_parse(const uint8_t *buf, size_t len, struct record_hdr *h) DZ_MUST_CHECK;
 
 /* record_key: the key that seals the record of object_id in a folder:

@@ -518,14 +518,14 @@ records(void **state)
 	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"one", 3, &v, &em), 0);
 	assert_int_equal(v, 1);
 	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"xxx", 3, &v, &em),
-	    DZ_EEXIST);
+	    DZ_ECONFLICT);
 	assert_non_null(strstr(em.text, "version conflict"));
 	assert_int_equal(db_rec_put(f->db, acc, id, 1, (const uint8_t *)"two", 3, &v, &em), 0);
 	assert_int_equal(v, 2);
 	assert_int_equal(db_rec_put(f->db, acc, id, 1, (const uint8_t *)"xxx", 3, &v, &em),
-	    DZ_EEXIST);
+	    DZ_ECONFLICT);
 	assert_int_equal(db_rec_put(f->db, acc, id, 3, (const uint8_t *)"xxx", 3, &v, &em),
-	    DZ_EEXIST);
+	    DZ_ECONFLICT);
 	assert_int_equal(db_rec_get(f->db, acc, id, &blob, &len, &v, &em), 0);
 	assert_int_equal(len, 3);
 	assert_memory_equal(blob, "two", 3);
@@ -544,16 +544,16 @@ records(void **state)
 	assert_int_equal(n, 2);
 
 	/* delete with CAS; a stale writer cannot resurrect it (no ABA) */
-	assert_int_equal(db_rec_del(f->db, acc, id, 1, &em), DZ_EEXIST);
+	assert_int_equal(db_rec_del(f->db, acc, id, 1, &em), DZ_ECONFLICT);
 	assert_int_equal(db_rec_del(f->db, acc, id, 2, &em), 0);
 	assert_int_equal(db_rec_del(f->db, acc, id, 3, &em), DZ_ENOENT);
 	assert_int_equal(db_rec_get(f->db, acc, id, &blob, &len, &v, &em), DZ_ENOENT);
 	assert_int_equal(db_rec_put(f->db, acc, id, 2, (const uint8_t *)"old", 3, &v, &em),
-	    DZ_EEXIST);
+	    DZ_ECONFLICT);
 	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"new", 3, &v, &em), 0);
 	assert_int_equal(v, 4);
 	assert_int_equal(db_rec_put(f->db, acc, id, 2, (const uint8_t *)"old", 3, &v, &em),
-	    DZ_EEXIST);
+	    DZ_ECONFLICT);
 	n = 0;
 	assert_int_equal(db_rec_list(f->db, acc, count_ids, &n, &em), 0);
 	assert_int_equal(n, 2);
@@ -610,7 +610,7 @@ cas_worker(void *p)
 			rc = db_rec_put(a->db, a->acc, id, v, buf, sizeof(buf), &nv, NULL);
 			if (rc == 0)
 				break;
-			if (rc != DZ_EEXIST) {
+			if (rc != DZ_ECONFLICT) {
 				a->rc = rc;
 				break;
 			}

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "core/cursor.h"
+#include "core/pad.h"
 #include "core/record.h"
 
 /* Byte offsets of the v1 header fields (docs/formats.md). */
@@ -291,7 +292,8 @@ rejects_bad_framing(void **state)
 	encode(f);
 	expect_parse(f, f->buf, f->len, 0);
 	patch8(f, OFF_VERSION, 0, DZ_EVERSION);
-	patch8(f, OFF_VERSION, 2, DZ_EVERSION);
+	patch8(f, OFF_VERSION, 1, 0); /* unpadded records of old builds still read */
+	patch8(f, OFF_VERSION, RECORD_VERSION + 1, DZ_EVERSION);
 	for (size_t i = 0; i < 3; i++)
 		patch8(f, OFF_MAGIC + i, f->buf[OFF_MAGIC + i] ^ 0x20,
 		    DZ_EFORMAT);
@@ -464,6 +466,40 @@ record_keys(void **state)
 	assert_memory_not_equal(k3, k4, 32);
 }
 
+/* Records of names 1 and 57 bytes long have one padded length (the
+ * bucket), a version 1 record none, and the buckets are pad.h's. */
+static void
+padded_lengths(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t a, b, v1;
+	size_t p;
+
+	f->h->name_len = 1;
+	assert_int_equal(record_padded_len(f->h, &a), 0);
+	f->h->name_len = 57;
+	assert_int_equal(record_padded_len(f->h, &b), 0);
+	assert_true(a == b);
+	assert_true(a % PAD_MIN == 0 && a >= record_hdr_len(f->h) + 3 * 12 * 32);
+	f->h->version = 1;
+	assert_int_equal(record_padded_len(f->h, &v1), 0);
+	assert_true(v1 == record_hdr_len(f->h) + 3 * 12 * 32);
+	/* buckets: 4 KiB steps to 64 KiB, then eight per doubling */
+	assert_int_equal(pad_bucket(0, &p), 0);
+	assert_int_equal(p, PAD_MIN);
+	assert_int_equal(pad_bucket(4097, &p), 0);
+	assert_int_equal(p, 8192);
+	assert_int_equal(pad_bucket(65536, &p), 0);
+	assert_int_equal(p, 65536);
+	assert_int_equal(pad_bucket(65537, &p), 0);
+	assert_int_equal(p, 65536 + 8192);
+	assert_int_equal(pad_bucket((size_t)1 << 20, &p), 0);
+	assert_int_equal(p, (size_t)1 << 20);
+	assert_int_equal(pad_bucket(((size_t)1 << 20) + 1, &p), 0);
+	assert_int_equal(p, ((size_t)1 << 20) + (1 << 17));
+	assert_int_equal(pad_bucket(SIZE_MAX, &p), DZ_ERANGE);
+}
+
 int
 main(void)
 {
@@ -483,6 +519,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(rejects_oversized_file, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(encoder_checks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(padded_lengths, setup,
 		    teardown),
 		cmocka_unit_test(record_keys),
 	};
