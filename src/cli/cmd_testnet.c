@@ -76,7 +76,10 @@ static const char testnet_usage[] =
     "  --k K, --n N       the coordinator's default code for new files (passed\n"
     "                     to it only if given; its default is 4 of 12)\n"
     "  --quiet            no summary of the network on stderr\n"
-    "  --help             this text\n"
+    "  --help, -h         this text\n"
+    "\n"
+    "example:\n"
+    "  drizzle testnet --dir /tmp/net --peers 12 --capacity 256M\n"
     "\n"
     "Exit codes: 0 stopped by a signal, 1 the network could not start (the\n"
     "failing child's log is shown), 2 bad command line.\n";
@@ -204,10 +207,14 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 	uint64_t v, port = 0, k = 0, n = 0;
 	int c, have_port = 0;
 
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	int ex;
+
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, opts, testnet_usage, &ex)) != -1) {
 		switch (c) {
+		case CLI_OPT_EXIT:
+			*help = ex == EXIT_OK;
+			return ex;
 		case 'd':
 			tn->dir = optarg;
 			break;
@@ -245,11 +252,8 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		case 'q':
 			tn->quiet = 1;
 			break;
-		case 'h':
-			*help = 1;
-			return 0;
-		default:
-			return usage_error("unknown option or missing value: %s",
+		default: /* an option in opts that this switch forgot */
+			return usage_error("option '%s' is not handled (a bug)",
 			    argv[optind - 1]);
 		}
 	}
@@ -829,12 +833,8 @@ cmd_testnet_main(int argc, char **argv)
 	tn.capacity = TESTNET_CAPACITY_DEFAULT;
 	tn.timeout_s = TESTNET_TIMEOUT_DEFAULT;
 	tn.sfd = tn.lockfd = tn.devnull = -1;
-	if ((rc = parse(argc, argv, &tn, &help)) != 0)
+	if ((rc = parse(argc, argv, &tn, &help)) != 0 || help)
 		return rc;
-	if (help) {
-		fputs(testnet_usage, stdout);
-		return EXIT_OK;
-	}
 	if ((buf = malloc(LOG_SCAN_MAX)) == NULL) {
 		cli_err("testnet: out of memory");
 		return EXIT_FAIL;
