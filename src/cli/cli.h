@@ -95,7 +95,9 @@ int cli_getopt(int argc, char **argv, const struct option *longopts,
     const char *help, int *ex);
 
 /* cli_suggest: the name among names[0..n) nearest to word by edit distance
- * (Levenshtein), or NULL if none is near enough to be what was meant. */
+ * (a wrong, missing or extra letter, or two swapped, cost one each), or
+ * NULL if none is near enough to be what was meant (one edit in words
+ * under 6 letters, a third of the word in longer ones). */
 const char *cli_suggest(const char *word, const char *const *names, size_t n);
 
 /* Output files: written under a temporary name beside the destination and

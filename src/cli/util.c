@@ -42,9 +42,11 @@ cli_fail(int code, const struct dz_errmsg *em, const char *what)
 	case DZ_EPEERKEY:
 		/* nothing was damaged: the other end is not the one pinned.
 		 * The detail (em) names the key shown and the one expected. */
-		cli_err("refused: this may not be the server you meant. If its key "
-		    "really changed, pin the new one (--coordinator-key HEX, or remove "
-		    "the profile's coordinator file) and log in again");
+		cli_err("refused: the server at that address is not the one whose key "
+		    "was pinned (an impostor, or it was given a new identity). Only if "
+		    "you know its key changed: remove the file 'coordinator' of the "
+		    "profile (--home, else $DRIZZLE_HOME, else ~/.config/drizzle) and "
+		    "log in again with --coordinator-key NEWKEY");
 		return EXIT_FAIL;
 	case DZ_EAUTH:
 	case DZ_EINTEGRITY:
@@ -61,33 +63,40 @@ cli_fail(int code, const struct dz_errmsg *em, const char *what)
 	}
 }
 
-/* Levenshtein distance of a and b (each at most CLI_WORD_MAX bytes
- * counted: longer words are far from every option anyway). */
+/* Edit distance of a and b: insertions, deletions, substitutions and
+ * swaps of two neighbours ("--dri" for "--dir") cost one each (optimal
+ * string alignment). Each word counts for at most CLI_WORD_MAX bytes:
+ * longer ones are far from every option anyway. */
 #define CLI_WORD_MAX 64
 static size_t
 edit_distance(const char *a, const char *b)
 {
 	size_t la = strnlen(a, CLI_WORD_MAX), lb = strnlen(b, CLI_WORD_MAX);
-	size_t row[CLI_WORD_MAX + 1];
+	size_t r0[CLI_WORD_MAX + 1], r1[CLI_WORD_MAX + 1], r2[CLI_WORD_MAX + 1];
+	size_t *before = r0, *prev = r1, *cur = r2, *t;
 
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
+		prev[j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0], up;
-
-		row[0] = i;
+		cur[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
+			size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    before[j - 2] + 1 < best)
+				best = before[j - 2] + 1;
+			cur[j] = best;
 		}
+		t = before;
+		before = prev;
+		prev = cur;
+		cur = t;
 	}
-	return row[lb];
+	return prev[lb];
 }
 
 const char *
