@@ -68,28 +68,30 @@ unknown_command(const char *name)
 	return EXIT_USAGE;
 }
 
-/* `drizzle help [CMD]`: the list, or exactly what `drizzle CMD --help`
- * prints (CMD runs with --help as its only argument). */
+/* `drizzle help [CMD [SUB]]`: the list, or exactly what `drizzle CMD
+ * [SUB] --help` prints (CMD runs with that argv; only `local` has SUBs). */
 static int
 help_main(int argc, char **argv)
 {
 	const struct cli_cmd *c;
-	char *args[3];
+	char *args[4];
 
 	if (argc < 2) {
 		usage(stdout);
 		return EXIT_OK;
 	}
-	if (argc > 2) {
+	if ((c = find_command(argv[1])) == NULL)
+		return unknown_command(argv[1]);
+	if (argc > (strcmp(argv[1], "local") == 0 ? 3 : 2)) {
 		cli_err("help wants one command name (try `drizzle help`)");
 		return EXIT_USAGE;
 	}
-	if ((c = find_command(argv[1])) == NULL)
-		return unknown_command(argv[1]);
 	args[0] = argv[1];
-	args[1] = "--help";
-	args[2] = NULL;
-	return c->main(2, args);
+	args[argc - 1] = "--help";
+	if (argc == 3)
+		args[1] = argv[2];
+	args[argc] = NULL;
+	return c->main(argc, args);
 }
 
 int

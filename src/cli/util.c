@@ -149,6 +149,25 @@ opt_find(const struct option *longopts, const char *word, size_t len, int *many)
 	return *many ? NULL : found;
 }
 
+/* The option a lone letter stands for: the one named so, else the only
+ * one beginning with it ("-q" for --quiet); NULL if none or several. */
+static const char *
+opt_initial(const struct option *longopts, char letter)
+{
+	const char *found = NULL;
+
+	for (const struct option *o = longopts; o->name != NULL; o++) {
+		if (o->name[0] != letter)
+			continue;
+		if (o->name[1] == '\0')
+			return o->name;
+		if (found != NULL)
+			return NULL;
+		found = o->name;
+	}
+	return found;
+}
+
 /* Report the option getopt_long refused ('?' or ':'); EXIT_USAGE. */
 static int
 opt_refused(int c, int argc, char **argv, const struct option *longopts)
@@ -169,7 +188,8 @@ opt_refused(int c, int argc, char **argv, const struct option *longopts)
 			word = argv[optind] + 1; /* the rest of "-force" is unread */
 		else if (arg[0] == '-' && arg[1] != '-' && strchr(arg, optopt) != NULL)
 			word = arg + 1;
-		near = cli_suggest(word, names, n);
+		near = word[1] == '\0' ? opt_initial(longopts, word[0]) :
+		    cli_suggest(word, names, n);
 		if (near != NULL)
 			cli_err("unknown option '-%s' (did you mean --%s?)", word, near);
 		else

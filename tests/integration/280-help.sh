@@ -29,6 +29,8 @@ for c in init put get ls frags; do
 		grep -q "^usage: drizzle local $c" "$T/h" || fail "drizzle local $c $h"
 		grep -q "^Exit codes: " "$T/h" || fail "drizzle local $c $h: no exit codes"
 	done
+	"$DZ" help local $c >"$T/h2" || fail "drizzle help local $c exits $?"
+	cmp -s "$T/h" "$T/h2" || fail "drizzle help local $c differs from drizzle local $c --help"
 done
 expect_exit 2 "$DZ" help nosuch
 expect_exit 2 "$DZ" help gett
@@ -69,6 +71,8 @@ expect_exit 2 "$DZ" testnet --peer 3 --dri x
 grep -q "did you mean --dir?" "$T/err" || fail "testnet --dri: $(cat "$T/err")"
 expect_exit 2 "$DZ" signup --coordinatr x
 grep -q "did you mean --coordinator?" "$T/err" || fail "signup --coordinatr: $(cat "$T/err")"
+expect_exit 2 "$DZ" local put --store "$T/s" -q x
+grep -q "did you mean --quiet?" "$T/err" || fail "local put -q: $(cat "$T/err")"
 expect_exit 2 "$DZ" put --quiet=1 x
 grep -q -- "--quiet takes no value" "$T/err" || fail "put --quiet=1: $(cat "$T/err")"
 expect_exit 2 "$DZ" put --zzzzzz x
