@@ -182,12 +182,14 @@ opt_refused(int c, int argc, char **argv, const struct option *longopts)
 		/* a short option: only -h is one; "-force" or "-k" meant --NAME */
 		char one[2] = {(char)optopt, '\0'};
 
+		/* getopt steps past a group of letters ("-force") once it has
+		 * read its last one; before that, optind still names it */
 		word = one;
-		if (optind < argc && argv[optind][0] == '-' && argv[optind][1] != '-' &&
-		    strchr(argv[optind], optopt) != NULL)
-			word = argv[optind] + 1; /* the rest of "-force" is unread */
-		else if (arg[0] == '-' && arg[1] != '-' && strchr(arg, optopt) != NULL)
+		if (arg[0] == '-' && arg[1] != '-' && arg[strlen(arg) - 1] == optopt)
 			word = arg + 1;
+		else if (optind < argc && argv[optind][0] == '-' && argv[optind][1] != '-' &&
+		    strchr(argv[optind], optopt) != NULL)
+			word = argv[optind] + 1;
 		near = word[1] == '\0' ? opt_initial(longopts, word[0]) :
 		    cli_suggest(word, names, n);
 		if (near != NULL)
