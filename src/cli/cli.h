@@ -45,7 +45,12 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *cli_escape(const char *s, char *out, size_t cap);
 void cli_escape_put(FILE *f, const char *s);
 /* cli_fail: report code (and em's detail if any) about what, return the
- * exit code that fits the error. */
+ * exit code that fits the error: EXIT_PASSWORD for DZ_EPASSWORD,
+ * EXIT_DAMAGED for data that cannot be rebuilt or authenticated (DZ_EAUTH,
+ * DZ_EINTEGRITY, DZ_ETOOFEW, DZ_EFORMAT, DZ_ETRUNC, DZ_EVERSION), and
+ * EXIT_FAIL for everything else: a key mismatch (DZ_EPEERKEY, with advice
+ * on what to do), no connection, not logged in, a lost race, the quota, a
+ * refusal, rejected key-stretching parameters. */
 int cli_fail(int code, const struct dz_errmsg *em, const char *what);
 
 /* cli_parse_size: "123", "64K", "4M", "1G", "2T" (powers of 1024). */
@@ -64,17 +69,50 @@ void cli_password_free(char *pw);
  * --kdf-ops N and --kdf-mem SIZE (explicit, for tests; default MODERATE). */
 int cli_kdf_option(const char *opt, const char *val, struct pwkey_params *p);
 
-/* Progress on stderr, only when it is a terminal and not quiet. */
+/*
+ * Progress on stderr, only when it is a terminal and not quiet: one line
+ * ("put 12.0 MiB of 64.0 MiB ( 19%) 48.2 MiB/s") redrawn in place at most
+ * five times a second. cli_progress_end erases it (done or failed), so
+ * that the summary or the error stands alone; call it before printing
+ * anything else on stderr.
+ */
 struct cli_progress {
 	const char *label;
-	uint64_t total; /* 0 if unknown */
+	uint64_t total; /* 0 if unknown: no percentage */
 	int enabled;
+	int shown; /* a line is on the terminal */
 	double start, last;
 };
 void cli_progress_init(struct cli_progress *p, const char *label, uint64_t total,
     int quiet);
+/* cli_progress_cb: xfer_params.progress; arg is the struct cli_progress. */
 void cli_progress_cb(void *arg, uint64_t done);
-void cli_progress_end(struct cli_progress *p, uint64_t done);
+void cli_progress_end(struct cli_progress *p);
+
+/*
+ * Option parsing, the same for every command: cli_getopt wraps
+ * getopt_long over longopts (operands may come between options; "--"
+ * ends them) and deals itself with what every command does alike:
+ *   --help, -h      prints help on stdout: CLI_OPT_EXIT, *ex = EXIT_OK
+ *   --NAME without its value
+ *                   "--NAME needs a value": CLI_OPT_EXIT, *ex = EXIT_USAGE
+ *   an unknown option
+ *                   "unknown option '--forse' (did you mean --force?)",
+ *                   the nearest of longopts' names: CLI_OPT_EXIT, EXIT_USAGE
+ * Otherwise returns the option's val (optarg set), or -1 at the end
+ * (operands at argv[optind..]). Set optind = 0 before the first call (a
+ * full reset of getopt's state). help is the command's whole text.
+ */
+#define CLI_OPT_EXIT (-2)
+struct option;
+int cli_getopt(int argc, char **argv, const struct option *longopts,
+    const char *help, int *ex);
+
+/* cli_suggest: the name among names[0..n) nearest to word by edit distance
+ * (a wrong, missing or extra letter, or two swapped, cost one each), or
+ * NULL if none is near enough to be what was meant (one edit in words
+ * under 6 letters, a third of the word in longer ones). */
+const char *cli_suggest(const char *word, const char *const *names, size_t n);
 
 /* Output files: written under a temporary name beside the destination and
  * moved into place only when complete, never over an existing file unless
@@ -113,7 +151,10 @@ void cli_interrupt_catch(void);
 int cli_interrupted(void *arg);
 
 double cli_now(void);
+/* Sizes and rates, everywhere the program prints them, in binary units:
+ * "512 B", "1.5 KiB", "64.0 MiB", "2.0 GiB"; rates "48.2 MiB/s". */
 void cli_human(uint64_t bytes, char out[32]);
+void cli_human_rate(uint64_t bytes, double secs, char out[32]);
 
 /* For the demos: write size random bytes to path (created, must not
  * exist), hashing them into digest (SHA-256); hash a file the same way.

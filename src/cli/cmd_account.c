@@ -44,7 +44,10 @@ static const char signup_usage[] =
     "                           about 0.5 s and 256 MiB; lower only for tests)\n"
     "  --quiet                  no warning before asking the password, no\n"
     "                           line when done\n"
-    "  --help                   this text\n"
+    "  --help, -h               this text\n"
+    "\n"
+    "example:\n"
+    "  drizzle signup --coordinator 203.0.113.7:7420 --user alice --hint 'the cat'\n"
     "\n"
     "Exit codes: 0 signed up, 1 failed (name taken, coordinator unreachable or\n"
     "showing another key than the pinned one), 2 bad command line.\n";
@@ -64,7 +67,10 @@ static const char login_usage[] =
     "                           ~/.config/drizzle)\n"
     "  --password-file FILE     read the password from FILE's first line (else\n"
     "                           $DRIZZLE_PASSWORD, else the terminal)\n"
-    "  --help                   this text\n"
+    "  --help, -h               this text\n"
+    "\n"
+    "example:\n"
+    "  drizzle login --coordinator 203.0.113.7:7420 --user alice\n"
     "\n"
     "Exit codes: 0 logged in, 1 failed (no such user, coordinator unreachable\n"
     "or showing another key, too many failed attempts), 2 bad command line,\n"
@@ -79,7 +85,10 @@ static const char logout_usage[] =
     "\n"
     "  --home DIR   profile directory (default $DRIZZLE_HOME, else\n"
     "               ~/.config/drizzle)\n"
-    "  --help       this text\n"
+    "  --help, -h   this text\n"
+    "\n"
+    "example:\n"
+    "  drizzle logout --home /tmp/alice\n"
     "\n"
     "Exit codes: 0 logged out (also when nobody was), 1 failed, 2 bad command\n"
     "line.\n";
@@ -101,7 +110,10 @@ static const char passwd_usage[] =
     "                             Argon2id costs of the new password (default:\n"
     "                             libsodium MODERATE; lower only for tests)\n"
     "  --quiet                    no warning before asking the new password\n"
-    "  --help                     this text\n"
+    "  --help, -h                 this text\n"
+    "\n"
+    "example:\n"
+    "  drizzle passwd\n"
     "\n"
     "Exit codes: 0 changed, 1 failed, 2 bad command line, 3 wrong password.\n";
 
@@ -116,7 +128,10 @@ static const char status_usage[] =
     "                         ~/.config/drizzle)\n"
     "  --password-file FILE   read the password from FILE's first line (else\n"
     "                         $DRIZZLE_PASSWORD, else the terminal)\n"
-    "  --help                 this text\n"
+    "  --help, -h             this text\n"
+    "\n"
+    "example:\n"
+    "  drizzle status --home /tmp/alice\n"
     "\n"
     "Exit codes: 0 shown, 1 failed (not logged in, coordinator unreachable),\n"
     "2 bad command line, 3 wrong password.\n";
@@ -144,23 +159,26 @@ enum {
 #define O_KDFOPS {"kdf-ops", required_argument, NULL, OPT_KDFOPS}
 #define O_KDFMEM {"kdf-mem", required_argument, NULL, OPT_KDFMEM}
 #define O_QUIET {"quiet", no_argument, NULL, OPT_QUIET}
-#define O_HELP {"help", no_argument, NULL, OPT_HELP}
+#define O_HELP {"help", no_argument, NULL, OPT_HELP} /* cli_getopt answers it */
 #define O_END {NULL, 0, NULL, 0}
 
-/* Options of argv (each command passes the ones it takes); no operands.
- * 0 or EXIT_USAGE after saying why. */
+/* Options of argv (each command passes the ones it takes, and its help
+ * text); no operands. 0 (o->help set after --help was printed) or
+ * EXIT_USAGE after saying why. */
 static int
 acct_parse(int argc, char **argv, const struct option *longopts,
-    struct acct_opts *o)
+    const char *help, struct acct_opts *o)
 {
 	int c, rc;
 
 	memset(o, 0, sizeof(*o));
 	pwkey_params_default(&o->kdf);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, longopts, help, &rc)) != -1) {
 		switch (c) {
+		case CLI_OPT_EXIT:
+			o->help = rc == EXIT_OK;
+			return rc;
 		case OPT_HOME: o->home = optarg; break;
 		case OPT_COORD: o->coordinator = optarg; break;
 		case OPT_USER: o->user = optarg; break;
@@ -177,15 +195,14 @@ acct_parse(int argc, char **argv, const struct option *longopts,
 				return rc;
 			break;
 		case OPT_QUIET: o->quiet = 1; break;
-		case OPT_HELP: o->help = 1; break;
-		default:
-			cli_err("unknown or incomplete option '%s' (try --help)",
-			    argv[optind - 1]);
+		default: /* an option in longopts that this switch forgot */
+			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
-	if (!o->help && optind < argc) {
-		cli_err("unexpected argument '%s' (try --help)", argv[optind]);
+	if (optind < argc) {
+		cli_err("unexpected argument '%s' (try `drizzle %s --help`)",
+		    argv[optind], argv[0]);
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -376,12 +393,8 @@ cmd_signup_main(int argc, char **argv)
 	size_t pwlen;
 	int rc, ex, have_key;
 
-	if ((ex = acct_parse(argc, argv, longopts, &o)) != 0)
+	if ((ex = acct_parse(argc, argv, longopts, signup_usage, &o)) != 0 || o.help)
 		return ex;
-	if (o.help) {
-		fputs(signup_usage, stdout);
-		return EXIT_OK;
-	}
 	if ((ex = acct_home(o.home, home)) != 0 || (ex = acct_profile(home, &p)) != 0)
 		return ex;
 	addr = o.coordinator != NULL ? o.coordinator :
@@ -422,12 +435,8 @@ cmd_login_main(int argc, char **argv)
 	size_t pwlen;
 	int rc, ex, have_key;
 
-	if ((ex = acct_parse(argc, argv, longopts, &o)) != 0)
+	if ((ex = acct_parse(argc, argv, longopts, login_usage, &o)) != 0 || o.help)
 		return ex;
-	if (o.help) {
-		fputs(login_usage, stdout);
-		return EXIT_OK;
-	}
 	if ((ex = acct_home(o.home, home)) != 0 || (ex = acct_profile(home, &p)) != 0)
 		return ex;
 	addr = o.coordinator != NULL ? o.coordinator :
@@ -462,12 +471,8 @@ cmd_logout_main(int argc, char **argv)
 	char home[PATH_MAX];
 	int rc, ex, had;
 
-	if ((ex = acct_parse(argc, argv, longopts, &o)) != 0)
+	if ((ex = acct_parse(argc, argv, longopts, logout_usage, &o)) != 0 || o.help)
 		return ex;
-	if (o.help) {
-		fputs(logout_usage, stdout);
-		return EXIT_OK;
-	}
 	if ((ex = acct_home(o.home, home)) != 0)
 		return ex;
 	/* a damaged profile is forgotten all the same */
@@ -497,12 +502,8 @@ cmd_passwd_main(int argc, char **argv)
 	size_t oldlen = 0, newlen = 0;
 	int rc, ex;
 
-	if ((ex = acct_parse(argc, argv, longopts, &o)) != 0)
+	if ((ex = acct_parse(argc, argv, longopts, passwd_usage, &o)) != 0 || o.help)
 		return ex;
-	if (o.help) {
-		fputs(passwd_usage, stdout);
-		return EXIT_OK;
-	}
 	/* the current password opens the session, and signs the change */
 	if ((ex = open_session(o.home, o.pwfile, &s, &oldpw, &oldlen)) != 0)
 		return ex;
@@ -545,12 +546,8 @@ cmd_status_main(int argc, char **argv)
 	char hex[IDENT_HEXBYTES], used[32], quota[32], earned[32];
 	int rc, ex;
 
-	if ((ex = acct_parse(argc, argv, longopts, &o)) != 0)
+	if ((ex = acct_parse(argc, argv, longopts, status_usage, &o)) != 0 || o.help)
 		return ex;
-	if (o.help) {
-		fputs(status_usage, stdout);
-		return EXIT_OK;
-	}
 	if ((ex = cli_session_open(o.home, o.pwfile, &s)) != 0)
 		return ex;
 	rc = session_call(s, PROTO_STATUS, NULL, 0, &r, &em);

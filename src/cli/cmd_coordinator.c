@@ -32,10 +32,16 @@ static const char coord_usage[] =
     "  --k K, --n N          the default code offered to clients for new\n"
     "                        files: any K of N fragments rebuild a segment\n"
     "                        (default 4 of 12; 1 <= K < N <= 255)\n"
-    "  --help                this text\n"
+    "  --help, -h            this text\n"
     "\n"
     "Prints `coordinator listening on ADDR key HEX` when ready; stops\n"
-    "cleanly on SIGINT or SIGTERM (exit 0). Exit 1: cannot start, 2: usage.\n";
+    "cleanly on SIGINT or SIGTERM.\n"
+    "\n"
+    "example:\n"
+    "  drizzle coordinator --data /var/lib/drizzle --listen 0.0.0.0:7420\n"
+    "\n"
+    "Exit codes: 0 stopped by a signal, 1 cannot start (the message names the\n"
+    "directory or address), 2 bad command line.\n";
 
 struct run {
 	struct coord *co;
@@ -69,10 +75,14 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 	uint64_t v;
 	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	int ex;
+
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, longopts, coord_usage, &ex)) != -1) {
 		switch (c) {
+		case CLI_OPT_EXIT:
+			*help = ex == EXIT_OK;
+			return ex;
 		case 'd': o->data_dir = optarg; break;
 		case 'l': o->listen = optarg; break;
 		case 't':
@@ -103,15 +113,11 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 			}
 			o->default_n = (unsigned)v;
 			break;
-		case 'h': *help = 1; break;
-		default:
-			cli_err("unknown or incomplete option '%s' (try --help)",
-			    argv[optind - 1]);
+		default: /* an option in longopts that this switch forgot */
+			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
-	if (*help)
-		return 0;
 	if (optind < argc) {
 		cli_err("unexpected argument '%s' (try --help)", argv[optind]);
 		return EXIT_USAGE;
@@ -140,12 +146,8 @@ cmd_coordinator_main(int argc, char **argv)
 	int rc, help = 0;
 
 	coord_opts_default(&o);
-	if ((rc = parse(argc, argv, &o, &help)) != 0)
+	if ((rc = parse(argc, argv, &o, &help)) != 0 || help)
 		return rc;
-	if (help) {
-		fputs(coord_usage, stdout);
-		return EXIT_OK;
-	}
 	if (uv_loop_init(&loop) != 0) {
 		cli_err("cannot start the event loop");
 		return EXIT_FAIL;

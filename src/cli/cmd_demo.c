@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,7 +35,13 @@ static const char demo_usage[] =
     "  --dir DIR             work in DIR (default: a new directory in $TMPDIR)\n"
     "  --keep                keep the work directory\n"
     "  --kdf-ops N, --kdf-mem SIZE  Argon2id costs (default MODERATE)\n"
-    "  --help                this text\n";
+    "  --help, -h            this text\n"
+    "\n"
+    "example:\n"
+    "  drizzle demo --local --size 16M --k 3 --n 6\n"
+    "\n"
+    "Exit codes: 0 every step went as it must, 1 one did not (the output says\n"
+    "which), 2 bad command line.\n";
 
 struct lose {
 	const struct store *st;
@@ -150,12 +157,6 @@ cli_hash_file(const char *path, uint8_t digest[32])
 	return rc;
 }
 
-static double
-mbps(uint64_t bytes, double secs)
-{
-	return secs > 0 ? (double)bytes / secs / 1e6 : 0;
-}
-
 static int
 demo_local_main(int argc, char **argv)
 {
@@ -166,50 +167,53 @@ demo_local_main(int argc, char **argv)
 	struct dz_errmsg em = {{0}};
 	uint8_t *fk = NULL, id[RECORD_IDBYTES], want[32], got[32];
 	char dirbuf[4096], store[4200], in[4200], out[4200], out2[4200], hex[65], h[32];
+	char rate[32], rate2[32];
 	char *pw = NULL, *tmpl, *dir = NULL;
 	uint64_t size = 64ULL << 20, v, n;
 	int keep = 0, ex = EXIT_FAIL, rc, fail_ex;
 	double t0, t_put, t_get;
-	char **rest;
-	int nrest = 0;
+	static const struct option longopts[] = {
+		{"size", required_argument, NULL, 'Z'},
+		{"dir", required_argument, NULL, 'D'},
+		{"keep", no_argument, NULL, 'K'},
+		{"k", required_argument, NULL, 'k'},
+		{"n", required_argument, NULL, 'n'},
+		{"segment-size", required_argument, NULL, 'S'},
+		{"kdf-ops", required_argument, NULL, 'O'},
+		{"kdf-mem", required_argument, NULL, 'M'},
+		{"local", no_argument, NULL, 'L'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
 
-	/* demo's own options first; the rest (--k, --n, --kdf-*, ...) are
-	 * the same as `drizzle local`'s */
-	rest = calloc((size_t)argc + 1, sizeof(*rest));
-	if (rest == NULL)
-		return cli_fail(DZ_ENOMEM, NULL, "demo");
-	rest[nrest++] = argv[0];
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(demo_usage, stdout);
-			free(rest);
-			return EXIT_OK;
-		}
-		if ((strcmp(argv[i], "--size") == 0 || strcmp(argv[i], "--dir") == 0) &&
-		    i + 1 < argc) {
-			if (argv[i][2] == 's') {
-				if (cli_parse_size(argv[i + 1], &size) != 0) {
-					cli_err("--size must be a size such as 64M");
-					free(rest);
-					return EXIT_USAGE;
-				}
-			} else {
-				dir = argv[i + 1];
-			}
-			i++;
-		} else if (strcmp(argv[i], "--keep") == 0) {
-			keep = 1;
-		} else {
-			rest[nrest++] = argv[i];
-		}
-	}
 	local_opts_init(&o);
 	o.quiet = 1;
-	ex = local_parse(nrest, rest, &o);
-	free(rest);
-	if (ex != 0)
-		return ex;
-	if (o.nargs != 0 || o.store != NULL) {
+	optind = 0;
+	/* demo's own options; the code and KDF ones are `drizzle local`'s */
+	while ((c = cli_getopt(argc, argv, longopts, demo_usage, &ex)) != -1) {
+		switch (c) {
+		case CLI_OPT_EXIT:
+			return ex;
+		case 'Z':
+			if (cli_parse_size(optarg, &size) != 0) {
+				cli_err("--size must be a size such as 64M");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'D': dir = optarg; break;
+		case 'K': keep = 1; break;
+		case 'L': break; /* cmd_demo_main has seen it */
+		default:
+			if ((ex = local_option(&o, c, optarg)) != 0)
+				return ex;
+		}
+	}
+	if (o.xp.k >= o.xp.n) {
+		cli_err("--k must be smaller than --n (any k of n fragments rebuild the data)");
+		return EXIT_USAGE;
+	}
+	if (optind < argc) {
 		cli_err("demo takes no arguments and makes its own store (try --help)");
 		return EXIT_USAGE;
 	}
@@ -264,8 +268,8 @@ demo_local_main(int argc, char **argv)
 		goto out;
 	ex = EXIT_FAIL;
 	t_put = cli_now() - t0;
-	printf("  put:     %s in %.2f s (%.0f MB/s), object %.16s...\n", h, t_put,
-	    mbps(size, t_put), hex);
+	cli_human_rate(size, t_put, rate);
+	printf("  put:     %s in %.2f s (%s), object %.16s...\n", h, t_put, rate, hex);
 
 	st = dirstore_store(ds);
 	memset(&l, 0, sizeof(l));
@@ -289,8 +293,9 @@ demo_local_main(int argc, char **argv)
 		goto out;
 	ex = EXIT_FAIL;
 	t_get = cli_now() - t0;
-	printf("  get:     %s rebuilt from the survivors in %.2f s (%.0f MB/s)\n", h,
-	    t_get, mbps(size, t_get));
+	cli_human_rate(size, t_get, rate);
+	printf("  get:     %s rebuilt from the survivors in %.2f s (%s)\n", h,
+	    t_get, rate);
 	if ((rc = cli_hash_file(out, got)) != 0) {
 		cli_fail(rc, NULL, "cannot read the rebuilt file");
 		goto out;
@@ -316,7 +321,9 @@ demo_local_main(int argc, char **argv)
 	}
 	printf("  too few: with segment 0 below %u fragments the get refuses (exit %d) and leaves no output\n",
 	    o.xp.k, fail_ex);
-	printf("ok: put %.0f MB/s, get %.0f MB/s\n", mbps(size, t_put), mbps(size, t_get));
+	cli_human_rate(size, t_put, rate);
+	cli_human_rate(size, t_get, rate2);
+	printf("ok: put %s, get %s\n", rate, rate2);
 	ex = EXIT_OK;
 out:
 	if (ex != EXIT_OK)

@@ -27,31 +27,114 @@
  * also waits on the network for its segment. */
 #define FILES_THREADS 4
 
-static const char files_usage[] =
-    "usage: drizzle put LOCAL [REMOTE]      store LOCAL (- for stdin) at REMOTE\n"
-    "       drizzle get REMOTE [LOCAL]      fetch REMOTE into LOCAL (- for stdout)\n"
-    "       drizzle ls [PATH]               list files (under PATH)\n"
-    "       drizzle rm PATH                 remove a file\n"
-    "\n"
-    "REMOTE defaults to LOCAL's base name; a REMOTE ending in / is a folder\n"
-    "and LOCAL's base name is added. LOCAL defaults to REMOTE's base name.\n"
-    "An existing REMOTE is replaced by put; an existing LOCAL is kept by get\n"
-    "unless --force.\n"
-    "\n"
-    "options:\n"
-    "  --home DIR            the client profile (default $DRIZZLE_HOME, else\n"
-    "                        ~/.config/drizzle)\n"
-    "  --password-file FILE  read the password from FILE's first line (else\n"
+#define FILES_COMMON_HELP \
+    "  --home DIR            the client profile (default $DRIZZLE_HOME, else\n" \
+    "                        ~/.config/drizzle)\n" \
+    "  --password-file FILE  read the password from FILE's first line (else\n" \
     "                        $DRIZZLE_PASSWORD, else the terminal)\n"
-    "  --k K, --n N          put: any K of N fragments rebuild a segment\n"
-    "                        (default: the coordinator's, 4 of 12 unless it\n"
-    "                        says otherwise; one given alone takes the other\n"
-    "                        from it); N peers must be online\n"
-    "  --segment-size SIZE   put: plaintext bytes per segment (4M)\n"
+
+static const char put_usage[] =
+    "usage: drizzle put LOCAL [REMOTE] [options]\n"
+    "\n"
+    "Store LOCAL (- for standard input) on the network at REMOTE, encrypted\n"
+    "here and cut into fragments on distinct peers. REMOTE defaults to\n"
+    "LOCAL's base name; a REMOTE ending in / is a folder and LOCAL's base\n"
+    "name is added. An existing REMOTE is replaced.\n"
+    "\n"
+    FILES_COMMON_HELP
+    "  --k K, --n N          any K of N fragments rebuild a segment (default:\n"
+    "                        the coordinator's, 4 of 12 unless it says\n"
+    "                        otherwise; one given alone takes the other from\n"
+    "                        it); N peers must be online\n"
+    "  --segment-size SIZE   plaintext bytes per segment (4M)\n"
     "  --threads N           transfers in parallel (default 4)\n"
-    "  --force               get: replace LOCAL if it exists\n"
     "  --quiet               no progress or summary on stderr\n"
-    "  --help                this text\n";
+    "  --help, -h            this text\n"
+    "\n"
+    "examples:\n"
+    "  drizzle put photos.tar               stored as photos.tar\n"
+    "  drizzle put --k 6 --n 16 notes.txt docs/\n"
+    "                                       stored as docs/notes.txt, 6-of-16\n"
+    "\n"
+    "Exit codes: 0 stored, 1 failed (nothing changed: too few peers online,\n"
+    "over quota, unreadable LOCAL, ...), 2 bad command line, 3 wrong password.\n";
+
+static const char get_usage[] =
+    "usage: drizzle get REMOTE [LOCAL] [options]\n"
+    "\n"
+    "Fetch REMOTE from the network into LOCAL (- for standard output; default:\n"
+    "REMOTE's base name). Every segment is authenticated before LOCAL appears;\n"
+    "an existing LOCAL is kept unless --force. Fragments found missing or\n"
+    "corrupt on the way are named on stderr.\n"
+    "\n"
+    FILES_COMMON_HELP
+    "  --threads N           transfers in parallel (default 4)\n"
+    "  --force               replace LOCAL if it exists\n"
+    "  --quiet               no progress or summary on stderr\n"
+    "  --help, -h            this text\n"
+    "\n"
+    "examples:\n"
+    "  drizzle get docs/notes.txt            into ./notes.txt\n"
+    "  drizzle get photos.tar - | tar tf -   to standard output\n"
+    "\n"
+    "Exit codes: 0 fetched, 1 failed (no such file, LOCAL exists, ...), 2 bad\n"
+    "command line, 3 wrong password, 4 the file could not be rebuilt or\n"
+    "authenticated (too few intact fragments, altered data).\n";
+
+static const char ls_usage[] =
+    "usage: drizzle ls [PATH] [options]\n"
+    "\n"
+    "List your files on the network (those under PATH): size, modification\n"
+    "time, path.\n"
+    "\n"
+    FILES_COMMON_HELP
+    "  --help, -h            this text\n"
+    "\n"
+    "examples:\n"
+    "  drizzle ls                           every file\n"
+    "  drizzle ls docs                      docs and the files under docs/\n"
+    "\n"
+    "Exit codes: 0 listed, 1 failed (nothing at PATH, coordinator unreachable,\n"
+    "...), 2 bad command line, 3 wrong password, 4 the file list could not be\n"
+    "authenticated.\n";
+
+static const char rm_usage[] =
+    "usage: drizzle rm PATH [options]\n"
+    "\n"
+    "Remove the file at PATH from the network; its fragments are forgotten.\n"
+    "\n"
+    FILES_COMMON_HELP
+    "  --quiet               no `removed PATH` line\n"
+    "  --help, -h            this text\n"
+    "\n"
+    "example:\n"
+    "  drizzle rm docs/notes.txt\n"
+    "\n"
+    "Exit codes: 0 removed, 1 failed (no such file, ...), 2 bad command line,\n"
+    "3 wrong password, 4 the file list could not be authenticated.\n";
+
+/* Each command's options: the ones its help lists, no others. */
+#define F_HOME {"home", required_argument, NULL, 'H'}
+#define F_PWFILE {"password-file", required_argument, NULL, 'p'}
+#define F_THREADS {"threads", required_argument, NULL, 't'}
+#define F_QUIET {"quiet", no_argument, NULL, 'q'}
+#define F_HELP {"help", no_argument, NULL, 'h'}
+#define F_END {NULL, 0, NULL, 0}
+
+static const struct option put_opts[] = {
+	F_HOME, F_PWFILE,
+	{"k", required_argument, NULL, 'k'},
+	{"n", required_argument, NULL, 'n'},
+	{"segment-size", required_argument, NULL, 'S'},
+	F_THREADS, F_QUIET, F_HELP, F_END,
+};
+static const struct option get_opts[] = {
+	F_HOME, F_PWFILE, F_THREADS,
+	{"force", no_argument, NULL, 'f'},
+	F_QUIET, F_HELP, F_END,
+};
+static const struct option ls_opts[] = {F_HOME, F_PWFILE, F_HELP, F_END};
+static const struct option rm_opts[] = {F_HOME, F_PWFILE, F_QUIET, F_HELP, F_END};
 
 struct files_opts {
 	const char *home, *pwfile;
@@ -60,32 +143,23 @@ struct files_opts {
 	int force, quiet;
 };
 
-/* Parse options; leaves positional arguments at argv[optind..]. */
+/* Parse the options of longopts (help: the command's text); leaves the
+ * operands at argv[optind..]. 0, or -1 after --help, or EXIT_USAGE. */
 static int
-files_parse(int argc, char **argv, struct files_opts *o)
+files_parse(int argc, char **argv, const struct option *longopts, const char *help,
+    struct files_opts *o)
 {
-	static const struct option longopts[] = {
-		{"home", required_argument, NULL, 'H'},
-		{"password-file", required_argument, NULL, 'p'},
-		{"k", required_argument, NULL, 'k'},
-		{"n", required_argument, NULL, 'n'},
-		{"segment-size", required_argument, NULL, 'S'},
-		{"threads", required_argument, NULL, 't'},
-		{"force", no_argument, NULL, 'f'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	uint64_t v;
-	int c;
+	int c, ex;
 
 	memset(o, 0, sizeof(*o));
 	xfer_params_default(&o->xp);
 	o->xp.threads = FILES_THREADS;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, longopts, help, &ex)) != -1) {
 		switch (c) {
+		case CLI_OPT_EXIT:
+			return ex == EXIT_OK ? -1 : ex;
 		case 'H': o->home = optarg; break;
 		case 'p': o->pwfile = optarg; break;
 		case 'k':
@@ -118,11 +192,8 @@ files_parse(int argc, char **argv, struct files_opts *o)
 			break;
 		case 'f': o->force = 1; break;
 		case 'q': o->quiet = 1; break;
-		case 'h':
-			fputs(files_usage, stdout);
-			return -1;
-		default:
-			cli_err("unknown option '%s' (see --help)", argv[optind - 1]);
+		default: /* an option in longopts that this switch forgot */
+			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
@@ -243,10 +314,10 @@ cmd_put_main(int argc, char **argv)
 	double t0;
 	int fd = -1, ex, rc, replaced;
 
-	if ((ex = files_parse(argc, argv, &o)) != 0)
+	if ((ex = files_parse(argc, argv, put_opts, put_usage, &o)) != 0)
 		return ex < 0 ? EXIT_OK : ex;
 	if (argc - optind < 1 || argc - optind > 2) {
-		cli_err("put wants LOCAL [REMOTE] (see --help)");
+		cli_err("put wants LOCAL [REMOTE] (see `drizzle put --help`)");
 		return EXIT_USAGE;
 	}
 	local = argv[optind];
@@ -297,23 +368,21 @@ cmd_put_main(int argc, char **argv)
 	cli_interrupt_catch();
 	t0 = cli_now();
 	rc = files_put(fc.f, fd, remote, &fi, &o.xp, &size, &replaced, &em);
+	cli_progress_end(&pr);
 	if (rc != 0) {
-		if (pr.enabled)
-			fputc('\n', stderr);
 		ex = cli_fail(rc, &em, local);
 		if (ex == EXIT_DAMAGED)
 			ex = EXIT_FAIL; /* nothing stored was damaged: the put failed */
 	} else {
 		double dt = cli_now() - t0;
-		char h[32], el[CLI_ESCMAX], er[CLI_ESCMAX];
+		char h[32], r[32], el[CLI_ESCMAX], er[CLI_ESCMAX];
 
-		cli_progress_end(&pr, size);
 		cli_human(size, h);
+		cli_human_rate(size, dt, r);
 		if (!o.quiet)
-			fprintf(stderr, "stored %s as %s%s: %s in %.2f s (%.1f MB/s), %u-of-%u\n",
+			fprintf(stderr, "stored %s as %s%s: %s in %.2f s (%s), %u-of-%u\n",
 			    cli_escape(local, el, sizeof(el)), cli_escape(remote, er, sizeof(er)),
-			    replaced ? " (replaced the old one)" : "", h, dt,
-			    dt > 0 ? (double)size / dt / 1e6 : 0.0, o.xp.k, o.xp.n);
+			    replaced ? " (replaced the old one)" : "", h, dt, r, o.xp.k, o.xp.n);
 		ex = EXIT_OK;
 	}
 	files_ctx_close(&fc);
@@ -322,6 +391,26 @@ out_fd:
 		close(fd);
 	free(rbuf);
 	return ex;
+}
+
+/* The size of the file at remote, for get's percentage; 0 (no
+ * percentage) if the file list says nothing: files_get reports why. It
+ * costs one more read of the file list, so only a terminal pays it. */
+static uint64_t
+get_total(struct files_ctx *fc, const char *remote)
+{
+	struct dz_errmsg em = {{0}};
+	char norm[CATALOG_PATHMAX + 1];
+	const struct cat_entry *e;
+	struct catalog c;
+	uint64_t total = 0;
+
+	if (catalog_path(remote, norm, &em) != 0 || files_list(fc->f, &c, &em) != 0)
+		return 0;
+	if ((e = catalog_find(&c, norm)) != NULL)
+		total = e->size;
+	catalog_free(&c);
+	return total;
 }
 
 int
@@ -341,10 +430,10 @@ cmd_get_main(int argc, char **argv)
 	double t0;
 	int ex, rc;
 
-	if ((ex = files_parse(argc, argv, &o)) != 0)
+	if ((ex = files_parse(argc, argv, get_opts, get_usage, &o)) != 0)
 		return ex < 0 ? EXIT_OK : ex;
 	if (argc - optind < 1 || argc - optind > 2) {
-		cli_err("get wants REMOTE [LOCAL] (see --help)");
+		cli_err("get wants REMOTE [LOCAL] (see `drizzle get --help`)");
 		return EXIT_USAGE;
 	}
 	remote = argv[optind];
@@ -377,6 +466,8 @@ cmd_get_main(int argc, char **argv)
 	if ((ex = cli_out_open(&co, local, o.force)) != 0)
 		goto out;
 	cli_progress_init(&pr, "get", 0, o.quiet || co.is_stdout);
+	if (pr.enabled)
+		pr.total = get_total(&fc, remote);
 	o.xp.progress = cli_progress_cb;
 	o.xp.progress_arg = &pr;
 	o.xp.damage = cli_damage_cb;
@@ -388,6 +479,7 @@ cmd_get_main(int argc, char **argv)
 	/* interrupted while the last segments came in: still not in place */
 	if (rc == 0 && cli_interrupted(NULL))
 		rc = dz_errf(&em, DZ_EINTR, "interrupted");
+	cli_progress_end(&pr);
 	if (dmg.count > 0)
 		cli_err("warning: %u fragment(s) missing or unreachable and %u corrupt%s; %s",
 		    dmg.missing, dmg.corrupt,
@@ -395,14 +487,11 @@ cmd_get_main(int argc, char **argv)
 		    rc == 0 ? "every segment was rebuilt from the others" :
 		    "too many in one segment to rebuild it");
 	if (rc != 0) {
-		if (pr.enabled)
-			fputc('\n', stderr);
 		cli_out_abort(&co);
 		ex = cli_fail(rc, &em, rc == DZ_ENOENT ? "not found (drizzle ls lists files)" :
 		    "cannot fetch the file");
 		goto out;
 	}
-	cli_progress_end(&pr, e.size);
 	/* back as it was: permission bits (never wider: the umask may narrow
 	 * them) and modification time */
 	co.mode = e.mode & 0777;
@@ -411,12 +500,13 @@ cmd_get_main(int argc, char **argv)
 	co.mtime.tv_nsec = e.mtime_nsec < 1000000000u ? (long)e.mtime_nsec : 0;
 	if ((ex = cli_out_commit(&co)) == EXIT_OK && !o.quiet) {
 		double dt = cli_now() - t0;
-		char h[32], er[CLI_ESCMAX], el[CLI_ESCMAX];
+		char h[32], r[32], er[CLI_ESCMAX], el[CLI_ESCMAX];
 
 		cli_human(e.size, h);
-		fprintf(stderr, "fetched %s into %s: %s in %.2f s (%.1f MB/s)\n",
+		cli_human_rate(e.size, dt, r);
+		fprintf(stderr, "fetched %s into %s: %s in %.2f s (%s)\n",
 		    cli_escape(norm, er, sizeof(er)), cli_escape(local, el, sizeof(el)), h,
-		    dt, dt > 0 ? (double)e.size / dt / 1e6 : 0.0);
+		    dt, r);
 	}
 out:
 	files_ctx_close(&fc);
@@ -435,10 +525,10 @@ cmd_ls_main(int argc, char **argv)
 	size_t plen, shown = 0;
 	int ex, rc;
 
-	if ((ex = files_parse(argc, argv, &o)) != 0)
+	if ((ex = files_parse(argc, argv, ls_opts, ls_usage, &o)) != 0)
 		return ex < 0 ? EXIT_OK : ex;
 	if (argc - optind > 1) {
-		cli_err("ls wants at most one PATH (see --help)");
+		cli_err("ls wants at most one PATH (see `drizzle ls --help`)");
 		return EXIT_USAGE;
 	}
 	if ((rc = catalog_path(argc - optind == 1 ? argv[optind] : "", pre, &em)) != 0)
@@ -486,10 +576,10 @@ cmd_rm_main(int argc, char **argv)
 	struct files_ctx fc;
 	int ex, rc;
 
-	if ((ex = files_parse(argc, argv, &o)) != 0)
+	if ((ex = files_parse(argc, argv, rm_opts, rm_usage, &o)) != 0)
 		return ex < 0 ? EXIT_OK : ex;
 	if (argc - optind != 1) {
-		cli_err("rm wants one PATH (see --help)");
+		cli_err("rm wants one PATH (see `drizzle rm --help`)");
 		return EXIT_USAGE;
 	}
 	if ((ex = files_ctx_open(&o, &fc)) != 0)

@@ -29,26 +29,149 @@
 static const char local_usage[] =
     "usage: drizzle local <command> --store DIR [options]\n"
     "\n"
+    "A store that is a local directory: everything the network does to a\n"
+    "file, minus the network. Commands:\n"
+    "\n"
     "  init                  create a store in DIR and its password\n"
     "  put FILE|-            store a file (prints its id on stdout)\n"
     "  get ID|NAME [OUT|-]   rebuild a stored file into OUT (default: its name)\n"
     "  ls                    list the stored files\n"
     "  frags ID|NAME         list a file's fragments: segment, index, name\n"
     "\n"
-    "options:\n"
+    "`drizzle local <command> --help` tells each one's options.\n"
+    "\n"
+    "example:\n"
+    "  drizzle local init --store ~/vault && drizzle local put --store ~/vault a.txt\n"
+    "\n"
+    "Exit codes: 0 done, 1 failed, 2 bad command line, 3 wrong password,\n"
+    "4 a file could not be rebuilt or authenticated.\n";
+
+#define L_STORE_HELP \
     "  --store DIR           the store's directory (required)\n"
-    "  --password-file FILE  read the password from FILE's first line\n"
+#define L_PW_HELP \
+    "  --password-file FILE  read the password from FILE's first line\n" \
     "                        (else $DRIZZLE_PASSWORD, else the terminal)\n"
+#define L_END_HELP \
+    "  --help, -h            this text\n"
+
+static const char init_usage[] =
+    "usage: drizzle local init --store DIR [options]\n"
+    "\n"
+    "Create a store in DIR (made if missing) and choose its password.\n"
+    "\n"
+    L_STORE_HELP L_PW_HELP
     "  --kdf-ops N, --kdf-mem SIZE\n"
-    "                        init: Argon2id costs (default: libsodium MODERATE,\n"
+    "                        Argon2id costs (default: libsodium MODERATE,\n"
     "                        about 0.5 s and 256 MiB; lower only for tests)\n"
-    "  --name NAME           put: the name to store (default: FILE's base name)\n"
-    "  --k K, --n N          put: any K of N fragments rebuild a segment (4, 12)\n"
-    "  --segment-size SIZE   put: plaintext bytes per segment (4M)\n"
+    "  --quiet               no warning before asking the password\n"
+    L_END_HELP
+    "\n"
+    "example:\n"
+    "  drizzle local init --store ~/vault\n"
+    "\n"
+    "Exit codes: 0 created, 1 failed (DIR already holds a store, ...), 2 bad\n"
+    "command line.\n";
+
+static const char lput_usage[] =
+    "usage: drizzle local put --store DIR FILE|- [options]\n"
+    "\n"
+    "Store FILE (- for standard input) in the store; prints its id.\n"
+    "\n"
+    L_STORE_HELP L_PW_HELP
+    "  --name NAME           the name to store (default: FILE's base name)\n"
+    "  --k K, --n N          any K of N fragments rebuild a segment (4, 12)\n"
+    "  --segment-size SIZE   plaintext bytes per segment (4M)\n"
     "  --threads N           worker threads (default: one per CPU)\n"
-    "  --force               get: replace OUT if it exists\n"
     "  --quiet               no progress or summary on stderr\n"
-    "  --help                this text\n";
+    L_END_HELP
+    "\n"
+    "example:\n"
+    "  drizzle local put --store ~/vault --k 6 --n 9 report.pdf\n"
+    "\n"
+    "Exit codes: 0 stored, 1 failed, 2 bad command line, 3 wrong password.\n";
+
+static const char lget_usage[] =
+    "usage: drizzle local get --store DIR ID|NAME [OUT|-] [options]\n"
+    "\n"
+    "Rebuild a stored file (by id or unique name) into OUT (default: its\n"
+    "stored name; - for standard output). An existing OUT is kept unless\n"
+    "--force.\n"
+    "\n"
+    L_STORE_HELP L_PW_HELP
+    "  --threads N           worker threads (default: one per CPU)\n"
+    "  --force               replace OUT if it exists\n"
+    "  --quiet               no progress or summary on stderr\n"
+    L_END_HELP
+    "\n"
+    "example:\n"
+    "  drizzle local get --store ~/vault report.pdf /tmp/report.pdf\n"
+    "\n"
+    "Exit codes: 0 rebuilt, 1 failed (no such file, OUT exists, ...), 2 bad\n"
+    "command line, 3 wrong password, 4 the file could not be rebuilt or\n"
+    "authenticated.\n";
+
+static const char lls_usage[] =
+    "usage: drizzle local ls --store DIR [options]\n"
+    "\n"
+    "List the stored files: id, size, name.\n"
+    "\n"
+    L_STORE_HELP L_PW_HELP L_END_HELP
+    "\n"
+    "example:\n"
+    "  drizzle local ls --store ~/vault\n"
+    "\n"
+    "Exit codes: 0 listed, 1 failed, 2 bad command line, 3 wrong password.\n";
+
+static const char frags_usage[] =
+    "usage: drizzle local frags --store DIR ID|NAME [options]\n"
+    "\n"
+    "List a stored file's fragments, one a line: segment, index, name.\n"
+    "\n"
+    L_STORE_HELP L_PW_HELP L_END_HELP
+    "\n"
+    "example:\n"
+    "  drizzle local frags --store ~/vault report.pdf | head\n"
+    "\n"
+    "Exit codes: 0 listed, 1 failed, 2 bad command line, 3 wrong password,\n"
+    "4 the file's record could not be authenticated.\n";
+
+#define L_STORE {"store", required_argument, NULL, 's'}
+#define L_PWFILE {"password-file", required_argument, NULL, 'p'}
+#define L_KDFOPS {"kdf-ops", required_argument, NULL, 'O'}
+#define L_KDFMEM {"kdf-mem", required_argument, NULL, 'M'}
+#define L_K {"k", required_argument, NULL, 'k'}
+#define L_N {"n", required_argument, NULL, 'n'}
+#define L_SEGSIZE {"segment-size", required_argument, NULL, 'S'}
+#define L_THREADS {"threads", required_argument, NULL, 't'}
+#define L_QUIET {"quiet", no_argument, NULL, 'q'}
+#define L_HELP {"help", no_argument, NULL, 'h'}
+#define L_END {NULL, 0, NULL, 0}
+
+static const struct option init_opts[] = {
+	L_STORE, L_PWFILE, L_KDFOPS, L_KDFMEM, L_QUIET, L_HELP, L_END,
+};
+static const struct option put_opts[] = {
+	L_STORE, L_PWFILE, {"name", required_argument, NULL, 'N'}, L_K, L_N,
+	L_SEGSIZE, L_THREADS, L_QUIET, L_HELP, L_END,
+};
+static const struct option get_opts[] = {
+	L_STORE, L_PWFILE, L_THREADS, {"force", no_argument, NULL, 'f'}, L_QUIET,
+	L_HELP, L_END,
+};
+static const struct option ls_opts[] = {L_STORE, L_PWFILE, L_HELP, L_END};
+
+/* The subcommands: name, options, help. */
+static const struct {
+	const char *name;
+	const struct option *opts;
+	const char *help;
+} local_subs[] = {
+	{"init", init_opts, init_usage},
+	{"put", put_opts, lput_usage},
+	{"get", get_opts, lget_usage},
+	{"ls", ls_opts, lls_usage},
+	{"frags", ls_opts, frags_usage},
+};
 
 void
 local_opts_init(struct local_opts *o)
@@ -59,75 +182,64 @@ local_opts_init(struct local_opts *o)
 }
 
 int
-local_parse(int argc, char **argv, struct local_opts *o)
+local_option(struct local_opts *o, int c, const char *arg)
 {
-	static const struct option longopts[] = {
-		{"store", required_argument, NULL, 's'},
-		{"password-file", required_argument, NULL, 'p'},
-		{"kdf-ops", required_argument, NULL, 'O'},
-		{"kdf-mem", required_argument, NULL, 'M'},
-		{"name", required_argument, NULL, 'N'},
-		{"k", required_argument, NULL, 'k'},
-		{"n", required_argument, NULL, 'n'},
-		{"segment-size", required_argument, NULL, 'S'},
-		{"threads", required_argument, NULL, 't'},
-		{"force", no_argument, NULL, 'f'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	uint64_t v;
-	int c, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hq", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's': o->store = optarg; break;
-		case 'p': o->password_file = optarg; break;
-		case 'O':
-			if ((rc = cli_kdf_option("kdf-ops", optarg, &o->kdf)) != 0)
-				return rc;
-			break;
-		case 'M':
-			if ((rc = cli_kdf_option("kdf-mem", optarg, &o->kdf)) != 0)
-				return rc;
-			break;
-		case 'N': o->name = optarg; break;
-		case 'k':
-		case 'n':
-			if (cli_parse_uint(optarg, c == 'k' ? 1 : 2, c == 'k' ? 254 : 255, &v) != 0) {
-				cli_err("--%c must be a whole number with 1 <= k < n <= 255", c);
-				return EXIT_USAGE;
-			}
-			if (c == 'k')
-				o->xp.k = (unsigned)v;
-			else
-				o->xp.n = (unsigned)v;
-			break;
-		case 'S':
-			if (cli_parse_size(optarg, &v) != 0 || v < RECORD_SEGMIN ||
-			    v > RECORD_SEGMAX) {
-				cli_err("--segment-size must be a size between 4K and 64M");
-				return EXIT_USAGE;
-			}
-			o->xp.seg_size = (uint32_t)v;
-			break;
-		case 't':
-			if (cli_parse_uint(optarg, 1, 64, &v) != 0) {
-				cli_err("--threads must be between 1 and 64");
-				return EXIT_USAGE;
-			}
-			o->xp.threads = (unsigned)v;
-			break;
-		case 'f': o->force = 1; break;
-		case 'q': o->quiet = 1; break;
-		case 'h': o->help = 1; break;
-		default:
-			cli_err("unknown or incomplete option '%s' (try --help)",
-			    argv[optind - 1]);
+	switch (c) {
+	case 's': o->store = arg; break;
+	case 'p': o->password_file = arg; break;
+	case 'O': return cli_kdf_option("kdf-ops", arg, &o->kdf);
+	case 'M': return cli_kdf_option("kdf-mem", arg, &o->kdf);
+	case 'N': o->name = arg; break;
+	case 'k':
+	case 'n':
+		if (cli_parse_uint(arg, c == 'k' ? 1 : 2, c == 'k' ? 254 : 255, &v) != 0) {
+			cli_err("--%c must be a whole number with 1 <= k < n <= 255", c);
 			return EXIT_USAGE;
 		}
+		if (c == 'k')
+			o->xp.k = (unsigned)v;
+		else
+			o->xp.n = (unsigned)v;
+		break;
+	case 'S':
+		if (cli_parse_size(arg, &v) != 0 || v < RECORD_SEGMIN || v > RECORD_SEGMAX) {
+			cli_err("--segment-size must be a size between 4K and 64M");
+			return EXIT_USAGE;
+		}
+		o->xp.seg_size = (uint32_t)v;
+		break;
+	case 't':
+		if (cli_parse_uint(arg, 1, 64, &v) != 0) {
+			cli_err("--threads must be between 1 and 64");
+			return EXIT_USAGE;
+		}
+		o->xp.threads = (unsigned)v;
+		break;
+	case 'f': o->force = 1; break;
+	case 'q': o->quiet = 1; break;
+	default: /* an option in a table that this switch forgot */
+		cli_err("option -%c is not handled (a bug)", c);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Options of argv (argv[0] is the subcommand) as longopts takes them; 0,
+ * or -1 after --help, or EXIT_USAGE. */
+static int
+local_parse(int argc, char **argv, const struct option *longopts, const char *help,
+    struct local_opts *o)
+{
+	int c, ex;
+
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, longopts, help, &ex)) != -1) {
+		if (c == CLI_OPT_EXIT)
+			return ex == EXIT_OK ? -1 : ex;
+		if ((ex = local_option(o, c, optarg)) != 0)
+			return ex;
 	}
 	if (o->xp.k >= o->xp.n) {
 		cli_err("--k must be smaller than --n (any k of n fragments rebuild the data)");
@@ -296,13 +408,11 @@ local_put(const struct local_opts *o, struct dirstore *ds, const uint8_t *fk,
 	xp.progress = cli_progress_cb;
 	xp.progress_arg = &pr;
 	rc = put_file(&st, fk, fd, &fi, &xp, id, size, &em);
+	cli_progress_end(&pr);
 	if (rc != 0) {
-		if (pr.enabled)
-			fputc('\n', stderr);
 		ex = cli_fail(rc, &em, path);
 		goto out;
 	}
-	cli_progress_end(&pr, *size);
 	hex_encode(id, sizeof(id), id_hex);
 	ex = EXIT_OK;
 out:
@@ -380,7 +490,7 @@ local_get(const struct local_opts *o, struct dirstore *ds, const uint8_t *fk,
 	struct cli_damage dmg = {0, 0, 0};
 	struct cli_progress pr;
 	struct cli_out co;
-	int rc, ex;
+	int rc, ex, have_hdr = out == NULL;
 
 	if (hdr == NULL)
 		return cli_fail(DZ_ENOMEM, NULL, "get");
@@ -404,6 +514,9 @@ local_get(const struct local_opts *o, struct dirstore *ds, const uint8_t *fk,
 	if ((ex = cli_out_open(&co, out, o->force)) != 0)
 		goto done;
 	cli_progress_init(&pr, "get", 0, o->quiet || co.is_stdout);
+	/* the total for the percentage: the record, read already or now */
+	if (pr.enabled && (have_hdr || get_record(&st, fk, id, hdr, &em) == 0))
+		pr.total = hdr->size;
 	xp.progress = cli_progress_cb;
 	xp.progress_arg = &pr;
 	xp.damage = cli_damage_cb;
@@ -414,15 +527,13 @@ local_get(const struct local_opts *o, struct dirstore *ds, const uint8_t *fk,
 		    dmg.corrupt, dmg.count > CLI_DAMAGE_NAMED ? " (the first ones named above)" : "",
 		    rc == 0 ? "every segment was rebuilt from the others" :
 		    "too many in one segment to rebuild it");
+	cli_progress_end(&pr);
 	if (rc != 0) {
-		if (pr.enabled)
-			fputc('\n', stderr);
 		cli_out_abort(&co);
 		ex = cli_fail(rc, &em, "cannot rebuild the file");
 		goto done;
 	}
 	*size = hdr->size;
-	cli_progress_end(&pr, hdr->size);
 	ex = cli_out_commit(&co);
 done:
 	sodium_free(hdr);
@@ -523,7 +634,8 @@ cmd_local_main(int argc, char **argv)
 	uint8_t id[RECORD_IDBYTES], *fk;
 	char hex[65], h[32];
 	uint64_t size = 0;
-	const char *sub;
+	const char *sub, *names[sizeof(local_subs) / sizeof(local_subs[0])], *near;
+	size_t si, nsubs = sizeof(local_subs) / sizeof(local_subs[0]);
 	double t0;
 	int ex;
 
@@ -532,15 +644,23 @@ cmd_local_main(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	sub = argv[1];
-	local_opts_init(&o);
-	if ((ex = local_parse(argc - 1, argv + 1, &o)) != 0)
-		return ex;
-	if (o.help) {
-		fputs(local_usage, stdout);
-		return EXIT_OK;
+	for (si = 0; si < nsubs && strcmp(sub, local_subs[si].name) != 0; si++)
+		names[si] = local_subs[si].name;
+	if (si == nsubs) {
+		near = cli_suggest(sub, names, nsubs);
+		if (near != NULL)
+			cli_err("unknown command 'local %s' (did you mean `drizzle local %s`?)",
+			    sub, near);
+		else
+			cli_err("unknown command 'local %s' (try `drizzle local --help`)", sub);
+		return EXIT_USAGE;
 	}
+	local_opts_init(&o);
+	if ((ex = local_parse(argc - 1, argv + 1, local_subs[si].opts,
+	    local_subs[si].help, &o)) != 0)
+		return ex < 0 ? EXIT_OK : ex;
 	if (o.store == NULL) {
-		cli_err("--store DIR is required (try `drizzle local --help`)");
+		cli_err("--store DIR is required (try `drizzle local %s --help`)", sub);
 		return EXIT_USAGE;
 	}
 	if (strcmp(sub, "init") == 0) {
@@ -550,8 +670,13 @@ cmd_local_main(int argc, char **argv)
 		}
 		return local_init(&o);
 	}
-	if (strcmp(sub, "ls") == 0)
+	if (strcmp(sub, "ls") == 0) {
+		if (o.nargs != 0) {
+			cli_err("ls takes no arguments besides its options");
+			return EXIT_USAGE;
+		}
 		return local_ls(&o);
+	}
 	if (strcmp(sub, "put") == 0 && o.nargs != 1) {
 		cli_err("usage: drizzle local put --store DIR FILE|-");
 		return EXIT_USAGE;
@@ -562,11 +687,6 @@ cmd_local_main(int argc, char **argv)
 	}
 	if (strcmp(sub, "get") == 0 && (o.nargs < 1 || o.nargs > 2)) {
 		cli_err("usage: drizzle local get --store DIR ID|NAME [OUT|-]");
-		return EXIT_USAGE;
-	}
-	if (strcmp(sub, "put") != 0 && strcmp(sub, "get") != 0 &&
-	    strcmp(sub, "frags") != 0) {
-		cli_err("unknown command 'local %s' (try `drizzle local --help`)", sub);
 		return EXIT_USAGE;
 	}
 	if ((ex = local_open(&o, &ds, &fk)) != 0)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,7 +42,14 @@ static const char netdemo_usage[] =
     "  --dir DIR             work in DIR (default: a new directory in $TMPDIR)\n"
     "  --keep                keep the work directory (and its logs)\n"
     "  --kdf-ops N, --kdf-mem SIZE  Argon2id costs (default MODERATE)\n"
-    "  --help                this text\n";
+    "  --help, -h            this text\n"
+    "\n"
+    "examples:\n"
+    "  drizzle demo\n"
+    "  drizzle demo --size 256M --peers 16 --kill 6 --k 6 --n 16\n"
+    "\n"
+    "Exit codes: 0 the file came back intact, 1 a step failed (its log is in\n"
+    "the work directory, which is kept), 2 bad command line.\n";
 
 struct netdemo {
 	char dir[512];
@@ -270,16 +278,31 @@ kill_peers(struct netdemo *d, char *which, size_t cap)
 int
 cmd_netdemo_main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{"size", required_argument, NULL, 'Z'},
+		{"peers", required_argument, NULL, 'P'},
+		{"kill", required_argument, NULL, 'X'},
+		{"k", required_argument, NULL, 'k'},
+		{"n", required_argument, NULL, 'n'},
+		{"dir", required_argument, NULL, 'D'},
+		{"keep", no_argument, NULL, 'K'},
+		{"kdf-ops", required_argument, NULL, 'O'},
+		{"kdf-mem", required_argument, NULL, 'M'},
+		{"local", no_argument, NULL, 'L'}, /* cmd_demo_main takes it */
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
 	struct netdemo d;
 	const char *dir = NULL;
 	char orig[600], back[600], home[600], pwf[600], killed[256], ks[8], ns[8];
-	char hsize[32];
+	char hsize[32], rate[32];
 	uint8_t md1[32], md2[32], pw[24];
 	char pwhex[49];
 	int keep = 0, ex = EXIT_FAIL, made = 0, fd;
 	uint64_t v;
 	double t0, tput, tget, xfer;
 	ssize_t w;
+	int c;
 
 	memset(&d, 0, sizeof(d));
 	d.size = 64u << 20;
@@ -287,44 +310,42 @@ cmd_netdemo_main(int argc, char **argv)
 	d.kill = 4;
 	d.k = 4;
 	d.n = 12;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(netdemo_usage, stdout);
-			return EXIT_OK;
-		}
-		if (strcmp(a, "--keep") == 0) {
-			keep = 1;
-			continue;
-		}
-		if (val == NULL) {
-			cli_err("unknown option or missing value: '%s' (see --help)", a);
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, longopts, netdemo_usage, &ex)) != -1) {
+		switch (c) {
+		case CLI_OPT_EXIT:
+			return ex;
+		case 'Z':
+			if (cli_parse_size(optarg, &d.size) != 0 || d.size > (1ull << 40)) {
+				cli_err("--size must be a size up to 1T, such as 64M");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'D': dir = optarg; break;
+		case 'K': keep = 1; break;
+		case 'L': break; /* cmd_demo_main has seen it */
+		case 'O': d.kdf_ops = optarg; break;
+		case 'M': d.kdf_mem = optarg; break;
+		case 'P':
+		case 'X':
+		case 'k':
+		case 'n':
+			if (cli_parse_uint(optarg, 1, 255, &v) != 0) {
+				cli_err("--%s must be a number from 1 to 255, not '%s'",
+				    c == 'P' ? "peers" : c == 'X' ? "kill" : c == 'k' ? "k" : "n",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			*(c == 'P' ? &d.peers : c == 'X' ? &d.kill : c == 'k' ? &d.k : &d.n) =
+			    (unsigned)v;
+			break;
+		default: /* an option in longopts that this switch forgot */
+			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
-		i++;
-		if (strcmp(a, "--size") == 0 && cli_parse_size(val, &d.size) == 0 &&
-		    d.size <= (1ull << 40))
-			continue;
-		if (strcmp(a, "--dir") == 0) {
-			dir = val;
-			continue;
-		}
-		if (strcmp(a, "--kdf-ops") == 0) {
-			d.kdf_ops = val;
-			continue;
-		}
-		if (strcmp(a, "--kdf-mem") == 0) {
-			d.kdf_mem = val;
-			continue;
-		}
-		if (cli_parse_uint(val, 1, 255, &v) == 0) {
-			if (strcmp(a, "--peers") == 0) { d.peers = (unsigned)v; continue; }
-			if (strcmp(a, "--kill") == 0) { d.kill = (unsigned)v; continue; }
-			if (strcmp(a, "--k") == 0) { d.k = (unsigned)v; continue; }
-			if (strcmp(a, "--n") == 0) { d.n = (unsigned)v; continue; }
-		}
-		cli_err("bad option or value: %s %s (see --help)", a, val);
+	}
+	if (optind < argc) {
+		cli_err("demo takes no arguments (try `drizzle demo --help`)");
 		return EXIT_USAGE;
 	}
 	if (d.k >= d.n || d.n > d.peers || d.kill >= d.peers || d.peers - d.kill < d.k) {
@@ -426,10 +447,11 @@ cmd_netdemo_main(int argc, char **argv)
 			goto out;
 		tput = cli_now() - t0;
 		xfer = transfer_secs(&d, "stored ");
-		printf("put %s as demo/random.bin, %u-of-%u: %.2f s, %.1f MB/s "
+		cli_human_rate(d.size, xfer, rate);
+		printf("put %s as demo/random.bin, %u-of-%u: %.2f s, %s "
 		    "(encrypted here, %u fragments per segment on %u peers); the "
 		    "command took %.2f s with unlocking the key\n", hsize, d.k, d.n, xfer,
-		    (double)d.size / xfer / 1e6, d.n, d.n, tput);
+		    rate, d.n, d.n, tput);
 	}
 	if (kill_peers(&d, killed, sizeof(killed)) != 0)
 		goto out;
@@ -443,9 +465,10 @@ cmd_netdemo_main(int argc, char **argv)
 			goto out;
 		tget = cli_now() - t0;
 		xfer = transfer_secs(&d, "fetched ");
-		printf("got demo/random.bin back from the %u survivors: %.2f s, %.1f MB/s; "
+		cli_human_rate(d.size, xfer, rate);
+		printf("got demo/random.bin back from the %u survivors: %.2f s, %s; "
 		    "the command took %.2f s with unlocking the key\n", d.peers - d.kill, xfer,
-		    (double)d.size / xfer / 1e6, tget);
+		    rate, tget);
 	}
 	if (cli_hash_file(back, md2) != 0 || memcmp(md1, md2, 32) != 0) {
 		cli_err("the fetched file differs from the original!");

@@ -40,7 +40,7 @@ static const char peer_usage[] =
     "                          never places that account's own fragments here\n"
     "                          (a claim, not checked: it only ever keeps USER's\n"
     "                          fragments away)\n"
-    "  --help                  this text\n"
+    "  --help, -h              this text\n"
     "\n"
     "Testing only (never on a real network):\n"
     "  --test-lie MODE         answer every FRAG_GET wrongly, to test clients:\n"
@@ -48,6 +48,10 @@ static const char peer_usage[] =
     "                          flip (one byte flipped), truncate (last 100 bytes\n"
     "                          cut off) or slow (correct, but after 3 s);\n"
     "                          or slowput: acknowledge FRAG_PUT after 20 s\n"
+    "\n"
+    "example:\n"
+    "  drizzle peer --data ~/drizzle-peer --coordinator 203.0.113.7:7420 \\\n"
+    "      --listen 0.0.0.0:7421 --capacity 100G --owner alice\n"
     "\n"
     "Exit codes: 0 stopped by a signal, 1 could not start (the message names\n"
     "the directory or address), 2 bad command line.\n";
@@ -114,10 +118,11 @@ cmd_peer_main(int argc, char **argv)
 	cfg.capacity = 10ULL << 30;
 	cfg.heartbeat_s = 5;
 	cfg.log = peer_log;
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, opts, peer_usage, &rc)) != -1) {
 		switch (c) {
+		case CLI_OPT_EXIT:
+			return rc;
 		case 'd':
 			cfg.dir = optarg;
 			break;
@@ -172,17 +177,14 @@ cmd_peer_main(int argc, char **argv)
 				return usage_error("--test-lie must be garbage, flip, truncate, slow "
 				    "or slowput");
 			break;
-		case 'h':
-			fputs(peer_usage, stdout);
-			return EXIT_OK;
-		default:
-			snprintf(what, sizeof(what), "unknown option or missing value: %s",
-			    argv[optind - 1]);
-			return usage_error(what);
+		default: /* an option in opts that this switch forgot */
+			return usage_error("an option is not handled (a bug)");
 		}
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument");
+	if (optind < argc) {
+		snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[optind]);
+		return usage_error(what);
+	}
 	if (cfg.dir == NULL || cfg.dir[0] == '\0')
 		return usage_error("--data DIR is required");
 	if (cfg.coordinator == NULL)

@@ -25,8 +25,12 @@ struct local_opts {
 };
 
 void local_opts_init(struct local_opts *o);
-/* local_parse: options of argv (argv[0] is the subcommand); 0 or an exit code. */
-int local_parse(int argc, char **argv, struct local_opts *o);
+/* local_option: apply the option whose getopt val is c (argument arg) to
+ * o, as `drizzle local` reads it; 0 or EXIT_USAGE after saying why. */
+int local_option(struct local_opts *o, int c, const char *arg);
+/* The getopt vals local_option knows: --store 's', --password-file 'p',
+ * --kdf-ops 'O', --kdf-mem 'M', --name 'N', --k 'k', --n 'n',
+ * --segment-size 'S', --threads 't', --force 'f', --quiet 'q'. */
 int local_init(const struct local_opts *o);
 /* local_open: open the store and unlock it; *folder_key is sodium_malloc
  * memory the caller frees. 0 or an exit code (already reported). */

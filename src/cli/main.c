@@ -38,12 +38,67 @@ usage(FILE *f)
 		   "fragments. Commands:\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\n`drizzle <command> --help` tells more. Exit codes: docs/cli.md.\n");
+	fprintf(f, "\n`drizzle help <command>` (or `drizzle <command> --help`) tells more,\n"
+		   "with the command's exit codes.\n");
+}
+
+/* The command named name, or NULL. */
+static const struct cli_cmd *
+find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* Say that name is no command, with the nearest one if any; EXIT_USAGE. */
+static int
+unknown_command(const char *name)
+{
+	const char *names[sizeof(commands) / sizeof(commands[0])], *near;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		names[i] = commands[i].name;
+	near = cli_suggest(name, names, sizeof(names) / sizeof(names[0]));
+	if (near != NULL)
+		cli_err("unknown command '%s' (did you mean `drizzle %s`?)", name, near);
+	else
+		cli_err("unknown command '%s' (try `drizzle --help`)", name);
+	return EXIT_USAGE;
+}
+
+/* `drizzle help [CMD [SUB]]`: the list, or exactly what `drizzle CMD
+ * [SUB] --help` prints (CMD runs with that argv; only `local` has SUBs). */
+static int
+help_main(int argc, char **argv)
+{
+	const struct cli_cmd *c;
+	char *args[4];
+
+	if (argc < 2) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if ((c = find_command(argv[1])) == NULL)
+		return unknown_command(argv[1]);
+	if (argc > (strcmp(argv[1], "local") == 0 ? 3 : 2)) {
+		cli_err("help wants one command name (try `drizzle help`)");
+		return EXIT_USAGE;
+	}
+	args[0] = argv[1];
+	args[argc - 1] = "--help";
+	if (argc == 3)
+		args[1] = argv[2];
+	args[argc] = NULL;
+	return c->main(argc, args);
 }
 
 int
 main(int argc, char **argv)
 {
+	const struct cli_cmd *c;
+
 	/* a peer that resets a connection must cost that connection, not the
 	 * process: writes report EPIPE instead */
 	signal(SIGPIPE, SIG_IGN);
@@ -62,18 +117,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return EXIT_OK;
 	}
+	if (strcmp(argv[1], "help") == 0)
+		return help_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("drizzle %s\n", DRIZZLE_VERSION);
 		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].main(argc - 1, argv + 1);
-	cli_err("unknown command '%s' (try `drizzle --help`)", argv[1]);
-	return EXIT_USAGE;
+	if ((c = find_command(argv[1])) == NULL)
+		return unknown_command(argv[1]);
+	return c->main(argc - 1, argv + 1);
 }

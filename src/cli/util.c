@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -137,6 +138,15 @@ cli_fail(int code, const struct dz_errmsg *em, const char *what)
 	switch (code) {
 	case DZ_EPASSWORD:
 		return EXIT_PASSWORD;
+	case DZ_EPEERKEY:
+		/* nothing was damaged: the other end is not the one pinned.
+		 * The detail (em) names the key shown and the one expected. */
+		cli_err("refused: the server at that address is not the one whose key "
+		    "was pinned (an impostor, or it was given a new identity). Only if "
+		    "you know its key changed: remove the file 'coordinator' of the "
+		    "profile (--home, else $DRIZZLE_HOME, else ~/.config/drizzle) and "
+		    "log in again with --coordinator-key NEWKEY");
+		return EXIT_FAIL;
 	case DZ_EAUTH:
 	case DZ_EINTEGRITY:
 	case DZ_ETOOFEW:
@@ -145,8 +155,205 @@ cli_fail(int code, const struct dz_errmsg *em, const char *what)
 	case DZ_EVERSION:
 		return EXIT_DAMAGED;
 	default:
+		/* DZ_ECONNECT, DZ_ENOLOGIN, DZ_ECONFLICT, DZ_EQUOTA, DZ_EDENIED,
+		 * DZ_EWEAKKDF and the rest: the operation failed, nothing
+		 * stored is damaged */
 		return EXIT_FAIL;
 	}
+}
+
+/* Edit distance of a and b: insertions, deletions, substitutions and
+ * swaps of two neighbours ("--dri" for "--dir") cost one each (optimal
+ * string alignment). Each word counts for at most CLI_WORD_MAX bytes:
+ * longer ones are far from every option anyway. */
+#define CLI_WORD_MAX 64
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, CLI_WORD_MAX), lb = strnlen(b, CLI_WORD_MAX);
+	size_t r0[CLI_WORD_MAX + 1], r1[CLI_WORD_MAX + 1], r2[CLI_WORD_MAX + 1];
+	size_t *before = r0, *prev = r1, *cur = r2, *t;
+
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    before[j - 2] + 1 < best)
+				best = before[j - 2] + 1;
+			cur[j] = best;
+		}
+		t = before;
+		before = prev;
+		prev = cur;
+		cur = t;
+	}
+	return prev[lb];
+}
+
+const char *
+cli_suggest(const char *word, const char *const *names, size_t n)
+{
+	size_t len = strnlen(word, CLI_WORD_MAX), best = SIZE_MAX, d;
+	const char *pick = NULL;
+	/* a third of the word may be wrong, at least one letter */
+	size_t near = len < 6 ? 1 : len / 3;
+
+	for (size_t i = 0; i < n; i++) {
+		d = edit_distance(word, names[i]);
+		if (d < best) {
+			best = d;
+			pick = names[i];
+		}
+	}
+	return best <= near ? pick : NULL;
+}
+
+/* The names of longopts, at most cap of them, into names; their count. */
+static size_t
+opt_names(const struct option *longopts, const char **names, size_t cap)
+{
+	size_t n = 0;
+
+	for (; longopts[n].name != NULL && n < cap; n++)
+		names[n] = longopts[n].name;
+	return n;
+}
+
+/* The option of longopts named word or, as getopt_long takes it, by an
+ * unambiguous beginning of its name: NULL if none; *many set if several
+ * begin so. */
+static const struct option *
+opt_find(const struct option *longopts, const char *word, size_t len, int *many)
+{
+	const struct option *found = NULL;
+
+	*many = 0;
+	for (const struct option *o = longopts; o->name != NULL; o++) {
+		if (strncmp(o->name, word, len) != 0)
+			continue;
+		if (o->name[len] == '\0')
+			return o;
+		if (found != NULL)
+			*many = 1;
+		found = o;
+	}
+	return *many ? NULL : found;
+}
+
+/* The option a lone letter stands for: the one named so, else the only
+ * one beginning with it ("-q" for --quiet); NULL if none or several. */
+static const char *
+opt_initial(const struct option *longopts, char letter)
+{
+	const char *found = NULL;
+
+	for (const struct option *o = longopts; o->name != NULL; o++) {
+		if (o->name[0] != letter)
+			continue;
+		if (o->name[1] == '\0')
+			return o->name;
+		if (found != NULL)
+			return NULL;
+		found = o->name;
+	}
+	return found;
+}
+
+/* Report the option getopt_long refused ('?' or ':'); EXIT_USAGE. */
+static int
+opt_refused(int c, int argc, char **argv, const struct option *longopts)
+{
+	const char *names[64], *arg, *word, *near;
+	const struct option *o;
+	size_t len, n = opt_names(longopts, names, 64);
+	int many;
+
+	arg = optind - 1 < argc && optind >= 1 ? argv[optind - 1] : "";
+	if (c == '?' && optopt != 0 && strncmp(arg, "--", 2) != 0) {
+		/* a short option: only -h is one; "-force" or "-k" meant --NAME */
+		char one[2] = {(char)optopt, '\0'};
+
+		/* getopt steps past a group of letters ("-force") once it has
+		 * read its last one; before that, optind still names it */
+		word = one;
+		if (arg[0] == '-' && arg[1] != '-' && arg[strlen(arg) - 1] == optopt)
+			word = arg + 1;
+		else if (optind < argc && argv[optind][0] == '-' && argv[optind][1] != '-' &&
+		    strchr(argv[optind], optopt) != NULL)
+			word = argv[optind] + 1;
+		near = word[1] == '\0' ? opt_initial(longopts, word[0]) :
+		    cli_suggest(word, names, n);
+		if (near != NULL)
+			cli_err("unknown option '-%s' (did you mean --%s?)", word, near);
+		else
+			cli_err("unknown option '-%s' (options have two dashes: see --help)",
+			    word);
+		return EXIT_USAGE;
+	}
+	word = strncmp(arg, "--", 2) == 0 ? arg + 2 : arg;
+	len = strcspn(word, "=");
+	o = opt_find(longopts, word, len, &many);
+	if (c == ':') {
+		cli_err("--%s needs a value", o != NULL ? o->name : word);
+		return EXIT_USAGE;
+	}
+	if (o != NULL && o->has_arg == no_argument && word[len] == '=') {
+		cli_err("--%s takes no value", o->name);
+		return EXIT_USAGE;
+	}
+	if (many) {
+		cli_err("option '--%.*s' is ambiguous: it begins several options' names "
+		    "(see --help)", (int)len, word);
+		return EXIT_USAGE;
+	}
+	{
+		char w[CLI_WORD_MAX + 1];
+
+		snprintf(w, sizeof(w), "%.*s", (int)(len < CLI_WORD_MAX ? len : CLI_WORD_MAX),
+		    word);
+		near = cli_suggest(w, names, n);
+	}
+	if (near != NULL)
+		cli_err("unknown option '--%.*s' (did you mean --%s?)", (int)len, word, near);
+	else
+		cli_err("unknown option '--%.*s' (see --help)", (int)len, word);
+	return EXIT_USAGE;
+}
+
+int
+cli_getopt(int argc, char **argv, const struct option *longopts, const char *help,
+    int *ex)
+{
+	int c;
+
+	opterr = 0;
+	/* ':' first: a missing value is ':', not '?'; "h" is -h */
+	c = getopt_long(argc, argv, ":h", longopts, NULL);
+	if (c == 'h') {
+		fputs(help, stdout);
+		*ex = EXIT_OK;
+		return CLI_OPT_EXIT;
+	}
+	if (c == '?' || c == ':') {
+		/* a table without "help" still answers --help */
+		if (c == '?' && optind >= 1 && optind - 1 < argc &&
+		    strcmp(argv[optind - 1], "--help") == 0) {
+			fputs(help, stdout);
+			*ex = EXIT_OK;
+			return CLI_OPT_EXIT;
+		}
+		*ex = opt_refused(c, argc, argv, longopts);
+		return CLI_OPT_EXIT;
+	}
+	return c;
 }
 
 int
@@ -232,15 +439,27 @@ cli_now(void)
 void
 cli_human(uint64_t b, char out[32])
 {
-	const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
 	double v = (double)b;
 	int u = 0;
 
-	while (v >= 1024 && u < 4) {
+	while (v >= 1024 && u < 6) {
 		v /= 1024;
 		u++;
 	}
 	snprintf(out, 32, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+}
+
+void
+cli_human_rate(uint64_t bytes, double secs, char out[32])
+{
+	double r = secs > 0 ? (double)bytes / secs : 0;
+
+	/* past 2^64 B/s nothing is measured: say so rather than overflow */
+	if (r >= 18446744073709551615.0)
+		r = 18446744073709551615.0;
+	cli_human((uint64_t)r, out);
+	strncat(out, "/s", 31 - strlen(out));
 }
 
 void
@@ -250,24 +469,28 @@ cli_progress_init(struct cli_progress *p, const char *label, uint64_t total,
 	p->label = label;
 	p->total = total;
 	p->enabled = !quiet && isatty(STDERR_FILENO);
+	p->shown = 0;
 	p->start = p->last = cli_now();
 }
 
+/* One line, redrawn in place: "\r" back to its start, "\033[K" erases
+ * what a longer earlier line left to the right. */
 static void
-progress_line(struct cli_progress *p, uint64_t done, double now, int final)
+progress_line(struct cli_progress *p, uint64_t done, double now)
 {
-	char h[32];
-	double secs = now - p->start;
-	double rate = secs > 0 ? (double)done / secs / 1e6 : 0;
+	char h[32], t[32], r[32];
 
 	cli_human(done, h);
-	if (p->total > 0)
-		fprintf(stderr, "\r%s %s (%3.0f%%) %.0f MB/s%s", p->label, h,
-		    100.0 * (double)done / (double)p->total, rate, final ? "\n" : "  ");
-	else
-		fprintf(stderr, "\r%s %s %.0f MB/s%s", p->label, h, rate,
-		    final ? "\n" : "  ");
+	cli_human_rate(done, now - p->start, r);
+	if (p->total > 0) {
+		cli_human(p->total, t);
+		fprintf(stderr, "\r%s %s of %s (%3.0f%%) %s\033[K", p->label, h, t,
+		    100.0 * (double)done / (double)p->total, r);
+	} else {
+		fprintf(stderr, "\r%s %s %s\033[K", p->label, h, r);
+	}
 	fflush(stderr);
+	p->shown = 1;
 }
 
 void
@@ -282,14 +505,17 @@ cli_progress_cb(void *arg, uint64_t done)
 	if (now - p->last < 0.2)
 		return;
 	p->last = now;
-	progress_line(p, done, now, 0);
+	progress_line(p, done, now);
 }
 
 void
-cli_progress_end(struct cli_progress *p, uint64_t done)
+cli_progress_end(struct cli_progress *p)
 {
-	if (p->enabled)
-		progress_line(p, done, cli_now(), 1);
+	if (p->enabled && p->shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+	p->shown = 0;
 }
 
 /* What a file of mode m is, for a refusal ("a FIFO"). */
