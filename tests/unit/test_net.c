@@ -72,7 +72,7 @@ struct tsrv {
 	char addr[32];
 	atomic_int npeer, nrefpeer, nframes, nclose, nclose_err, last_err;
 	atomic_size_t maxq;
-	uint64_t nrefused;             /* read after the thread ended */
+	uint64_t nrefused, nevicted;   /* read after the thread ended */
 	pthread_mutex_t mu;
 	char last_msg[DZ_ERRMSG_MAX];
 	char log[8192];                /* every close message, one a line */
@@ -87,7 +87,7 @@ ts_on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
 	(void)c;
 	if (t->allow != NULL && memcmp(pk, t->allow, IDENT_PKBYTES) != 0) {
 		atomic_fetch_add(&t->nrefpeer, 1);
-		return DZ_EAUTH;
+		return DZ_EPEERKEY;
 	}
 	atomic_fetch_add(&t->npeer, 1);
 	return 0;
@@ -152,6 +152,7 @@ ts_on_stop(uv_async_t *a)
 	struct tsrv *t = a->data;
 
 	t->nrefused = netsrv_nrefused(t->srv);
+	t->nevicted = netsrv_nevicted(t->srv);
 	netsrv_close(t->srv, NULL, NULL);
 	uv_close((uv_handle_t *)a, NULL);
 }
@@ -203,8 +204,10 @@ ts_start(enum tmode mode, const struct conn_limits *lim, const uint8_t *allow)
 	return t;
 }
 
+/* Stop t's thread and release all but t itself (its counters stay
+ * readable); ts_stop frees t too. */
 static void
-ts_stop(struct tsrv *t)
+ts_halt(struct tsrv *t)
 {
 	uv_async_send(&t->stop);
 	pthread_join(t->th, NULL);
@@ -212,6 +215,12 @@ ts_stop(struct tsrv *t)
 	tls_ctx_unref(t->tls);
 	ident_free(t->id);
 	pthread_mutex_destroy(&t->mu);
+}
+
+static void
+ts_stop(struct tsrv *t)
+{
+	ts_halt(t);
 	free(t);
 }
 
@@ -441,6 +450,19 @@ raw_close(struct raw *r)
 	close(r->fd);
 }
 
+/* One small frame out and its echo back on r: r is proven. */
+static void
+raw_echo(struct raw *r, uint32_t reqid)
+{
+	struct frame resp;
+
+	raw_frame(r, 5, reqid, "ok", 2);
+	assert_int_equal(raw_read_frame(r, &resp), 0);
+	assert_int_equal(resp.reqid, reqid);
+	assert_memory_equal(resp.body, "ok", 2);
+	frame_free(&resp);
+}
+
 /* ---- the tests ---- */
 
 /* Both sides pin: the server welcomes only the client's key and the
@@ -507,7 +529,9 @@ test_unknown_client_refused(void **state)
 }
 
 /* A server showing another key than the one expected is refused with
- * DZ_EAUTH and a message naming both keys; nothing is sent to it. */
+ * DZ_EPEERKEY and a message naming both keys; the key that answered is in
+ * rpc_req.peer_pk (no caller reads it out of the message); nothing is
+ * sent to it. */
 static void
 test_wrong_server_key(void **state)
 {
@@ -518,12 +542,22 @@ test_wrong_server_key(void **state)
 	struct frame resp;
 	struct tsrv *t = ts_start(M_ECHO, NULL, NULL);
 
+	struct rpc_req q = {0};
+
 	randombytes_buf(other, sizeof(other));
 	assert_int_equal(rpc_call(f->rpc, t->addr, other, 1, "x", 1, 3000,
-	    &resp, &em), DZ_EAUTH);
+	    &resp, &em), DZ_EPEERKEY);
 	assert_non_null(strstr(em.text, "key mismatch"));
 	assert_non_null(strstr(em.text, ident_pk_hex(other, want)));
 	assert_non_null(strstr(em.text, ident_pk_hex(t->id->pk, got)));
+	q.addr = t->addr;
+	q.pk = other;
+	q.type = 1;
+	assert_int_equal(rpc_call_many(f->rpc, &q, 1, 1, 3000, NULL, NULL,
+	    NULL, &em), DZ_ETOOFEW);
+	assert_int_equal(q.status, DZ_EPEERKEY);
+	assert_false(q.answered);
+	assert_memory_equal(q.peer_pk, t->id->pk, IDENT_PKBYTES);
 	usleep(100000);
 	assert_int_equal(atomic_load(&t->nframes), 0);
 	/* the right key still works, on the same server */
@@ -640,9 +674,9 @@ test_bad_frame_len(void **state)
 }
 
 /* A frame begun and not finished is cut at the frame deadline, while
- * another client is served meanwhile; a client that sends nothing at all
- * is cut at the handshake deadline; one that shakes hands and then says
- * nothing is closed at the idle deadline. */
+ * another client is served meanwhile; a client that sends nothing at all,
+ * or shakes hands and sends no frame, is cut at the proof deadline; one
+ * that was served and then says nothing is closed at the idle deadline. */
 static void
 test_deadlines(void **state)
 {
@@ -657,12 +691,13 @@ test_deadlines(void **state)
 
 	conn_limits_default(&lim);
 	lim.frame_ms = 300;
-	lim.handshake_ms = 300;
+	lim.proof_ms = 300;
 	lim.idle_ms = 600;
 	t = ts_start(M_ECHO, &lim, NULL);
 
 	/* slow frame: header and 10 of 100 body bytes, then silence */
 	raw_open(f, t, &r);
+	raw_echo(&r, 1);
 	t0 = now_ms();
 	assert_int_equal(frame_hdr_encode(h, 1, 1, 100), 0);
 	raw_write(&r, h, sizeof(h));
@@ -680,20 +715,30 @@ test_deadlines(void **state)
 	close(fd);
 	assert_true(ms >= 250 && ms < 3000);
 	assert_int_equal(wait_atomic(&t->nclose_err, 2, 1000), 2);
-	assert_true(wait_msg(t, "handshake not done", 1000));
+	assert_true(wait_msg(t, "no TLS handshake and first frame", 1000));
 
-	/* idle after the handshake: closed in order (err 0) */
+	/* a handshake and no frame: the same deadline, counted from accept */
 	raw_open(f, t, &r);
+	ms = raw_wait_closed(&r);
+	raw_close(&r);
+	assert_true(ms >= 0 && ms < 3000);
+	assert_int_equal(wait_atomic(&t->nclose_err, 3, 1000), 3);
+
+	/* idle after a frame: closed in order (err 0) */
+	raw_open(f, t, &r);
+	raw_echo(&r, 2);
 	ms = raw_wait_closed(&r);
 	raw_close(&r);
 	assert_true(ms >= 500 && ms < 4000);
 	assert_true(wait_msg(t, "idle", 1000));
-	assert_int_equal(atomic_load(&t->nframes), 1);
+	assert_int_equal(atomic_load(&t->nclose_err), 3);
+	assert_int_equal(atomic_load(&t->nframes), 3);
 	ts_stop(t);
 }
 
-/* Over max_conns, a new connection is closed at once, while those open
- * keep working; once one leaves, a newcomer is served again. */
+/* Over max_conns of proven connections, a new connection is closed at
+ * once, while those open keep working; once one leaves, a newcomer is
+ * served again. */
 static void
 test_conn_limit(void **state)
 {
@@ -711,7 +756,9 @@ test_conn_limit(void **state)
 	lim.max_conns = 2;
 	t = ts_start(M_ECHO, &lim, NULL);
 	raw_open(f, t, &a);
+	raw_echo(&a, 1);
 	raw_open(f, t, &b);
+	raw_echo(&b, 2);
 	fd = tcp_to(t);
 	ms = tcp_wait_closed(fd);
 	close(fd);
@@ -738,7 +785,45 @@ test_conn_limit(void **state)
 	assert_int_equal(rc, 0);
 	raw_close(&b);
 	ts_stop(t);
-	assert_true(t == t); /* t freed: nrefused was read in the loop */
+}
+
+/* A flood of connections that never prove themselves: at max_unproven
+ * the oldest unproven is closed for each newcomer, those still in their
+ * handshake before those handshaken; a proven connection is never closed
+ * for them, and a real client gets through the flood. */
+static void
+test_unproven_evicted(void **state)
+{
+	struct fx *f = *state;
+	struct conn_limits lim;
+	struct raw p, h;
+	struct tsrv *t;
+	int fd[12], i;
+
+	conn_limits_default(&lim);
+	lim.max_conns = 8;
+	lim.max_unproven = 4;
+	t = ts_start(M_ECHO, &lim, NULL);
+	raw_open(f, t, &p);
+	raw_echo(&p, 1);          /* proven */
+	raw_open(f, t, &h);       /* handshaken, no frame yet */
+	for (i = 0; i < 12; i++)  /* silent TCP: no handshake */
+		fd[i] = tcp_to(t);
+	/* 13 unproven came for 4 slots: the first silent 9 were closed */
+	for (i = 0; i < 9; i++)
+		assert_true(tcp_wait_closed(fd[i]) >= 0);
+	assert_int_equal(wait_atomic(&t->nclose_err, 9, 2000), 9);
+	echo_ok(f, t, 10);        /* evicts the 10th silent one */
+	raw_echo(&h, 2);          /* the handshaken one was spared */
+	raw_echo(&p, 3);          /* and the proven one */
+	for (i = 0; i < 12; i++)
+		close(fd[i]);
+	raw_close(&p);
+	raw_close(&h);
+	ts_halt(t);
+	assert_true(t->nevicted >= 10);
+	assert_int_equal(t->nrefused, 0);
+	free(t);
 }
 
 /* A client that keeps asking for large answers and never reads them does
@@ -840,7 +925,7 @@ test_rpc_deadline(void **state)
 	ts_stop(t);
 	/* nobody listens there any more */
 	assert_int_equal(rpc_call(f->rpc, addr, NULL, 1, "x", 1, 3000, &resp,
-	    &em), DZ_EIO);
+	    &em), DZ_ECONNECT);
 	assert_non_null(strstr(em.text, "connect"));
 }
 
@@ -998,6 +1083,7 @@ main(void)
 		cmocka_unit_test(test_bad_frame_len),
 		cmocka_unit_test(test_deadlines),
 		cmocka_unit_test(test_conn_limit),
+		cmocka_unit_test(test_unproven_evicted),
 		cmocka_unit_test(test_nonreading_client),
 		cmocka_unit_test(test_lying_servers),
 		cmocka_unit_test(test_rpc_deadline),
