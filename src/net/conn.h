@@ -42,7 +42,8 @@ struct conn_limits {
 	                          what the descriptor limit allows) */
 	unsigned max_unproven; /* server: of which without a handshake and a
 	                          first frame yet; at either limit the oldest
-	                          such is closed to make room (512) */
+	                          such is closed to make room (512; 0: only
+	                          max_conns bounds them) */
 	uint32_t max_frame;    /* largest frame len accepted (FRAME_MAX) */
 	unsigned handshake_ms; /* client: TCP connect + TLS handshake must end
 	                          within (10000) */

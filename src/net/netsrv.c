@@ -173,8 +173,8 @@ on_connection(uv_stream_t *listener, int status)
 
 	if (status < 0 || s->closing)
 		return;
-	while (s->nlive >= s->lim.max_conns ||
-	    s->uq[0].n + s->uq[1].n >= s->lim.max_unproven) {
+	while (s->nlive >= s->lim.max_conns || (s->lim.max_unproven > 0 &&
+	    s->uq[0].n + s->uq[1].n >= s->lim.max_unproven)) {
 		if (evict_one(s) != 0) {
 			refuse_one(s);
 			return;
