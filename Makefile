@@ -31,12 +31,14 @@ CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_SRC := $(wildcard bench/bench_*.c)
+TOOL_SRC := $(wildcard tests/tools/*.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
 .PHONY: all test check bench fuzz format clean
 all: $(BUILD)/drizzle
@@ -56,10 +58,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libdrizzle.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
+# test tools (attackers for the integration tests): tests/tools/*.c
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libdrizzle.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libdrizzle.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-tests: $(BUILD)/drizzle $(UNIT_BIN)
+tests: $(BUILD)/drizzle $(UNIT_BIN) $(TOOL_BIN)
 
 HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo yes)
 test: tests $(if $(HAVE_CLANG),fuzz)

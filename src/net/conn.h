@@ -7,8 +7,8 @@
  * moved between the socket and the BIOs by this module), so nothing ever
  * blocks and one thread serves every connection of its loop. After the
  * handshake the peer's Ed25519 key is checked: a client given an expected
- * key refuses any other (DZ_EAUTH, with both keys in hex in the message),
- * and the on_peer callback may refuse it too. Then frames (frame.h) flow
+ * key refuses any other (DZ_EPEERKEY, the key that answered in
+ * conn_peer_pk), and the on_peer callback may refuse it too. Then frames (frame.h) flow
  * both ways. Any failure -- a malformed, oversized or late frame, a TLS
  * error, a peer that stops reading -- ends that connection alone: on_close
  * says why, and nothing else on the loop is disturbed.
@@ -38,11 +38,18 @@
  * disables that deadline (do not do that with peers you do not trust).
  */
 struct conn_limits {
-	unsigned max_conns;    /* server: open connections; more are closed at
-	                          once, before TLS (256) */
+	unsigned max_conns;    /* server: open connections (4096, lowered to
+	                          what the descriptor limit allows) */
+	unsigned max_unproven; /* server: of which without a handshake and a
+	                          first frame yet; at either limit the oldest
+	                          such is closed to make room (512; 0: only
+	                          max_conns bounds them) */
 	uint32_t max_frame;    /* largest frame len accepted (FRAME_MAX) */
-	unsigned handshake_ms; /* TCP connect + TLS handshake must end within
-	                          (10000) */
+	unsigned handshake_ms; /* client: TCP connect + TLS handshake must end
+	                          within (10000) */
+	unsigned proof_ms;     /* server: TLS handshake and a first frame
+	                          must be done within (5000; 0: handshake_ms
+	                          for the handshake alone) */
 	unsigned frame_ms;     /* a frame begun must be complete within
 	                          (60000) */
 	unsigned idle_ms;      /* close when no frame starts in either
@@ -67,7 +74,8 @@ struct conn;
 struct conn_cbs {
 	/* on_peer (optional): the handshake is done and pk is the peer's
 	 * key (already compared with the expected key, if one was given).
-	 * Return 0 to accept, or a dz_err to close the connection. */
+	 * Return 0 to accept, or a dz_err to close the connection
+	 * (DZ_EPEERKEY for a key that is not welcome). */
 	int (*on_peer)(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES]);
 	/* on_frame: one complete frame. The callback may take f->body
 	 * (set f->body to NULL; then it must free() it); otherwise it is
@@ -87,12 +95,19 @@ struct conn_cbs {
  * conn_connect: start connecting to addr ("IPv4:PORT" or "[IPv6]:PORT",
  * see netaddr.h) with the client context tls (referenced while the
  * connection lives). If expected_pk is not NULL the server must show that
- * key, else the connection ends with DZ_EAUTH and a message naming both
- * keys. lim (NULL: defaults) and cbs are copied. Returns 0 with *out set,
- * after which on_close will be called exactly once (connection refused and
- * deadlines included); or DZ_EFORMAT (bad address), DZ_EINVAL (not a
- * client context), DZ_ENOMEM, with detail in em, and no callback at all.
- * Frames may be sent at once: they leave after the handshake.
+ * key, else the connection ends with DZ_EPEERKEY, a message naming both
+ * keys, and the key that answered in conn_peer_pk. lim (NULL: defaults)
+ * and cbs are copied. Returns 0 with *out set, after which on_close will
+ * be called exactly once (connection refused and deadlines included); or
+ * DZ_EFORMAT (bad address), DZ_EINVAL (not a client context), DZ_ENOMEM,
+ * with detail in em, and no callback at all. Frames may be sent at once:
+ * they leave after the handshake.
+ *
+ * on_close's err then says: DZ_ECONNECT when the server could not be
+ * reached (connect refused or failed, or the connect or handshake ended
+ * -- timed out, reset, closed -- before the server sent a byte);
+ * DZ_EPEERKEY for a key mismatch; DZ_EAUTH for other TLS failures;
+ * DZ_EVERSION, DZ_EFORMAT, DZ_ERANGE, DZ_ETRUNC, DZ_EIO as in docs/net.md.
  */
 int conn_connect(uv_loop_t *loop, struct tls_ctx *tls, const char *addr,
     const uint8_t *expected_pk, const struct conn_limits *lim,
@@ -139,7 +154,9 @@ void conn_close(struct conn *c);
  * and why (why may be NULL). Idempotent: the first reason wins. */
 void conn_abort(struct conn *c, int err, const char *why);
 
-/* conn_peer_pk: the peer's key once on_peer was called, else NULL. */
+/* conn_peer_pk: the peer's key once the handshake showed it, else NULL.
+ * After a key mismatch (DZ_EPEERKEY) it is the key that answered, so
+ * on_close can say which; no frame was exchanged with it. */
 const uint8_t *conn_peer_pk(const struct conn *c);
 
 /* conn_peer_addr: the remote address as "ADDR:PORT" (valid while c is). */
@@ -151,6 +168,19 @@ int conn_is_open(const struct conn *c);
 
 /* conn_queued: bytes queued but not yet written into the socket. */
 size_t conn_queued(const struct conn *c);
+
+/*
+ * conn_hold: stop delivering c's frames (and reading its socket) until
+ * conn_unhold: a server whose answers to c are still being prepared
+ * elsewhere (worker threads) bounds what one peer can have in progress.
+ * Read deadlines are suspended meanwhile (the wait is ours); the write
+ * deadline still applies.
+ */
+void conn_hold(struct conn *c);
+
+/* conn_unhold: undo conn_hold. Delivery resumes on the next loop turn,
+ * never inside this call, so it may be called from any callback. */
+void conn_unhold(struct conn *c);
 
 /* conn_set_udata, conn_udata: one pointer of the owner's per connection. */
 void conn_set_udata(struct conn *c, void *udata);

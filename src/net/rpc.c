@@ -150,6 +150,9 @@ rc_on_close(void *arg, struct conn *c, int err, const char *msg)
 		if (p->rc != rc)
 			continue;
 		p->rc = NULL;
+		if (err == DZ_EPEERKEY && conn_peer_pk(c) != NULL)
+			memcpy(k->reqs[i].peer_pk, conn_peer_pk(c),
+			    IDENT_PKBYTES);
 		if (!p->done && err == 0 && p->reused && !p->retried) {
 			/* see "Reuse" at the top */
 			p->retried = 1;

@@ -50,10 +50,13 @@ void rpc_free(struct rpc *r);
  * connection's own deadlines still apply). If expected_pk is not NULL the
  * server must show that key (see conn_connect). On success *resp holds the
  * answer, its body the caller's (frame_free). Returns 0, or the failure of
- * the exchange: DZ_EAUTH (key mismatch, TLS refused: the message names
- * the keys), DZ_EIO (connect failed, connection lost, deadline passed),
- * DZ_EFORMAT / DZ_ERANGE (the server sent a malformed or oversized frame),
- * DZ_EFORMAT for a bad address, DZ_ENOMEM; detail in em.
+ * the exchange: DZ_EPEERKEY (the server showed another key than
+ * expected_pk: the message names both), DZ_ECONNECT (the server could not
+ * be reached: refused, unreachable, nothing heard before the connect or
+ * handshake deadline), DZ_EAUTH (TLS failed or refused), DZ_EIO
+ * (connection lost, deadline passed), DZ_EFORMAT / DZ_ERANGE (the server
+ * sent a malformed or oversized frame), DZ_EFORMAT for a bad address,
+ * DZ_ENOMEM; detail in em.
  */
 int rpc_call(struct rpc *r, const char *addr, const uint8_t *expected_pk,
     uint16_t type, const void *body, size_t len, unsigned deadline_ms,
@@ -69,7 +72,9 @@ int rpc_call(struct rpc *r, const char *addr, const uint8_t *expected_pk,
 
 /* One request of rpc_call_many. The strings, key and body are borrowed
  * for the duration of the call. peer_pk says which key answered: with pk
- * NULL, that is how a client pins a server on first contact. */
+ * NULL, that is how a client pins a server on first contact; when status
+ * is DZ_EPEERKEY it holds the key the server showed instead of pk (so no
+ * caller need read it out of a message). */
 struct rpc_req {
 	const char *addr;
 	const uint8_t *pk;   /* expected server key, or NULL */
@@ -80,7 +85,8 @@ struct rpc_req {
 	size_t len;
 	int status;          /* out: see above */
 	int answered;        /* out: 1 if peer_pk is set (an answer came) */
-	uint8_t peer_pk[IDENT_PKBYTES]; /* out: the answering server's key */
+	uint8_t peer_pk[IDENT_PKBYTES]; /* out: the answering server's key
+	                                   (answered, or status DZ_EPEERKEY) */
 };
 
 /*

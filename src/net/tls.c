@@ -179,6 +179,9 @@ tls_ctx_new(const struct ident *id, enum tls_role role, struct tls_ctx **out,
 		goto fail;
 	}
 	SSL_CTX_set_session_cache_mode(t->ssl, SSL_SESS_CACHE_OFF);
+	/* an idle connection gives its record buffers back: thousands of
+	 * open connections then cost little (docs/net.md, floods) */
+	SSL_CTX_set_mode(t->ssl, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_options(t->ssl, SSL_OP_NO_TICKET);
 	SSL_CTX_set_verify(t->ssl,
 	    SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);

@@ -11,9 +11,21 @@
  * A put's worker returns only after fragstore_sync covered the fragment,
  * so an acknowledgement always means "on disk"; several workers waiting
  * at once share one sync (fragstore's group commit).
+ *
+ * Memory per connection (issue 13, point 6): a connection has at most
+ * PEERD_CONN_WORK requests in the pool (one AUDIT), and the replies being
+ * made or queued for it reserve their bytes, per connection and per peer
+ * (PEERD_CONN_REPLY, PEERD_REPLY_MAX), until the connection has written
+ * them into its socket (on_drain). A worker that finds no room gives its
+ * request back undone; a request that cannot go to the pool waits on its
+ * connection, which is held (conn_hold: not read) meanwhile, and goes
+ * when room is made (a reply drained, a worker done, a connection gone).
+ * So a client that pipelines thousands of FRAG_GETs and never reads costs
+ * the peer one budget, not thousands of replies.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,30 +46,6 @@
 /* ERROR body: code i32 | text u16 + up to PROTO_ERRMSG_MAX bytes */
 #define ERRBODY_MAX (4 + 2 + PROTO_ERRMSG_MAX)
 
-/* One request being worked on in the pool. */
-struct pwork {
-	uv_work_t req;
-	struct peerd *p;
-	struct pconn *pc;
-	uint16_t type;
-	uint32_t reqid;
-	uint8_t *body;          /* the request's body, owned */
-	size_t len;
-	union {
-		struct proto_frag_put put;
-		struct proto_frag_get get;
-		struct proto_frag_has has;
-		struct proto_audit audit;
-	} m;
-	/* results, written by the worker */
-	int rc;                 /* 0: send rep; else an ERROR with em */
-	struct dz_errmsg em;
-	int deleted;            /* a damaged fragment was removed */
-	uint16_t rep_type;
-	uint8_t *rep;           /* malloc'd reply body */
-	size_t rep_len;
-};
-
 void
 peerd_logf(struct peerd *p, const char *fmt, ...)
 {
@@ -72,7 +60,7 @@ peerd_logf(struct peerd *p, const char *fmt, ...)
 	p->log(p->log_arg, line);
 }
 
-static void
+void
 pconn_unref(struct pconn *pc)
 {
 	if (--pc->refs == 0)
@@ -80,8 +68,8 @@ pconn_unref(struct pconn *pc)
 }
 
 /* Send ERROR {code, text} for reqid on c; a failure to queue it ends c. */
-static void
-reply_error(struct conn *c, uint32_t reqid, int code, const char *text)
+void
+peerd_reply_error_(struct conn *c, uint32_t reqid, int code, const char *text)
 {
 	struct proto_error e;
 	uint8_t buf[ERRBODY_MAX];
@@ -221,6 +209,8 @@ work_get(struct pwork *w)
 	}
 	if (size == 0 || size > PROTO_FRAG_MAX)
 		return drop_damaged(w, name);
+	if (!padmit_take(w, padmit_cost(size)))
+		return WORK_BUSY;
 	cap = (size + FRAGSTORE_DIO_ALIGN - 1) & ~(size_t)(FRAGSTORE_DIO_ALIGN - 1);
 	if (posix_memalign((void **)&buf, FRAGSTORE_DIO_ALIGN, cap) != 0)
 		return dz_errf(&w->em, DZ_ENOMEM, "out of memory reading %s", hex);
@@ -288,6 +278,12 @@ work_audit(struct pwork *w)
 	int rc;
 
 	hexname(name, hex);
+	/* the audit reads the whole fragment: its size counts, and a
+	 * missing one is fragstore_audit's to report */
+	if (fragstore_has(w->p->fs, name, &blocklen) == 1 &&
+	    !padmit_take(w, padmit_cost(blocklen)))
+		return WORK_BUSY;
+	blocklen = 0;
 	block = malloc(MERKLE_BLOCK);
 	path = malloc(MERKLE_MAXPATH * sizeof(*path));
 	if (block == NULL || path == NULL) {
@@ -323,8 +319,8 @@ out:
 	return rc;
 }
 
-static void
-on_work(uv_work_t *req)
+void
+peerd_work_(uv_work_t *req)
 {
 	struct pwork *w = req->data;
 
@@ -345,6 +341,8 @@ on_work(uv_work_t *req)
 		w->rc = DZ_EINVAL;
 		break;
 	}
+	if (w->rc == WORK_BUSY)
+		return; /* given back undone: it keeps its request */
 	/* the request's bytes are not needed any more: release them here
 	 * rather than wait for the loop */
 	free(w->body);
@@ -361,17 +359,28 @@ release_rep(void *arg)
 	free(arg);
 }
 
-static void
-on_work_done(uv_work_t *req, int status)
+void
+peerd_work_done_(uv_work_t *req, int status)
 {
 	struct pwork *w = req->data;
 	struct peerd *p = w->p;
-	struct conn *c = w->pc->c;
+	struct pconn *pc = w->pc;
+	struct conn *c = pc->c;
+	size_t keep;
 	char hex[65];
 
 	p->nwork--;
-	if (w->type == PROTO_FRAG_PUT)
-		p->inflight -= w->len;
+	pc->nwork--;
+	if (w->type == PROTO_AUDIT)
+		pc->naudit--;
+	if (w->rc == WORK_BUSY && status == 0 && c != NULL &&
+	    conn_is_open(c) && !p->stopping) {
+		padmit_wait(pc, w);
+		padmit_kick(p);
+		return;
+	}
+	if (w->rc == WORK_BUSY)
+		w->rc = DZ_EIO;
 	if (w->deleted) {
 		hexname(w->type == PROTO_AUDIT ? w->m.audit.name : w->m.get.name, hex);
 		peerd_logf(p, "deleted damaged fragment %s", hex);
@@ -380,19 +389,22 @@ on_work_done(uv_work_t *req, int status)
 		w->rc = DZ_EIO;
 	if (c != NULL && conn_is_open(c)) {
 		if (w->rc != 0) {
-			reply_error(c, w->reqid, w->rc,
+			peerd_reply_error_(c, w->reqid, w->rc,
 			    w->em.text[0] != '\0' ? w->em.text : dz_strerror(w->rc));
 		} else if (conn_send_ref(c, w->rep_type, w->reqid, w->rep,
 		    w->rep_len, release_rep, w->rep) == 0) {
 			w->rep = NULL; /* the connection releases it */
+			/* the reply's bytes stay reserved until they are in
+			 * the socket; the worker's scratch goes back now */
+			keep = w->reserved < w->rep_len ? w->reserved : w->rep_len;
+			pc->queued += keep;
+			w->reserved -= keep;
 		} else {
 			conn_abort(c, DZ_EIO, "cannot queue a reply");
 		}
 	}
-	free(w->rep);
-	free(w->body);
-	pconn_unref(w->pc);
-	free(w);
+	padmit_free(w);
+	padmit_kick(p);
 	peerd_maybe_done(p);
 }
 
@@ -428,6 +440,7 @@ on_close(void *arg, struct conn *c, int err, const char *msg)
 		return;
 	conn_set_udata(c, NULL);
 	pc->c = NULL;
+	padmit_gone(pc);
 	pconn_unref(pc);
 }
 
@@ -469,11 +482,11 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 	default:
 		snprintf(msg, sizeof(msg), "a peer does not answer %s (type 0x%04x)",
 		    tname != NULL ? tname : "unknown messages", f->type);
-		reply_error(c, f->reqid, DZ_EINVAL, msg);
+		peerd_reply_error_(c, f->reqid, DZ_EINVAL, msg);
 		return;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
-		reply_error(c, f->reqid, DZ_ENOMEM, "peer out of memory");
+		peerd_reply_error_(c, f->reqid, DZ_ENOMEM, "peer out of memory");
 		return;
 	}
 	w->req.data = w;
@@ -486,25 +499,22 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 	f->body = NULL;
 	if ((rc = decode_request(w)) != 0) {
 		snprintf(msg, sizeof(msg), "malformed %s: %s", tname, dz_strerror(rc));
-		reply_error(c, f->reqid, rc, msg);
+		peerd_reply_error_(c, f->reqid, rc, msg);
 		goto drop;
 	}
 	if (w->type == PROTO_FRAG_PUT) {
 		if (p->inflight + w->len > PEERD_INFLIGHT_MAX) {
-			reply_error(c, f->reqid, DZ_ENOMEM,
+			peerd_reply_error_(c, f->reqid, DZ_ENOMEM,
 			    "peer busy: too many fragments arriving at once, retry");
 			goto drop;
 		}
 		p->inflight += w->len;
 	}
-	if (uv_queue_work(p->loop, &w->req, on_work, on_work_done) != 0) {
-		if (w->type == PROTO_FRAG_PUT)
-			p->inflight -= w->len;
-		reply_error(c, f->reqid, DZ_EIO, "peer cannot queue work");
-		goto drop;
-	}
-	pc->refs++;
-	p->nwork++;
+	pc->refs++; /* the work item's, until work_free */
+	if (pc->pending != NULL || !padmit_ok(pc, w))
+		padmit_wait(pc, w);
+	else
+		padmit_start(pc, w);
 	return;
 drop:
 	free(w->body);
@@ -620,6 +630,7 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 	cbs.on_peer = on_peer;
 	cbs.on_frame = on_frame;
 	cbs.on_close = on_close;
+	cbs.on_drain = padmit_on_drain;
 	cbs.arg = p;
 	if ((rc = netsrv_listen(loop, p->srv_tls, cfg->listen, &lim, &cbs,
 	    &p->srv, em)) != 0)

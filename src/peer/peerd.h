@@ -44,6 +44,17 @@
  * that memory stays bounded whatever clients send. */
 #define PEERD_INFLIGHT_MAX (256u * 1024 * 1024)
 
+/* What one connection may have a peer prepare for it (docs/net.md,
+ * "Memory per connection"): requests in the pool at once (of which one
+ * AUDIT), and the bytes of replies being prepared or queued until they
+ * are in the socket, per connection and over all connections. A request
+ * beyond these waits, and the connection is not read meanwhile; a
+ * connection or peer with nothing reserved takes one request of any
+ * size, so a fragment larger than the bound is still served. */
+#define PEERD_CONN_WORK 4
+#define PEERD_CONN_REPLY (8u * 1024 * 1024)
+#define PEERD_REPLY_MAX (64u * 1024 * 1024)
+
 /* Backoff of the coordinator link, in milliseconds. */
 #define PEERD_BACKOFF_MIN 1000u
 #define PEERD_BACKOFF_MAX 30000u

@@ -5,6 +5,7 @@
 #ifndef DZ_PEERD_INT_H
 #define DZ_PEERD_INT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,8 @@ enum pcoord_state {
 	PC_DOWN,        /* unreachable or refused; a retry is scheduled */
 	PC_STOPPED,
 };
+
+struct pwork;
 
 struct pcoord {
 	char addr[NETADDR_STRMAX];
@@ -51,11 +54,19 @@ struct pcoord {
 
 /* One accepted connection, shared by the work items answering it: the
  * last holder frees it, and c is NULL once the connection is gone, so a
- * late answer is dropped instead of touching freed memory. */
+ * late answer is dropped instead of touching freed memory. The budget
+ * fields bound what it has the peer prepare (PEERD_CONN_*): reserved is
+ * taken by workers (hence atomic) and given back on the loop. */
 struct pconn {
 	struct peerd *p;
 	struct conn *c;
 	unsigned refs;
+	unsigned nwork, naudit;    /* its requests in the pool */
+	atomic_size_t reserved;    /* reply bytes being made or queued */
+	size_t queued;             /* of which queued on c, until drained */
+	struct pwork *pending;     /* a request waiting for room (c held) */
+	struct pconn *wprev, *wnext; /* the peer's list of those waiting */
+	int waiting;
 };
 
 struct peerd {
@@ -74,6 +85,8 @@ struct peerd {
 
 	size_t nwork;           /* work items queued or running */
 	uint64_t inflight;      /* FRAG_PUT bytes among them */
+	atomic_size_t reserved; /* reply bytes of all connections */
+	struct pconn *wait_head, *wait_tail; /* connections waiting, FIFO */
 	int stopping;
 	int srv_open;           /* listener not yet released */
 	int done_called;
@@ -82,6 +95,89 @@ struct peerd {
 
 	struct pcoord co;
 };
+
+/* A worker's result when the budgets had no room: try again later. */
+#define WORK_BUSY 1
+
+/* One request being worked on in the pool, or waiting to be. */
+struct pwork {
+	uv_work_t req;
+	struct peerd *p;
+	struct pconn *pc;
+	struct pwork *next;     /* the connection's waiting requests */
+	size_t reserved;        /* reply bytes taken from the budgets */
+	uint16_t type;
+	uint32_t reqid;
+	uint8_t *body;          /* the request's body, owned */
+	size_t len;
+	union {
+		struct proto_frag_put put;
+		struct proto_frag_get get;
+		struct proto_frag_has has;
+		struct proto_audit audit;
+	} m;
+	/* results, written by the worker */
+	int rc;                 /* 0: send rep; else an ERROR with em */
+	struct dz_errmsg em;
+	int deleted;            /* a damaged fragment was removed */
+	uint16_t rep_type;
+	uint8_t *rep;           /* malloc'd reply body */
+	size_t rep_len;
+};
+
+/* pconn_unref: drop one reference; the last frees pc. */
+void pconn_unref(struct pconn *pc);
+
+/* peerd_reply_error_: send ERROR {code, text} for reqid on c; a failure
+ * to queue it ends c. */
+void peerd_reply_error_(struct conn *c, uint32_t reqid, int code,
+    const char *text);
+
+/* peerd_work_, peerd_work_done_: a work item's pool and loop halves. */
+void peerd_work_(uv_work_t *req);
+void peerd_work_done_(uv_work_t *req, int status);
+
+/*
+ * padmit (peerd_admit.c): what one connection may have the peer prepare
+ * (see peerd.h, PEERD_CONN_*). Loop thread, except padmit_take.
+ */
+
+/* padmit_cost: the bytes a worker holds to answer about a fragment of
+ * size bytes (read buffer and reply). */
+size_t padmit_cost(size_t size);
+
+/* padmit_take: worker thread: reserve n bytes for w from its
+ * connection's and the peer's budgets. 1, or 0 if there is no room now
+ * (the worker then returns WORK_BUSY). */
+int padmit_take(struct pwork *w, size_t n);
+
+/* padmit_ok: may w go to the pool now (count and budgets)? */
+int padmit_ok(const struct pconn *pc, const struct pwork *w);
+
+/* padmit_start: send w to the pool; on failure answer an error and free
+ * it. */
+void padmit_start(struct pconn *pc, struct pwork *w);
+
+/* padmit_wait: w waits on its connection, which is held until w goes. */
+void padmit_wait(struct pconn *pc, struct pwork *w);
+
+/* padmit_unwait: take pc off the peer's waiting list. */
+void padmit_unwait(struct peerd *p, struct pconn *pc);
+
+/* padmit_kick: room may have been made: start what waits, oldest
+ * connection first, and unhold the connections with nothing waiting. */
+void padmit_kick(struct peerd *p);
+
+/* padmit_free: free w (not in the pool), giving back what it held. */
+void padmit_free(struct pwork *w);
+
+/* padmit_gone: pc's connection closed: what waits is dropped, what it
+ * had queued goes back to the budgets, others may go. */
+void padmit_gone(struct pconn *pc);
+
+/* padmit_on_drain: conn_cbs.on_drain: c's queued replies are in the
+ * socket, their bytes go back to the budgets. */
+void padmit_on_drain(void *arg, struct conn *c);
 
 /* peerd_logf: format one line for the log callback (if any). */
 void peerd_logf(struct peerd *p, const char *fmt, ...)

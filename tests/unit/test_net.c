@@ -44,402 +44,9 @@
 #include "net/rpc.h"
 #include "net/tls.h"
 
+#include "net_fixture.h"
+
 extern char **environ;
-
-/* ---- a test server on its own thread ---- */
-
-enum tmode {
-	M_ECHO,        /* answer every frame with itself */
-	M_SILENT,      /* never answer */
-	M_GARBAGE,     /* answer with a wrong body */
-	M_BADREQID,    /* answer with another reqid */
-	M_CLOSE_AFTER, /* echo, then close in order */
-	M_FLOOD,       /* answer every frame with FLOOD_BYTES */
-};
-
-#define FLOOD_BYTES (512u * 1024)
-
-struct tsrv {
-	enum tmode mode;
-	struct conn_limits lim;
-	const uint8_t *allow;          /* the only client key welcome */
-	struct ident *id;
-	struct tls_ctx *tls;
-	uv_loop_t loop;
-	uv_async_t stop;
-	struct netsrv *srv;
-	pthread_t th;
-	char addr[32];
-	atomic_int npeer, nrefpeer, nframes, nclose, nclose_err, last_err;
-	atomic_size_t maxq;
-	uint64_t nrefused;             /* read after the thread ended */
-	pthread_mutex_t mu;
-	char last_msg[DZ_ERRMSG_MAX];
-	char log[8192];                /* every close message, one a line */
-	uint8_t flood[FLOOD_BYTES];
-};
-
-static int
-ts_on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
-{
-	struct tsrv *t = arg;
-
-	(void)c;
-	if (t->allow != NULL && memcmp(pk, t->allow, IDENT_PKBYTES) != 0) {
-		atomic_fetch_add(&t->nrefpeer, 1);
-		return DZ_EAUTH;
-	}
-	atomic_fetch_add(&t->npeer, 1);
-	return 0;
-}
-
-static void
-ts_on_frame(void *arg, struct conn *c, struct frame *f)
-{
-	struct tsrv *t = arg;
-	size_t q;
-	int rc = 0;
-
-	atomic_fetch_add(&t->nframes, 1);
-	switch (t->mode) {
-	case M_ECHO:
-	case M_CLOSE_AFTER:
-		rc = conn_send(c, f->type, f->reqid, f->body, f->len);
-		if (t->mode == M_CLOSE_AFTER)
-			conn_close(c);
-		break;
-	case M_SILENT:
-		break;
-	case M_GARBAGE:
-		rc = conn_send(c, f->type, f->reqid, "garbage", 7);
-		break;
-	case M_BADREQID:
-		rc = conn_send(c, f->type, f->reqid + 1000, f->body, f->len);
-		break;
-	case M_FLOOD:
-		rc = conn_send(c, f->type, f->reqid, t->flood, FLOOD_BYTES);
-		q = conn_queued(c);
-		if (q > atomic_load(&t->maxq))
-			atomic_store(&t->maxq, q);
-		break;
-	}
-	if (rc != 0)
-		conn_abort(c, rc, "test server cannot send");
-}
-
-static void
-ts_on_close(void *arg, struct conn *c, int err, const char *msg)
-{
-	struct tsrv *t = arg;
-
-	(void)c;
-	pthread_mutex_lock(&t->mu);
-	snprintf(t->last_msg, sizeof(t->last_msg), "%s", msg);
-	if (strlen(t->log) + strlen(msg) + 2 < sizeof(t->log)) {
-		strcat(t->log, msg);
-		strcat(t->log, "\n");
-	}
-	pthread_mutex_unlock(&t->mu);
-	atomic_store(&t->last_err, err);
-	if (err != 0)
-		atomic_fetch_add(&t->nclose_err, 1);
-	atomic_fetch_add(&t->nclose, 1);
-}
-
-static void
-ts_on_stop(uv_async_t *a)
-{
-	struct tsrv *t = a->data;
-
-	t->nrefused = netsrv_nrefused(t->srv);
-	netsrv_close(t->srv, NULL, NULL);
-	uv_close((uv_handle_t *)a, NULL);
-}
-
-static void *
-ts_main(void *arg)
-{
-	struct tsrv *t = arg;
-
-	uv_run(&t->loop, UV_RUN_DEFAULT);
-	return NULL;
-}
-
-/* Start a server in mode; lim NULL: short test deadlines. */
-static struct tsrv *
-ts_start(enum tmode mode, const struct conn_limits *lim, const uint8_t *allow)
-{
-	struct tsrv *t = calloc(1, sizeof(*t));
-	struct conn_cbs cbs = {0};
-	struct dz_errmsg em = {{0}};
-
-	assert_non_null(t);
-	t->mode = mode;
-	t->allow = allow;
-	if (lim != NULL) {
-		t->lim = *lim;
-	} else {
-		conn_limits_default(&t->lim);
-		t->lim.handshake_ms = 8000;
-		t->lim.frame_ms = 8000;
-		t->lim.write_ms = 8000;
-	}
-	pthread_mutex_init(&t->mu, NULL);
-	assert_int_equal(ident_generate(&t->id), 0);
-	assert_int_equal(tls_ctx_new(t->id, TLS_ROLE_SERVER, &t->tls, &em), 0);
-	assert_int_equal(uv_loop_init(&t->loop), 0);
-	assert_int_equal(uv_async_init(&t->loop, &t->stop, ts_on_stop), 0);
-	t->stop.data = t;
-	cbs.on_peer = ts_on_peer;
-	cbs.on_frame = ts_on_frame;
-	cbs.on_close = ts_on_close;
-	cbs.arg = t;
-	if (netsrv_listen(&t->loop, t->tls, "127.0.0.1:0", &t->lim, &cbs,
-	    &t->srv, &em) != 0)
-		fail_msg("listen: %s", em.text);
-	snprintf(t->addr, sizeof(t->addr), "127.0.0.1:%d",
-	    netsrv_port(t->srv));
-	assert_int_equal(pthread_create(&t->th, NULL, ts_main, t), 0);
-	return t;
-}
-
-static void
-ts_stop(struct tsrv *t)
-{
-	uv_async_send(&t->stop);
-	pthread_join(t->th, NULL);
-	assert_int_equal(uv_loop_close(&t->loop), 0);
-	tls_ctx_unref(t->tls);
-	ident_free(t->id);
-	pthread_mutex_destroy(&t->mu);
-	free(t);
-}
-
-static void
-ts_last_msg(struct tsrv *t, char *out, size_t cap)
-{
-	pthread_mutex_lock(&t->mu);
-	snprintf(out, cap, "%s", t->last_msg);
-	pthread_mutex_unlock(&t->mu);
-}
-
-/* ---- client side helpers ---- */
-
-struct fx {
-	struct ident *cid;        /* the client's identity */
-	struct tls_ctx *cli;
-	struct rpc *rpc;
-};
-
-static int
-group_setup(void **state)
-{
-	static struct fx f;
-
-	signal(SIGPIPE, SIG_IGN);
-	if (ident_generate(&f.cid) != 0 ||
-	    tls_ctx_new(f.cid, TLS_ROLE_CLIENT, &f.cli, NULL) != 0 ||
-	    rpc_new(f.cli, NULL, &f.rpc, NULL) != 0)
-		return -1;
-	*state = &f;
-	return 0;
-}
-
-static int
-group_teardown(void **state)
-{
-	struct fx *f = *state;
-
-	rpc_free(f->rpc);
-	tls_ctx_unref(f->cli);
-	ident_free(f->cid);
-	return 0;
-}
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Wait until *v >= want, at most ms; returns the last value seen. */
-static int
-wait_atomic(atomic_int *v, int want, unsigned ms)
-{
-	uint64_t end = now_ms() + ms;
-	int x;
-
-	while ((x = atomic_load(v)) < want && now_ms() < end)
-		usleep(5000);
-	return x;
-}
-
-/* Wait until one of t's close messages contains s, at most ms. */
-static int
-wait_msg(struct tsrv *t, const char *s, unsigned ms)
-{
-	uint64_t end = now_ms() + ms;
-	int found;
-
-	do {
-		pthread_mutex_lock(&t->mu);
-		found = strstr(t->log, s) != NULL;
-		pthread_mutex_unlock(&t->mu);
-		if (found)
-			return 1;
-		usleep(5000);
-	} while (now_ms() < end);
-	return 0;
-}
-
-/* One echo through rpc must come back intact. */
-static void
-echo_ok(struct fx *f, struct tsrv *t, size_t len)
-{
-	struct dz_errmsg em = {{0}};
-	struct frame resp;
-	uint8_t *body = malloc(len + 1);
-
-	assert_non_null(body);
-	randombytes_buf(body, len);
-	if (rpc_call(f->rpc, t->addr, t->id->pk, 7, body, len, 5000, &resp,
-	    &em) != 0)
-		fail_msg("echo of %zu bytes: %s", len, em.text);
-	assert_int_equal(resp.type, 7);
-	assert_int_equal(resp.len, len);
-	if (len > 0)
-		assert_memory_equal(resp.body, body, len);
-	frame_free(&resp);
-	free(body);
-}
-
-/* A blocking TCP socket to t, with a 5 s receive timeout. */
-static int
-tcp_to(struct tsrv *t)
-{
-	struct sockaddr_in sa = {0};
-	struct timeval tv = {5, 0};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)atoi(strchr(t->addr, ':') + 1));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-	    sizeof(tv)), 0);
-	return fd;
-}
-
-/* Milliseconds until the server closes fd (EOF or reset), -1 if it did
- * not within the 5 s receive timeout. */
-static long
-tcp_wait_closed(int fd)
-{
-	uint64_t t0 = now_ms();
-	char b[4096];
-	ssize_t n;
-
-	for (;;) {
-		n = recv(fd, b, sizeof(b), 0);
-		if (n == 0 || (n < 0 && errno == ECONNRESET))
-			return (long)(now_ms() - t0);
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-/* A blocking TLS client with the fixture's identity. */
-struct raw {
-	int fd;
-	SSL *ssl;
-};
-
-static void
-raw_open(struct fx *f, struct tsrv *t, struct raw *r)
-{
-	r->fd = tcp_to(t);
-	r->ssl = tls_ssl_new(f->cli);
-	assert_non_null(r->ssl);
-	assert_int_equal(SSL_set_fd(r->ssl, r->fd), 1);
-	assert_int_equal(SSL_connect(r->ssl), 1);
-}
-
-static void
-raw_write(struct raw *r, const void *p, size_t n)
-{
-	assert_int_equal(SSL_write(r->ssl, p, (int)n), (int)n);
-}
-
-static void
-raw_frame(struct raw *r, uint16_t type, uint32_t reqid, const void *body,
-    size_t len)
-{
-	uint8_t h[FRAME_HDRBYTES];
-
-	assert_int_equal(frame_hdr_encode(h, type, reqid, len), 0);
-	raw_write(r, h, sizeof(h));
-	if (len > 0)
-		raw_write(r, body, len);
-}
-
-/* Read one whole frame; 0 or -1. */
-static int
-raw_read_frame(struct raw *r, struct frame *out)
-{
-	struct frame_dec d;
-	uint8_t b[4096];
-	size_t used, off;
-	int n, rc = 0;
-
-	frame_dec_init(&d, FRAME_MAX);
-	while (rc == 0) {
-		n = SSL_read(r->ssl, b, sizeof(b));
-		if (n <= 0) {
-			rc = -1;
-			break;
-		}
-		for (off = 0; off < (size_t)n && rc == 0; off += used)
-			rc = frame_dec_feed(&d, b + off, (size_t)n - off,
-			    &used, out);
-	}
-	frame_dec_free(&d);
-	ERR_clear_error();
-	return rc == 1 ? 0 : -1;
-}
-
-/* Milliseconds until the server ends the TLS connection, -1 if not in
- * 5 s. Whatever arrives before is discarded. */
-static long
-raw_wait_closed(struct raw *r)
-{
-	uint64_t t0 = now_ms();
-	uint8_t b[16384];
-	int n;
-
-	for (;;) {
-		n = SSL_read(r->ssl, b, sizeof(b));
-		if (n > 0)
-			continue;
-		if (SSL_get_error(r->ssl, n) == SSL_ERROR_SYSCALL &&
-		    (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ERR_clear_error();
-			return -1;
-		}
-		ERR_clear_error();
-		return (long)(now_ms() - t0);
-	}
-}
-
-static void
-raw_close(struct raw *r)
-{
-	SSL_free(r->ssl);
-	close(r->fd);
-}
 
 /* ---- the tests ---- */
 
@@ -507,7 +114,9 @@ test_unknown_client_refused(void **state)
 }
 
 /* A server showing another key than the one expected is refused with
- * DZ_EAUTH and a message naming both keys; nothing is sent to it. */
+ * DZ_EPEERKEY and a message naming both keys; the key that answered is in
+ * rpc_req.peer_pk (no caller reads it out of the message); nothing is
+ * sent to it. */
 static void
 test_wrong_server_key(void **state)
 {
@@ -518,12 +127,22 @@ test_wrong_server_key(void **state)
 	struct frame resp;
 	struct tsrv *t = ts_start(M_ECHO, NULL, NULL);
 
+	struct rpc_req q = {0};
+
 	randombytes_buf(other, sizeof(other));
 	assert_int_equal(rpc_call(f->rpc, t->addr, other, 1, "x", 1, 3000,
-	    &resp, &em), DZ_EAUTH);
+	    &resp, &em), DZ_EPEERKEY);
 	assert_non_null(strstr(em.text, "key mismatch"));
 	assert_non_null(strstr(em.text, ident_pk_hex(other, want)));
 	assert_non_null(strstr(em.text, ident_pk_hex(t->id->pk, got)));
+	q.addr = t->addr;
+	q.pk = other;
+	q.type = 1;
+	assert_int_equal(rpc_call_many(f->rpc, &q, 1, 1, 3000, NULL, NULL,
+	    NULL, &em), DZ_ETOOFEW);
+	assert_int_equal(q.status, DZ_EPEERKEY);
+	assert_false(q.answered);
+	assert_memory_equal(q.peer_pk, t->id->pk, IDENT_PKBYTES);
 	usleep(100000);
 	assert_int_equal(atomic_load(&t->nframes), 0);
 	/* the right key still works, on the same server */
@@ -640,9 +259,9 @@ test_bad_frame_len(void **state)
 }
 
 /* A frame begun and not finished is cut at the frame deadline, while
- * another client is served meanwhile; a client that sends nothing at all
- * is cut at the handshake deadline; one that shakes hands and then says
- * nothing is closed at the idle deadline. */
+ * another client is served meanwhile; a client that sends nothing at all,
+ * or shakes hands and sends no frame, is cut at the proof deadline; one
+ * that was served and then says nothing is closed at the idle deadline. */
 static void
 test_deadlines(void **state)
 {
@@ -657,12 +276,13 @@ test_deadlines(void **state)
 
 	conn_limits_default(&lim);
 	lim.frame_ms = 300;
-	lim.handshake_ms = 300;
+	lim.proof_ms = 300;
 	lim.idle_ms = 600;
 	t = ts_start(M_ECHO, &lim, NULL);
 
 	/* slow frame: header and 10 of 100 body bytes, then silence */
 	raw_open(f, t, &r);
+	raw_echo(&r, 1);
 	t0 = now_ms();
 	assert_int_equal(frame_hdr_encode(h, 1, 1, 100), 0);
 	raw_write(&r, h, sizeof(h));
@@ -680,20 +300,30 @@ test_deadlines(void **state)
 	close(fd);
 	assert_true(ms >= 250 && ms < 3000);
 	assert_int_equal(wait_atomic(&t->nclose_err, 2, 1000), 2);
-	assert_true(wait_msg(t, "handshake not done", 1000));
+	assert_true(wait_msg(t, "no TLS handshake and first frame", 1000));
 
-	/* idle after the handshake: closed in order (err 0) */
+	/* a handshake and no frame: the same deadline, counted from accept */
 	raw_open(f, t, &r);
+	ms = raw_wait_closed(&r);
+	raw_close(&r);
+	assert_true(ms >= 0 && ms < 3000);
+	assert_int_equal(wait_atomic(&t->nclose_err, 3, 1000), 3);
+
+	/* idle after a frame: closed in order (err 0) */
+	raw_open(f, t, &r);
+	raw_echo(&r, 2);
 	ms = raw_wait_closed(&r);
 	raw_close(&r);
 	assert_true(ms >= 500 && ms < 4000);
 	assert_true(wait_msg(t, "idle", 1000));
-	assert_int_equal(atomic_load(&t->nframes), 1);
+	assert_int_equal(atomic_load(&t->nclose_err), 3);
+	assert_int_equal(atomic_load(&t->nframes), 3);
 	ts_stop(t);
 }
 
-/* Over max_conns, a new connection is closed at once, while those open
- * keep working; once one leaves, a newcomer is served again. */
+/* Over max_conns of proven connections, a new connection is closed at
+ * once, while those open keep working; once one leaves, a newcomer is
+ * served again. */
 static void
 test_conn_limit(void **state)
 {
@@ -711,7 +341,9 @@ test_conn_limit(void **state)
 	lim.max_conns = 2;
 	t = ts_start(M_ECHO, &lim, NULL);
 	raw_open(f, t, &a);
+	raw_echo(&a, 1);
 	raw_open(f, t, &b);
+	raw_echo(&b, 2);
 	fd = tcp_to(t);
 	ms = tcp_wait_closed(fd);
 	close(fd);
@@ -738,7 +370,45 @@ test_conn_limit(void **state)
 	assert_int_equal(rc, 0);
 	raw_close(&b);
 	ts_stop(t);
-	assert_true(t == t); /* t freed: nrefused was read in the loop */
+}
+
+/* A flood of connections that never prove themselves: at max_unproven
+ * the oldest unproven is closed for each newcomer, those still in their
+ * handshake before those handshaken; a proven connection is never closed
+ * for them, and a real client gets through the flood. */
+static void
+test_unproven_evicted(void **state)
+{
+	struct fx *f = *state;
+	struct conn_limits lim;
+	struct raw p, h;
+	struct tsrv *t;
+	int fd[12], i;
+
+	conn_limits_default(&lim);
+	lim.max_conns = 8;
+	lim.max_unproven = 4;
+	t = ts_start(M_ECHO, &lim, NULL);
+	raw_open(f, t, &p);
+	raw_echo(&p, 1);          /* proven */
+	raw_open(f, t, &h);       /* handshaken, no frame yet */
+	for (i = 0; i < 12; i++)  /* silent TCP: no handshake */
+		fd[i] = tcp_to(t);
+	/* 13 unproven came for 4 slots: the first silent 9 were closed */
+	for (i = 0; i < 9; i++)
+		assert_true(tcp_wait_closed(fd[i]) >= 0);
+	assert_int_equal(wait_atomic(&t->nclose_err, 9, 2000), 9);
+	echo_ok(f, t, 10);        /* evicts the 10th silent one */
+	raw_echo(&h, 2);          /* the handshaken one was spared */
+	raw_echo(&p, 3);          /* and the proven one */
+	for (i = 0; i < 12; i++)
+		close(fd[i]);
+	raw_close(&p);
+	raw_close(&h);
+	ts_halt(t);
+	assert_true(t->nevicted >= 10);
+	assert_int_equal(t->nrefused, 0);
+	free(t);
 }
 
 /* A client that keeps asking for large answers and never reads them does
@@ -840,7 +510,7 @@ test_rpc_deadline(void **state)
 	ts_stop(t);
 	/* nobody listens there any more */
 	assert_int_equal(rpc_call(f->rpc, addr, NULL, 1, "x", 1, 3000, &resp,
-	    &em), DZ_EIO);
+	    &em), DZ_ECONNECT);
 	assert_non_null(strstr(em.text, "connect"));
 }
 
@@ -998,6 +668,7 @@ main(void)
 		cmocka_unit_test(test_bad_frame_len),
 		cmocka_unit_test(test_deadlines),
 		cmocka_unit_test(test_conn_limit),
+		cmocka_unit_test(test_unproven_evicted),
 		cmocka_unit_test(test_nonreading_client),
 		cmocka_unit_test(test_lying_servers),
 		cmocka_unit_test(test_rpc_deadline),
