@@ -656,7 +656,7 @@ cli_damage_cb(void *arg, uint64_t seg, unsigned index, const uint8_t name[32], i
 	char hex[65];
 
 	d->count++;
-	if (why == DZ_ENOENT || why == DZ_EIO)
+	if (why == DZ_ENOENT || why == DZ_EIO || why == DZ_ECONNECT)
 		d->missing++;
 	else
 		d->corrupt++;
@@ -665,7 +665,7 @@ cli_damage_cb(void *arg, uint64_t seg, unsigned index, const uint8_t name[32], i
 	hex_encode(name, 32, hex);
 	cli_err("warning: segment %llu fragment %u (%.16s...) %s", (unsigned long long)seg,
 	    index, hex, why == DZ_ENOENT ? "is missing" :
-	    why == DZ_EIO ? "is unreachable: its holder did not answer" :
+	    why == DZ_EIO || why == DZ_ECONNECT ? "is unreachable: its holder did not answer" :
 	    why == DZ_EINTEGRITY ? "is corrupt: its bytes do not match its name" :
 	    dz_strerror(why));
 }

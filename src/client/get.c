@@ -107,13 +107,26 @@ get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 		int why[RS_MAXN];
 		for (unsigned i = 0; i < x->n; i++)
 			frags[i] = xfer_frag(x, s, i);
+		fem.text[0] = '\0';
 		rc = g->st->ops->get_seg(g->st->ctx, x->k, x->n, s->names, frags,
 		    x->stride, lens, have, why, get_check_one, &gc, &fem);
+		/* the store could not even ask (the coordinator did not say
+		 * where the fragments are): its reason, not a count of none */
+		if (rc != 0 && rc != DZ_ETOOFEW) {
+			unsigned any = 0;
+
+			for (unsigned i = 0; i < x->n; i++)
+				any |= have[i] | (why[i] != 0);
+			if (!any)
+				return dz_errf(&s->em, rc, "segment %llu: %s",
+				    (unsigned long long)seq,
+				    fem.text[0] != '\0' ? fem.text : dz_strerror(rc));
+		}
 		for (unsigned i = 0; i < x->n; i++) {
 			got += have[i] != 0;
 			if (have[i] || why[i] == 0)
 				continue;
-			if (why[i] == DZ_ENOENT || why[i] == DZ_EIO)
+			if (why[i] == DZ_ENOENT || why[i] == DZ_EIO || why[i] == DZ_ECONNECT)
 				missing++;
 			else {
 				bad++;

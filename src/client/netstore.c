@@ -168,7 +168,7 @@ netstore_coord_call(struct netstore *ns, uint16_t type, const void *msg,
 
 		snprintf(tmp, sizeof(tmp), "%s", em != NULL ? em->text : "");
 		return dz_errf(em, rc, "the coordinator: %s%s", tmp,
-		    rc == DZ_EIO ? " (is it running?)" : "");
+		    rc == DZ_ECONNECT || rc == DZ_EIO ? " (is it running?)" : "");
 	}
 	if (resp->type == PROTO_REPLY(type))
 		return 0;
@@ -329,7 +329,7 @@ ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
 				snprintf(last, sizeof(last), "peer %s: %s", reqs[j].addr, pr->why[j]);
 			else
 				snprintf(last, sizeof(last), "peer %s: %s", reqs[j].addr,
-				    reqs[j].status == DZ_EIO ? "unreachable, or too slow compared with the others" :
+				    reqs[j].status == DZ_EIO || reqs[j].status == DZ_ECONNECT ? "unreachable, or too slow compared with the others" :
 				    dz_strerror(reqs[j].status));
 		}
 	}
@@ -515,7 +515,8 @@ ns_get_seg(void *ctx, unsigned k, unsigned n, const uint8_t *names,
 		for (unsigned i = 0; i < n; i++) {
 			if (have[i])
 				continue;
-			if (why[i] == DZ_ENOENT || why[i] == DZ_EIO || why[i] == 0)
+			if (why[i] == DZ_ENOENT || why[i] == DZ_EIO || why[i] == DZ_ECONNECT ||
+			    why[i] == 0)
 				gone++;
 			else
 				bad++;

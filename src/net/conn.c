@@ -414,6 +414,12 @@ conn_peer_addr(const struct conn *c)
 }
 
 int
+conn_handshake_cut(const struct conn *c)
+{
+	return c->hs_cut;
+}
+
+int
 conn_is_open(const struct conn *c)
 {
 	return c->st == CONN_CONNECTING || c->st == CONN_HANDSHAKE ||

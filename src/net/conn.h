@@ -166,6 +166,13 @@ const char *conn_peer_addr(const struct conn *c);
  * not closing), else 0. */
 int conn_is_open(const struct conn *c);
 
+/* conn_handshake_cut: 1 if the other end closed or reset the TCP
+ * connection during the TLS handshake (not our deadline, not a refusal
+ * by alert). No frame given to c can have left; a server under a flood
+ * does this to its oldest unproven connections, so a fresh try may
+ * succeed. */
+int conn_handshake_cut(const struct conn *c);
+
 /* conn_queued: bytes queued but not yet written into the socket. */
 size_t conn_queued(const struct conn *c);
 

@@ -88,6 +88,7 @@ struct conn {
 	enum conn_queue uq;    /* which unproven queue, if any */
 
 	int have_expected, have_peer, peer_seen;
+	int hs_cut;          /* the other end hung up during the handshake */
 	uint8_t expected[IDENT_PKBYTES];
 	uint8_t peer[IDENT_PKBYTES]; /* valid once peer_seen */
 	char addr[NETADDR_STRMAX];

@@ -85,6 +85,8 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	(void)buf;
 	if (c->st == CONN_DEAD || n == 0)
 		return;
+	if (c->st == CONN_HANDSHAKE && n < 0)
+		c->hs_cut = 1;
 	if (n == UV_EOF) {
 		if (c->st == CONN_HANDSHAKE) /* no alert: not a refusal */
 			conn_fail_(c, hs_code(c, DZ_EIO),

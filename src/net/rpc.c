@@ -40,6 +40,10 @@ struct rpc_conn {
 	uint64_t last_used;
 };
 
+/* Fresh connections a request may try when the server hangs up during
+ * the handshake. */
+#define RPC_HANDSHAKE_RETRIES 2
+
 struct pend {
 	struct call *call;
 	struct rpc_conn *rc;
@@ -156,6 +160,16 @@ rc_on_close(void *arg, struct conn *c, int err, const char *msg)
 		if (!p->done && err == 0 && p->reused && !p->retried) {
 			/* see "Reuse" at the top */
 			p->retried = 1;
+			if (send_one(r, k, i) == 0)
+				continue;
+			msg = k->ems[i].text;
+		} else if (!p->done && conn_handshake_cut(c) &&
+		    p->retried < RPC_HANDSHAKE_RETRIES) {
+			/* Hung up on during the handshake, so the request
+			 * never left: a server under a flood closes its oldest
+			 * unproven connections (docs/net.md), and a try on a
+			 * fresh connection is safe for any request. */
+			p->retried++;
 			if (send_one(r, k, i) == 0)
 				continue;
 			msg = k->ems[i].text;
