@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "client/profile.h"
+#include "client/unlock.h"
 #include "core/cursor.h"
 #include "core/keyfile.h"
 #include "net/netaddr.h"
@@ -575,9 +576,11 @@ out:
 	return rc;
 }
 
-int
-session_open(const char *home, const char *pw, size_t pwlen,
-    struct session **out, struct dz_errmsg *em)
+/* session_open's body: the master key is the caller's (mk not NULL,
+ * session_open_mk) or the keyfile's opened with pw. */
+static int
+open_with(const char *home, const char *pw, size_t pwlen,
+    const uint8_t *mk, struct session **out, struct dz_errmsg *em)
 {
 	struct dz_errmsg tmp;
 	struct profile p;
@@ -619,7 +622,12 @@ session_open(const char *home, const char *pw, size_t pwlen,
 		rc = dz_errf(em, rc, "%s/keyfile is damaged; log in again", home);
 		goto out;
 	}
-	rc = keyfile_open(&kf, pw, pwlen, p.user, s->mk);
+	if (mk != NULL) {
+		memcpy(s->mk, mk, MKEY_BYTES);
+		rc = 0;
+	} else {
+		rc = keyfile_open(&kf, pw, pwlen, p.user, s->mk);
+	}
 	if (rc == DZ_EPASSWORD) {
 		rc = wrong_password(NULL, em);
 		goto out;
@@ -636,6 +644,20 @@ out:
 	else
 		*out = s;
 	return rc;
+}
+
+int
+session_open(const char *home, const char *pw, size_t pwlen,
+    struct session **out, struct dz_errmsg *em)
+{
+	return open_with(home, pw, pwlen, NULL, out, em);
+}
+
+int
+session_open_mk(const char *home, const uint8_t mk[static MKEY_BYTES],
+    struct session **out, struct dz_errmsg *em)
+{
+	return open_with(home, NULL, 0, mk, out, em);
 }
 
 int
@@ -746,7 +768,11 @@ session_close(struct session *s)
 int
 session_logout(const char *home, struct dz_errmsg *em)
 {
-	return profile_forget_account(home, em);
+	/* the unlocked key goes first: it must not outlive the account */
+	int rc = unlock_forget(home, NULL, em);
+	int rc2 = profile_forget_account(home, rc == 0 ? em : NULL);
+
+	return rc != 0 ? rc : rc2;
 }
 
 int
