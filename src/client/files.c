@@ -224,8 +224,11 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 	{
 		struct store st;
 
+		struct xfer_params xp = *pp;
+
+		xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
 		netstore_store(f->ns, &st);
-		if ((rc = put_file(&st, FOLDER_KEY(f), fd, &xf, pp, e.id, size, em)) != 0)
+		if ((rc = put_file(&st, FOLDER_KEY(f), fd, &xf, &xp, e.id, size, em)) != 0)
 			goto out;
 	}
 	e.path = norm;
@@ -253,6 +256,7 @@ files_get(struct files *f, const char *path, int fd, const struct xfer_params *p
 	char norm[CATALOG_PATHMAX + 1];
 	struct catalog c = {0};
 	const struct cat_entry *e;
+	struct xfer_params xp;
 	struct store st;
 	int rc;
 
@@ -268,8 +272,13 @@ files_get(struct files *f, const char *path, int fd, const struct xfer_params *p
 		*out = *e;
 		out->path = NULL;
 	}
+	if (pp != NULL)
+		xp = *pp;
+	else
+		xfer_params_default(&xp);
+	xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
 	netstore_store(f->ns, &st);
-	rc = get_file(&st, FOLDER_KEY(f), e->id, fd, pp, NULL, em);
+	rc = get_file(&st, FOLDER_KEY(f), e->id, fd, &xp, NULL, em);
 out:
 	catalog_free(&c);
 	return rc;

@@ -19,8 +19,10 @@ nopw() { env -u DRIZZLE_PASSWORD setsid -w "$DZ" "$@" </dev/null; }
 # rss_of CMD...: run CMD (drizzle, no password) and set RSS to its peak
 # resident memory in KiB
 rss_of() {
+	local rc=0
 	env -u DRIZZLE_PASSWORD setsid -w /usr/bin/time -f %M -o "$T/rss" "$DZ" "$@" \
-		</dev/null >"$T/out" 2>"$T/err" || { cat "$T/err" >&2; fail "'$*' exited $?"; }
+		</dev/null >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$T/err" >&2; fail "'$*' exited $rc"; }
 	RSS=$(tail -n 1 "$T/rss")
 }
 # asks CMD...: CMD must fail for want of a password (exit 2, saying so)
