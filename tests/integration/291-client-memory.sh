@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 limit=$((128 * 1024)) # KiB
-net_start --peers 30 --capacity 40M
+net_start --peers 30 --capacity 128M
 "$DZ" signup --coordinator "$ADDR" --user alice --home "$T/a" $PW $KDF --quiet ||
 	fail signup
 "$DZ" unlock --home "$T/a" $PW --quiet || fail unlock
