@@ -12,7 +12,7 @@
 #   make format   clang-format every source file
 
 CC      ?= cc
-PKGS    := libsodium openssl libisal sqlite3 libuv
+PKGS    := libsodium openssl libisal sqlite3 libuv libkeyutils
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 TEST_LIBS  := $(shell pkg-config --libs cmocka)

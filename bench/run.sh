@@ -8,7 +8,9 @@
 #   2. the whole local pipeline: put and get of a 1 GiB file through a
 #      local directory store, 10-of-30 and 4-of-12, beside restic backup and
 #      restore of the same file when restic is installed.
-#   3. the client's peak memory (max RSS) for 1 GiB and 4 GiB, 10-of-30.
+#   3. the client's peak memory (max RSS) for 1 GiB and 4 GiB, 10-of-30;
+#   4. bench/net.sh: put and get over a local testnet, each peak beside
+#      the client's 128 MiB bound.
 # BENCH_DIR (default: a directory under /var/tmp, on disk) holds the
 # temporary files; BENCH_QUICK=1 shrinks everything for a smoke run.
 set -u

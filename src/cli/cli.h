@@ -181,5 +181,7 @@ int cmd_logout_main(int argc, char **argv);
 int cmd_passwd_main(int argc, char **argv);
 int cmd_status_main(int argc, char **argv);
 int cmd_testnet_main(int argc, char **argv);
+int cmd_unlock_main(int argc, char **argv);
+int cmd_lock_main(int argc, char **argv);
 
 #endif

@@ -543,7 +543,8 @@ cmd_status_main(int argc, char **argv)
 	struct session *s = NULL;
 	struct proto_status_rep st;
 	struct frame r;
-	char hex[IDENT_HEXBYTES], used[32], quota[32], earned[32];
+	struct profile p;
+	char hex[IDENT_HEXBYTES], used[32], quota[32], earned[32], line[160];
 	int rc, ex;
 
 	if ((ex = acct_parse(argc, argv, longopts, status_usage, &o)) != 0 || o.help)
@@ -577,6 +578,10 @@ cmd_status_main(int argc, char **argv)
 	    (unsigned)st.peers_total);
 	printf("default code %u-of-%u\n", (unsigned)st.default_k,
 	    (unsigned)st.default_n);
+	if (profile_load(s->home, &p, NULL) == 0) {
+		(void)cli_unlock_describe(s->home, &p, line, sizeof(line));
+		printf("unlock       %s\n", line);
+	}
 	session_close(s);
 	return EXIT_OK;
 }
@@ -605,6 +610,10 @@ open_session(const char *home_opt, const char *pwfile, struct session **out,
 		    home);
 		return EXIT_FAIL;
 	}
+	/* unlocked (drizzle unlock): no password, no key stretching; a
+	 * stale or unusable key falls through to asking */
+	if (pwout == NULL && cli_unlocked_open(home, &p, out) == 0)
+		return 0;
 	snprintf(prompt, sizeof(prompt), "Password for %s: ", p.user);
 	if ((ex = cli_password(pwfile, 0, prompt, &pw, &pwlen)) != 0)
 		return ex;
@@ -634,4 +643,16 @@ cli_session_open(const char *home_opt, const char *pwfile,
     struct session **out)
 {
 	return open_session(home_opt, pwfile, out, NULL, NULL);
+}
+
+int
+cli_session_open_password(const char *home_opt, const char *pwfile,
+    struct session **out)
+{
+	char *pw = NULL;
+	size_t len = 0;
+	int ex = open_session(home_opt, pwfile, out, &pw, &len);
+
+	cli_password_free(pw);
+	return ex;
 }

@@ -18,6 +18,7 @@ static const struct cli_cmd commands[] = {
 	{"demo", cmd_demo_main, "the main job: a local network, a file put, peers killed, the file back"},
 	{"get", cmd_get_main, "fetch a file from the network"},
 	{"local", cmd_local_main, "init, put, get and list files in a local directory store"},
+	{"lock", cmd_lock_main, "forget the unlocked key at once"},
 	{"login", cmd_login_main, "log this computer in to an account"},
 	{"logout", cmd_logout_main, "forget the account on this computer"},
 	{"ls", cmd_ls_main, "list your files on the network"},
@@ -28,6 +29,7 @@ static const struct cli_cmd commands[] = {
 	{"signup", cmd_signup_main, "create an account at a coordinator and log in"},
 	{"status", cmd_status_main, "show the account: coordinator, space used, peers online"},
 	{"testnet", cmd_testnet_main, "run a coordinator and N peers on loopback, for tests and demos"},
+	{"unlock", cmd_unlock_main, "check the password once and stay unlocked for a while"},
 };
 
 static void

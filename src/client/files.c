@@ -233,8 +233,11 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 	{
 		struct store st;
 
+		struct xfer_params xp = *pp;
+
+		xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
 		netstore_store(f->ns, &st);
-		if ((rc = put_file(&st, FOLDER_KEY(f), fd, &xf, pp, e.id, size, em)) != 0)
+		if ((rc = put_file(&st, FOLDER_KEY(f), fd, &xf, &xp, e.id, size, em)) != 0)
 			goto out;
 	}
 	e.path = norm;
@@ -263,6 +266,7 @@ files_get(struct files *f, const char *path, int fd, const struct xfer_params *p
 	struct catalog c = {0};
 	const struct cat_entry *e;
 	struct record_hdr *hdr;
+	struct xfer_params xp;
 	struct store st;
 	int rc;
 
@@ -278,8 +282,13 @@ files_get(struct files *f, const char *path, int fd, const struct xfer_params *p
 		rc = DZ_ENOMEM;
 		goto out;
 	}
+	if (pp != NULL)
+		xp = *pp;
+	else
+		xfer_params_default(&xp);
+	xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
 	netstore_store(f->ns, &st);
-	rc = get_file(&st, FOLDER_KEY(f), e->id, fd, pp, hdr, em);
+	rc = get_file(&st, FOLDER_KEY(f), e->id, fd, &xp, hdr, em);
 	if (rc == 0 && out != NULL) {
 		*out = *e;
 		out->path = NULL;

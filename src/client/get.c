@@ -365,8 +365,7 @@ get_file(const struct store *st, const uint8_t folder_key[static 32],
 	rc = get_open_record(st, folder_key, id, g.hdr, &r, &a, &rr, em);
 	if (rc != 0)
 		goto out;
-	rc = xfer_setup(&g.x, g.hdr->k, g.hdr->n, g.hdr->seg_size,
-	    pp != NULL ? pp->threads : 0);
+	rc = xfer_setup(&g.x, g.hdr->k, g.hdr->n, g.hdr->seg_size, pp, 1);
 	if (rc != 0) {
 		dz_errf(em, rc, "cannot set up the transfer");
 		goto out;

@@ -15,9 +15,9 @@
  * login seed, and the master key is unwrapped (or wrapped) here with the
  * keyfile's own associated data (keyfile.h: the header bytes, then the
  * account name) instead of calling keyfile_open / keyfile_rewrap, which
- * would derive a second time. session_open, which needs no login key,
- * uses keyfile_open. Every secret lives in one sodium_malloc block
- * (struct secrets) freed, and so wiped, on every path.
+ * would derive a second time. session_open (session_open.c), which needs
+ * no login key, uses keyfile_open. Every secret lives in one sodium_malloc
+ * block (struct secrets) freed, and so wiped, on every path.
  */
 #include "client/session.h"
 
@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "client/profile.h"
+#include "client/session_int.h"
 #include "core/cursor.h"
 #include "core/keyfile.h"
 #include "net/netaddr.h"
@@ -43,7 +44,7 @@ struct secrets {
 	uint8_t mk2[MKEY_BYTES];                    /* passwd: check copy */
 };
 
-static struct secrets *
+struct secrets *
 secrets_new(void)
 {
 	struct secrets *s = sodium_malloc(sizeof(*s));
@@ -53,7 +54,7 @@ secrets_new(void)
 	return s;
 }
 
-static void
+void
 secrets_free(struct secrets *s)
 {
 	if (s != NULL)
@@ -337,7 +338,7 @@ unwrap(const struct keyfile *kf, const char *user, const struct secrets *sec,
 
 /* The account's node identity from mk and a client TLS context showing
  * it, with an rpc over it. */
-static int
+int
 node_open(const uint8_t mk[static MKEY_BYTES], struct secrets *sec,
     struct ident **id, struct tls_ctx **tls, struct rpc **rpc,
     struct dz_errmsg *em)
@@ -366,7 +367,7 @@ node_open(const uint8_t mk[static MKEY_BYTES], struct secrets *sec,
 	return 0;
 }
 
-static void
+void
 node_close(struct ident *id, struct tls_ctx *tls, struct rpc *rpc)
 {
 	rpc_free(rpc);
@@ -375,7 +376,7 @@ node_close(struct ident *id, struct tls_ctx *tls, struct rpc *rpc)
 }
 
 /* "wrong password", with the hint when there is one. */
-static int
+int
 wrong_password(const char *hint, struct dz_errmsg *em)
 {
 	if (hint != NULL && hint[0] != '\0')
@@ -576,69 +577,6 @@ out:
 }
 
 int
-session_open(const char *home, const char *pw, size_t pwlen,
-    struct session **out, struct dz_errmsg *em)
-{
-	struct dz_errmsg tmp;
-	struct profile p;
-	struct keyfile kf;
-	struct secrets *sec = NULL;
-	struct session *s;
-	int rc;
-
-	if (em == NULL)
-		em = &tmp;
-	em->text[0] = '\0';
-	*out = NULL;
-	if ((rc = profile_load(home, &p, em)) != 0)
-		return rc;
-	if (!p.have_account)
-		return dz_errf(em, DZ_ENOENT,
-		    "not logged in: run drizzle login or drizzle signup");
-	if (!p.have_coordinator)
-		return dz_errf(em, DZ_ENOENT,
-		    "%s has an account but no coordinator: run drizzle login", home);
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return dz_errf(em, DZ_ENOMEM, "out of memory");
-	if (strlen(home) >= sizeof(s->home) || strlen(p.user) >= sizeof(s->user) ||
-	    strlen(p.coord_addr) >= sizeof(s->coord_addr)) {
-		rc = dz_errf(em, DZ_ERANGE, "the profile in %s holds names too long",
-		    home);
-		goto out;
-	}
-	memcpy(s->home, home, strlen(home) + 1);
-	memcpy(s->user, p.user, strlen(p.user) + 1);
-	memcpy(s->coord_addr, p.coord_addr, strlen(p.coord_addr) + 1);
-	memcpy(s->coord_pk, p.coord_pk, IDENT_PKBYTES);
-	if ((sec = secrets_new()) == NULL ||
-	    (s->mk = sodium_malloc(MKEY_BYTES)) == NULL) {
-		rc = dz_errf(em, DZ_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = keyfile_parse(p.keyfile, KEYFILE_BYTES, &kf)) != 0) {
-		rc = dz_errf(em, rc, "%s/keyfile is damaged; log in again", home);
-		goto out;
-	}
-	rc = keyfile_open(&kf, pw, pwlen, p.user, s->mk);
-	if (rc == DZ_EPASSWORD) {
-		rc = wrong_password(NULL, em);
-		goto out;
-	}
-	if (rc != 0) {
-		rc = dz_errf(em, rc, "cannot open the keyfile: %s", dz_strerror(rc));
-		goto out;
-	}
-	rc = node_open(s->mk, sec, &s->id, &s->tls, &s->rpc, em);
-out:
-	secrets_free(sec);
-	if (rc != 0)
-		session_close(s);
-	else
-		*out = s;
-	return rc;
-}
-
-int
 session_call(struct session *s, uint16_t type, const void *body, size_t len,
     struct frame *resp, struct dz_errmsg *em)
 {
@@ -729,24 +667,6 @@ out:
 	sodium_memzero(t, sizeof(t));
 	secrets_free(sec);
 	return rc;
-}
-
-void
-session_close(struct session *s)
-{
-	if (s == NULL)
-		return;
-	node_close(s->id, s->tls, s->rpc);
-	if (s->mk != NULL)
-		sodium_free(s->mk);
-	sodium_memzero(s, sizeof(*s));
-	free(s);
-}
-
-int
-session_logout(const char *home, struct dz_errmsg *em)
-{
-	return profile_forget_account(home, em);
 }
 
 int

@@ -18,8 +18,9 @@
  * The profile (profile.h) in the home directory remembers the coordinator
  * (address and pinned key), the user name and the keyfile, so commands
  * after login unwrap the master key without asking the coordinator; every
- * command still needs the password (like restic), from the terminal, a
- * file or DRIZZLE_PASSWORD.
+ * command needs the password (like restic), from the terminal, a file or
+ * DRIZZLE_PASSWORD, unless the master key is kept unlocked (unlock.h,
+ * session_open_mk).
  *
  * Coordinator key pinning: the first contact pins whatever key the
  * coordinator shows unless the caller gives the expected key; a profile
@@ -99,6 +100,16 @@ int session_open(const char *home, const char *pw, size_t pwlen,
     struct session **out, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /*
+ * session_open_mk: session_open with the master key mk (MKEY_BYTES,
+ * copied) the profile's keyfile wraps, as kept by unlock.h, instead of the
+ * password: no key stretching. The caller vouches that mk belongs to the
+ * profile (unlock_fetch checks its binding); a wrong one gives a node
+ * identity the coordinator does not know.
+ */
+int session_open_mk(const char *home, const uint8_t mk[static MKEY_BYTES],
+    struct session **out, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
  * session_call: one request to the coordinator over s->rpc, with
  * SESSION_DEADLINE_MS. A PROTO_ERROR answer is turned into its code and
  * message (returned, in em); a reply of another type than
@@ -123,9 +134,9 @@ int session_passwd(struct session *s, const char *oldpw, size_t oldlen,
 void session_close(struct session *s);
 
 /*
- * session_logout: forget the account on this computer (profile's account
- * and keyfile; the coordinator pin stays). Needs no password and no
- * network. Returns 0 also when nobody was logged in.
+ * session_logout: forget the account on this computer (its unlocked key
+ * if any, then the profile's account and keyfile; the coordinator pin
+ * stays). Needs no password and no network. Returns 0 also when nobody was logged in.
  */
 int session_logout(const char *home, struct dz_errmsg *em) DZ_MUST_CHECK;
 

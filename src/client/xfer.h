@@ -40,9 +40,22 @@ struct xfer_params {
 	 * interrupted command). May be NULL. */
 	int (*stop)(void *arg);
 	void *stop_arg;
+	/* Memory: the segment buffers of the segments in flight, and the
+	 * store's own copies of their fragments (store_copies per fragment
+	 * byte: 0 for a local store, NETSTORE_COPIES for the network), are
+	 * kept within mem_budget bytes by running fewer segments at once
+	 * than `threads` asks (0: no bound). One segment in flight is the
+	 * floor, whatever it costs: seg_size * (1 + n/k) and its copies. */
+	size_t mem_budget;
+	unsigned store_copies;
 };
 
-/* xfer_params_default: 4-of-12 with 4 MiB segments, one thread per CPU. */
+/* What the buffers of a transfer may take by default: with the program's
+ * own few MiB and the libraries', a client stays under 128 MiB resident. */
+#define XFER_MEM_BUDGET ((size_t)96 << 20)
+
+/* xfer_params_default: 4-of-12 with 4 MiB segments, one thread per CPU,
+ * XFER_MEM_BUDGET, no store copies. */
 void xfer_params_default(struct xfer_params *p);
 
 struct xfer_file {

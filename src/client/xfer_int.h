@@ -34,15 +34,25 @@ struct xfer_worker {
 struct xfer {
 	unsigned k, n, nslots, nworkers;
 	uint32_t seg_size;
+	int sparse;         /* fragment buffers not populated up front (get) */
 	size_t stride;      /* bytes between fragments: header + max payload, rounded */
 	struct xfer_slot *slots;
 	struct xfer_worker *workers;
 };
 
-/* xfer_setup: slots and workers for a k-of-n code over seg_size segments
- * with nworkers threads (0 = one per CPU). */
+/*
+ * xfer_setup: slots and workers for a k-of-n code over seg_size segments,
+ * with pp's threads (0 = one per CPU), fewer if pp's memory budget says so
+ * (pp NULL: xfer_params_default). A get (is_get) touches only the
+ * fragments it fetches, so its fragment buffers are not populated up front.
+ */
 int xfer_setup(struct xfer *x, unsigned k, unsigned n, uint32_t seg_size,
-    unsigned nworkers) DZ_MUST_CHECK;
+    const struct xfer_params *pp, int is_get) DZ_MUST_CHECK;
+
+/* xfer_mem: the bytes the buffers of a transfer with nslots slots and
+ * nworkers workers are expected to take (xfer_setup's estimate). */
+size_t xfer_mem(const struct xfer *x, unsigned nslots, unsigned nworkers,
+    unsigned store_copies);
 void xfer_teardown(struct xfer *x);
 
 /* xfer_frag: fragment i of slot s. */

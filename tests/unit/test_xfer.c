@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "client/xfer.h"
+#include "client/xfer_int.h"
 #include "core/frag.h"
 
 /* ---- an in-memory store ---- */
@@ -626,11 +627,50 @@ fragments_are_named_by_content(void **state)
 	mem_free(m);
 }
 
+/* The pipeline fits its memory budget: a network transfer (two store
+ * copies per fragment) of 10-of-30 or 4-of-12 over 4 MiB segments keeps
+ * fewer segments in flight than four threads would, and stays within
+ * XFER_MEM_BUDGET; without a budget it runs every thread; a segment too
+ * large for the budget still runs, one at a time. */
+static void
+memory_budget_bounds_segments_in_flight(void **state)
+{
+	static const unsigned codes[][2] = {{10, 30}, {4, 12}, {2, 3}, {1, 2}};
+	struct xfer_params xp;
+	struct xfer x;
+
+	(void)state;
+	xfer_params_default(&xp);
+	xp.threads = 4;
+	xp.store_copies = 2;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		assert_int_equal(xfer_setup(&x, codes[i][0], codes[i][1],
+		    4u << 20, &xp, i % 2), 0);
+		assert_true(x.nworkers >= 1 && x.nworkers <= 4);
+		assert_true(x.nslots > x.nworkers);
+		assert_true(xfer_mem(&x, x.nslots, x.nworkers, 2) <= XFER_MEM_BUDGET);
+		if (codes[i][1] >= 12)
+			assert_true(x.nworkers < 4);
+		xfer_teardown(&x);
+	}
+	xp.mem_budget = 0;
+	assert_int_equal(xfer_setup(&x, 10, 30, 4u << 20, &xp, 0), 0);
+	assert_int_equal(x.nworkers, 4);
+	assert_int_equal(x.nslots, 6);
+	xfer_teardown(&x);
+	xp.mem_budget = XFER_MEM_BUDGET;
+	assert_int_equal(xfer_setup(&x, 10, 30, 16u << 20, &xp, 1), 0);
+	assert_int_equal(x.nworkers, 1);
+	assert_int_equal(x.nslots, 2);
+	xfer_teardown(&x);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip_every_size),
+		cmocka_unit_test(memory_budget_bounds_segments_in_flight),
 		cmocka_unit_test(any_n_minus_k_lost_per_segment),
 		cmocka_unit_test(one_loss_too_many_fails_cleanly),
 		cmocka_unit_test(damage_is_named),
