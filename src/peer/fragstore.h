@@ -33,14 +33,15 @@
 
 #include "core/err.h"
 #include "core/frag.h"
+#include "core/fragfile.h"
 #include "core/merkle.h"
 
 #define FRAGSTORE_NAMEBYTES MERKLE_HASHBYTES
 /* the largest fragment: header plus a whole segment (k = 1) */
 #define FRAGSTORE_MAXFRAG ((size_t)FRAG_HDRBYTES + FRAG_MAXSEG)
 /* buffers aligned to this (and fragments at least this long) are written
- * and read with direct I/O, bypassing the page cache */
-#define FRAGSTORE_DIO_ALIGN 4096
+ * and read with direct I/O, bypassing the page cache (core/fragfile.h) */
+#define FRAGSTORE_DIO_ALIGN FRAGFILE_DIO_ALIGN
 
 struct fragstore;
 
