@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "core/fragfile.h"
@@ -46,11 +47,15 @@
 #define FS_DIRTY "dirty"        /* marker: the store is open (or crashed) */
 #define FS_TMP_PREFIX ".tmp-"   /* temporary files, removed at open */
 /* "frags/XX/" + a temporary name: prefix, 20-digit counter, '-', 64 hex */
-#define FS_PATH_MAX 128
+#define FS_PATH_MAX FRAGFILE_PATH_MAX
+/* a block size statvfs cannot tell, or one too odd to believe */
+#define FS_BLK_DEFAULT 4096u
+#define FS_BLK_MAX (1u << 20)
 
 struct fragstore {
 	int dirfd;
 	uint64_t capacity;
+	uint64_t blk;         /* the file system's block: what a file costs at least */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -62,6 +67,7 @@ struct fragstore {
 	uint64_t sync_target; /* what the running sync covers */
 	int syncing;          /* a syncfs is running */
 	int broken;           /* a syncfs failed: see fragstore_sync */
+	int disk_full;        /* the last new fragment met ENOSPC */
 	struct merkle *pool[FS_POOL_MAX];
 	size_t npool;
 	struct fragstore_stats st;
@@ -170,12 +176,23 @@ put_done(struct fragstore *fs, int is_new)
 	fs->st.puts++;
 	fs->st.puts_new += is_new != 0;
 	fs->nfrags += is_new != 0;
+	if (is_new)
+		fs->disk_full = 0;
 	pthread_mutex_unlock(&fs->mu);
 	return t;
 }
 
+uint64_t
+fragstore_charge(const struct fragstore *fs, uint64_t len)
+{
+	uint64_t b = fs->blk;
+
+	/* len <= FRAGSTORE_MAXFRAG or a file's size: no overflow */
+	return len <= b ? b : (len + b - 1) / b * b;
+}
+
 static void
-unreserve(struct fragstore *fs, size_t len)
+unreserve(struct fragstore *fs, uint64_t len)
 {
 	pthread_mutex_lock(&fs->mu);
 	/* saturate: a file grown behind our back must not wrap the count */
@@ -192,13 +209,17 @@ fragstore_put(struct fragstore *fs,
 	struct merkle *m = NULL;
 	struct frag_hdr h;
 	struct stat st;
-	uint64_t total, seq = 0;
+	uint64_t total, seq = 0, cost = fragstore_charge(fs, len);
 	int rc;
 
 	*ticket = 0;
 	final_path(name, path);
 	if (buf == NULL)
 		return DZ_EINVAL;
+	if (len < FRAGSTORE_MINFRAG)
+		return dz_errf(em, DZ_ERANGE,
+		    "fragment %s: %zu bytes is less than the %u-byte minimum",
+		    path, len, (unsigned)FRAGSTORE_MINFRAG);
 	if (len > FRAGSTORE_MAXFRAG)
 		return dz_errf(em, DZ_ERANGE, "fragment %s: %zu bytes is more than the %zu allowed",
 		    path, len, FRAGSTORE_MAXFRAG);
@@ -219,12 +240,12 @@ fragstore_put(struct fragstore *fs,
 	pthread_mutex_lock(&fs->mu);
 	if (fs->broken) {
 		rc = dz_errf(em, DZ_EIO, "fragment store unusable after a failed sync: reopen it");
-	} else if (__builtin_add_overflow(fs->used, (uint64_t)len, &total) ||
+	} else if (__builtin_add_overflow(fs->used, cost, &total) ||
 	    total > fs->capacity) {
 		rc = dz_errf(em, DZ_ENOSPC,
-		    "no room for fragment %s of %zu bytes: capacity %llu bytes, %llu used",
-		    path, len, (unsigned long long)fs->capacity,
-		    (unsigned long long)fs->used);
+		    "no room for fragment %s of %zu bytes (%llu on disk): capacity "
+		    "%llu bytes, %llu used", path, len, (unsigned long long)cost,
+		    (unsigned long long)fs->capacity, (unsigned long long)fs->used);
 	} else {
 		fs->used = total; /* reserved until the put fails or is undone */
 		seq = ++fs->tmpseq;
@@ -235,11 +256,16 @@ fragstore_put(struct fragstore *fs,
 
 	tmp_path(name, seq, tmp);
 	rc = fragfile_write_new(fs->dirfd, tmp, O_EXCL, buf, len, em);
+	if (rc == DZ_ENOSPC) {
+		pthread_mutex_lock(&fs->mu);
+		fs->disk_full = 1;
+		pthread_mutex_unlock(&fs->mu);
+	}
 	if (rc == 0) {
 		rc = place(fs->dirfd, tmp, path);
 		if (rc == DZ_EEXIST) { /* a concurrent put of the same name won */
 			unlinkat(fs->dirfd, tmp, 0);
-			unreserve(fs, len);
+			unreserve(fs, cost);
 			*ticket = put_done(fs, 0);
 			return 0;
 		}
@@ -249,7 +275,7 @@ fragstore_put(struct fragstore *fs,
 	}
 	if (rc != 0) {
 		unlinkat(fs->dirfd, tmp, 0);
-		unreserve(fs, len);
+		unreserve(fs, cost);
 		return rc;
 	}
 	*ticket = put_done(fs, 1);
@@ -351,7 +377,7 @@ fragstore_del(struct fragstore *fs,
 	    unlinkat(fs->dirfd, path, 0) != 0)
 		return dz_errf(em, fsio_errno(errno), "cannot delete fragment %s: %s",
 		    path, strerror(errno));
-	unreserve(fs, (size_t)st.st_size);
+	unreserve(fs, fragstore_charge(fs, (uint64_t)st.st_size));
 	pthread_mutex_lock(&fs->mu);
 	fs->nfrags--;
 	pthread_mutex_unlock(&fs->mu);
@@ -484,7 +510,7 @@ scan_dir(struct fragstore *fs, unsigned xx, int at_open, int deep, uint64_t *use
 		if (!keep)
 			continue;
 		if (used != NULL)
-			*used += (uint64_t)st.st_size;
+			*used += fragstore_charge(fs, (uint64_t)st.st_size);
 		if (fn != NULL && hex_decode(e->d_name, name, sizeof(name)) == 0)
 			rc = fn(arg, name, (size_t)st.st_size);
 	}
@@ -509,6 +535,7 @@ fragstore_open(const char *dir, uint64_t capacity, struct fragstore **out,
     struct dz_errmsg *em)
 {
 	struct fragstore *fs;
+	struct statvfs vfs;
 	int rc = 0, deep, locks = 0;
 
 	*out = NULL;
@@ -542,6 +569,11 @@ fragstore_open(const char *dir, uint64_t capacity, struct fragstore **out,
 		goto fail;
 	}
 	locks++;
+	/* the fragment block: f_frsize is what statvfs counts free space in */
+	if (fstatvfs(fs->dirfd, &vfs) == 0)
+		fs->blk = vfs.f_frsize > 0 ? vfs.f_frsize : vfs.f_bsize;
+	if (fs->blk == 0 || fs->blk > FS_BLK_MAX)
+		fs->blk = FS_BLK_DEFAULT;
 	if ((rc = fragfile_mkdirs(fs->dirfd)) != 0) {
 		dz_errf(em, rc, "cannot create the directories of fragment store %s: %s",
 		    dir, strerror(errno));
@@ -628,4 +660,37 @@ fragstore_stats(struct fragstore *fs, struct fragstore_stats *st)
 	pthread_mutex_lock(&fs->mu);
 	*st = fs->st;
 	pthread_mutex_unlock(&fs->mu);
+}
+
+int
+fragstore_disk_full(struct fragstore *fs)
+{
+	int full;
+
+	pthread_mutex_lock(&fs->mu);
+	full = fs->disk_full;
+	pthread_mutex_unlock(&fs->mu);
+	return full;
+}
+
+int
+fragstore_offer(struct fragstore *fs, uint64_t *offer, uint64_t *disk_free)
+{
+	struct statvfs vfs;
+	uint64_t avail, used = fragstore_used(fs), room;
+
+	*offer = fs->capacity;
+	if (disk_free != NULL)
+		*disk_free = UINT64_MAX;
+	if (fstatvfs(fs->dirfd, &vfs) != 0)
+		return fsio_errno(errno);
+	if (__builtin_mul_overflow((uint64_t)vfs.f_bavail, (uint64_t)vfs.f_frsize, &avail))
+		avail = UINT64_MAX;
+	if (disk_free != NULL)
+		*disk_free = avail;
+	if (__builtin_add_overflow(used, avail, &room))
+		room = UINT64_MAX;
+	if (room < *offer)
+		*offer = room;
+	return 0;
 }
