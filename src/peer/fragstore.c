@@ -67,7 +67,7 @@ struct fragstore {
 	uint64_t sync_target; /* what the running sync covers */
 	int syncing;          /* a syncfs is running */
 	int broken;           /* a syncfs failed: see fragstore_sync */
-	int disk_full;        /* the last new fragment met ENOSPC */
+	uint64_t disk_full;   /* 1: the last new fragment met ENOSPC */
 	struct merkle *pool[FS_POOL_MAX];
 	size_t npool;
 	struct fragstore_stats st;
@@ -626,26 +626,28 @@ fragstore_close(struct fragstore *fs)
 	return rc;
 }
 
+/* A counter of fs, read under its lock. */
+static uint64_t
+read_locked(struct fragstore *fs, const uint64_t *v)
+{
+	uint64_t x;
+
+	pthread_mutex_lock(&fs->mu);
+	x = *v;
+	pthread_mutex_unlock(&fs->mu);
+	return x;
+}
+
 uint64_t
 fragstore_count(struct fragstore *fs)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&fs->mu);
-	n = fs->nfrags;
-	pthread_mutex_unlock(&fs->mu);
-	return n;
+	return read_locked(fs, &fs->nfrags);
 }
 
 uint64_t
 fragstore_used(struct fragstore *fs)
 {
-	uint64_t u;
-
-	pthread_mutex_lock(&fs->mu);
-	u = fs->used;
-	pthread_mutex_unlock(&fs->mu);
-	return u;
+	return read_locked(fs, &fs->used);
 }
 
 uint64_t
@@ -665,12 +667,7 @@ fragstore_stats(struct fragstore *fs, struct fragstore_stats *st)
 int
 fragstore_disk_full(struct fragstore *fs)
 {
-	int full;
-
-	pthread_mutex_lock(&fs->mu);
-	full = fs->disk_full;
-	pthread_mutex_unlock(&fs->mu);
-	return full;
+	return read_locked(fs, &fs->disk_full) != 0;
 }
 
 int

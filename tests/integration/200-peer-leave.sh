@@ -8,17 +8,6 @@
 cpid= ppid_=
 cleanup_hooks+=('for p in $ppid_ $cpid; do kill "$p" 2>/dev/null && wait "$p"; done; true')
 
-# wait_for FILE TEXT SECONDS PID: until FILE has TEXT; fail if PID ends
-wait_for() {
-	for _ in $(seq $(($3 * 20))); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$4" 2>/dev/null || { cat "$1" >&2; fail "pid $4 ended waiting for '$2'"; }
-		sleep 0.05
-	done
-	cat "$1" >&2
-	fail "no '$2' in $1 within $3 s"
-}
-
 # online: the "N" of status's "peers N online of M" line
 online() {
 	"$DZ" status --home "$T/h" $PW >"$T/st" 2>"$T/st.err" ||

@@ -16,16 +16,6 @@ if ! mount -t tmpfs -o size=8m,mode=0700 tmpfs "$T/p" 2>"$T/mount.err"; then
 fi
 mnt=$T/p
 
-wait_for() {
-	for _ in $(seq $(($3 * 20))); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$4" 2>/dev/null || { cat "$1" >&2; fail "pid $4 ended waiting for '$2'"; }
-		sleep 0.05
-	done
-	cat "$1" >&2
-	fail "no '$2' in $1 within $3 s"
-}
-
 "$DZ" coordinator --data "$T/c" --listen 127.0.0.1:0 >"$T/c.out" 2>"$T/c.err" &
 cpid=$!
 wait_for "$T/c.out" "listening" 10 "$cpid"
