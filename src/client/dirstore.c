@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client/iopool.h"
+#include "core/fragfile.h"
 #include "core/fsio.h"
 
 /* Threads writing a segment's fragment files at once: direct I/O waits for
@@ -34,145 +35,23 @@ struct store_rec {
 	char tmp[136];
 };
 
-void
-hex_encode(const uint8_t *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-hex_decode(const char *in, uint8_t *out, size_t len)
-{
-	if (strlen(in) != 2 * len)
-		return DZ_EFORMAT;
-	for (size_t i = 0; i < len; i++) {
-		int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return DZ_EFORMAT;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-static void
-frag_path(const uint8_t name[STORE_NAMEBYTES], char out[80])
-{
-	char hex[2 * STORE_NAMEBYTES + 1];
-
-	hex_encode(name, STORE_NAMEBYTES, hex);
-	snprintf(out, 80, "frags/%.2s/%s", hex, hex);
-}
-
-/*
- * Direct I/O for the page-aligned bulk of a fragment: on our virtual
- * machines the page cache costs more than the disk (every newly cached page
- * faults on the host: a buffered 1 GiB write ran at a third of the speed of
- * a direct one), and fragments are written once and read rarely. The tail
- * that is not a whole block goes through the page cache. A file system
- * without O_DIRECT gets plain writes.
- */
-#define DS_DIO_ALIGN 4096
-
-static int
-ds_dio_span(const uint8_t *buf, size_t len)
-{
-	return ((uintptr_t)buf % DS_DIO_ALIGN) == 0 && len >= DS_DIO_ALIGN;
-}
-
-/* Write len bytes at buf to the new file fd (opened with O_DIRECT when
- * direct is set). */
-static int
-ds_write_frag(int fd, int direct, const uint8_t *buf, size_t len)
-{
-	size_t bulk = direct ? len & ~(size_t)(DS_DIO_ALIGN - 1) : 0;
-	int rc = 0;
-
-	if (bulk > 0)
-		rc = fsio_write_all(fd, buf, bulk);
-	if (rc == 0 && direct && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT) != 0)
-		rc = fsio_errno(errno);
-	if (rc == 0)
-		rc = fsio_write_all(fd, buf + bulk, len - bulk);
-	return rc;
-}
-
-static int
-ds_read_frag(int fd, int direct, uint8_t *buf, size_t len, size_t *got)
-{
-	size_t bulk = direct ? len & ~(size_t)(DS_DIO_ALIGN - 1) : 0, tail = 0;
-	int rc = 0;
-
-	*got = 0;
-	if (bulk > 0)
-		rc = fsio_read_full(fd, buf, bulk, got);
-	if (rc == 0 && direct && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_DIRECT) != 0)
-		rc = fsio_errno(errno);
-	if (rc == 0 && *got == bulk) {
-		rc = fsio_read_full(fd, buf + bulk, len - bulk, &tail);
-		*got += tail;
-	}
-	return rc;
-}
-
-/* Open with O_DIRECT if asked and the file system allows it. */
-static int
-ds_open(int dirfd, const char *path, int flags, int *direct)
-{
-	int fd = -1;
-
-	if (*direct) {
-		fd = openat(dirfd, path, flags | O_DIRECT, 0600);
-		if (fd < 0 && errno == EINVAL)
-			*direct = 0;
-		else
-			return fd;
-	}
-	return openat(dirfd, path, flags, 0600);
-}
-
 static int
 ds_put_frag(void *ctx, const uint8_t name[STORE_NAMEBYTES], const uint8_t *buf,
     size_t len, struct dz_errmsg *em)
 {
 	struct dirstore *d = ctx;
-	char path[80], tmp[88];
-	int fd, rc, direct = ds_dio_span(buf, len);
+	char path[FRAGFILE_PATH_MAX], tmp[FRAGFILE_PATH_MAX + 8];
+	int rc;
 
-	frag_path(name, path);
+	fragfile_path(name, path);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = ds_open(d->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, &direct);
-	if (fd < 0)
-		return dz_errf(em, fsio_errno(errno), "cannot create fragment file %s: %s",
-		    tmp, strerror(errno));
-	rc = ds_write_frag(fd, direct, buf, len);
-	if (rc != 0)
-		dz_errf(em, rc, "cannot write fragment file %s: %s", tmp, strerror(errno));
-	if (close(fd) != 0 && rc == 0)
-		rc = dz_errf(em, fsio_errno(errno), "cannot write fragment file %s: %s",
-		    tmp, strerror(errno));
-	if (rc == 0 && renameat(d->dirfd, tmp, d->dirfd, path) != 0)
+	if ((rc = fragfile_write_new(d->dirfd, tmp, O_TRUNC, buf, len, em)) != 0)
+		return rc;
+	if (renameat(d->dirfd, tmp, d->dirfd, path) != 0) {
 		rc = dz_errf(em, fsio_errno(errno), "cannot rename fragment file %s: %s",
 		    tmp, strerror(errno));
-	if (rc != 0)
 		unlinkat(d->dirfd, tmp, 0);
+	}
 	return rc;
 }
 
@@ -225,41 +104,19 @@ ds_get_frag(void *ctx, const uint8_t name[STORE_NAMEBYTES], uint8_t *buf,
     size_t cap, size_t *len, struct dz_errmsg *em)
 {
 	struct dirstore *d = ctx;
-	struct stat st;
-	char path[80];
-	int fd, rc, direct;
+	char path[FRAGFILE_PATH_MAX];
 
-	frag_path(name, path);
-	direct = ds_dio_span(buf, cap);
-	fd = ds_open(d->dirfd, path, O_RDONLY | O_CLOEXEC, &direct);
-	if (fd < 0)
-		return dz_errf(em, fsio_errno(errno), "cannot open fragment file %s: %s",
-		    path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = dz_errf(em, DZ_EIO, "%s is not a readable fragment file", path);
-		goto out;
-	}
-	if ((uintmax_t)st.st_size > cap) {
-		rc = dz_errf(em, DZ_ERANGE, "fragment file %s is too large", path);
-		goto out;
-	}
-	rc = ds_read_frag(fd, direct, buf, (size_t)st.st_size, len);
-	if (rc != 0)
-		dz_errf(em, rc, "cannot read fragment file %s: %s", path, strerror(errno));
-	else if (*len != (size_t)st.st_size)
-		rc = dz_errf(em, DZ_EIO, "fragment file %s changed while being read", path);
-out:
-	close(fd);
-	return rc;
+	fragfile_path(name, path);
+	return fragfile_read(d->dirfd, path, buf, cap, len, em);
 }
 
 static int
 ds_del_frag(void *ctx, const uint8_t name[STORE_NAMEBYTES])
 {
 	struct dirstore *d = ctx;
-	char path[80];
+	char path[FRAGFILE_PATH_MAX];
 
-	frag_path(name, path);
+	fragfile_path(name, path);
 	if (unlinkat(d->dirfd, path, 0) != 0 && errno != ENOENT)
 		return fsio_errno(errno);
 	return 0;
@@ -407,20 +264,11 @@ static const struct store_ops dirstore_ops = {
 	.rec_close = ds_rec_close,
 };
 
-static int
-mkdir_at(int dirfd, const char *path)
-{
-	if (mkdirat(dirfd, path, 0700) != 0 && errno != EEXIST)
-		return fsio_errno(errno);
-	return 0;
-}
-
 int
 dirstore_open(const char *dir, int create, struct dirstore **out,
     struct dz_errmsg *em)
 {
 	struct dirstore *d;
-	char sub[16];
 	int rc = 0;
 
 	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
@@ -442,13 +290,9 @@ dirstore_open(const char *dir, int create, struct dirstore **out,
 		goto fail;
 	}
 	if (create) {
-		rc = mkdir_at(d->dirfd, "frags");
+		rc = fragfile_mkdirs(d->dirfd);
 		if (rc == 0)
-			rc = mkdir_at(d->dirfd, "records");
-		for (int i = 0; rc == 0 && i < 256; i++) {
-			snprintf(sub, sizeof(sub), "frags/%02x", i);
-			rc = mkdir_at(d->dirfd, sub);
-		}
+			rc = fragfile_mkdir_at(d->dirfd, "records");
 		if (rc != 0) {
 			dz_errf(em, rc, "cannot create the layout of store %s: %s",
 			    dir, strerror(errno));

@@ -18,6 +18,7 @@
 
 #include "client/store.h"
 #include "core/err.h"
+#include "core/hex.h" /* hex_encode for the users of record ids */
 
 struct dirstore;
 
@@ -39,9 +40,5 @@ int dirstore_dirfd(const struct dirstore *d);
 int dirstore_list(struct dirstore *d,
     int (*fn)(void *arg, const uint8_t id[STORE_NAMEBYTES]), void *arg,
     struct dz_errmsg *em) DZ_MUST_CHECK;
-
-/* hex_encode / hex_decode: 32-byte names as 64 lowercase hex digits. */
-void hex_encode(const uint8_t *in, size_t len, char *out /* 2*len+1 */);
-int hex_decode(const char *in, uint8_t *out, size_t len) DZ_MUST_CHECK;
 
 #endif

@@ -55,6 +55,7 @@ static const struct coord_route routes[] = {
 	{PROTO_STATUS, 1, coord_status},
 	{PROTO_PEER_REGISTER, 0, coord_peer_register},
 	{PROTO_PEER_HEARTBEAT, 0, coord_peer_heartbeat},
+	{PROTO_PEER_LEAVE, 0, coord_peer_leave},
 };
 
 static const struct coord_route *

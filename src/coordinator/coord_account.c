@@ -269,7 +269,7 @@ coord_status(struct coord_sess *s, uint32_t reqid, const void *msg,
 
 	(void)msg;
 	memset(&rep, 0, sizeof(rep));
-	if ((rc = db_frag_used(co->db, s->account, &rep.used, em)) != 0 ||
+	if ((rc = db_account_used(co->db, s->account, &rep.used, em)) != 0 ||
 	    (rc = db_peer_count(co->db, coord_now(co), co->opts.peer_timeout,
 	    &online, &total, em)) != 0)
 		return rc;

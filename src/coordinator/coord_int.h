@@ -86,6 +86,7 @@ int coord_status(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *
 /* coord_peers.c */
 int coord_peer_register(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_peer_heartbeat(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
+int coord_peer_leave(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_place(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_frags_commit(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_frags_locate(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);

@@ -3,11 +3,14 @@
  *
  * A peer registers and sends heartbeats on a connection whose TLS key is
  * its id, so no peer can speak for another. A peer is online while its
- * last heartbeat is at most opts.peer_timeout seconds old. PLACE answers
+ * last heartbeat is at most opts.peer_timeout seconds old and it has not
+ * said it is leaving (PEER_LEAVE, sent when it is stopped). PLACE answers
  * n distinct online peers, most free space first, that are not excluded,
  * not owned by the asking account, and have room for the fragment (and
  * refuses a put that would exceed the account's quota); FRAGS_COMMIT
- * records where an account's fragments went, FRAGS_LOCATE tells where
+ * records where an account's fragments went (names are the account's own:
+ * another account's commit of the same name is another fragment, so it
+ * can neither block nor redirect this one), FRAGS_LOCATE tells where
  * they are now (only the asking account's fragments; online holders
  * first), OBJ_DELETE forgets an object.
  *
@@ -95,6 +98,25 @@ coord_peer_register(struct coord_sess *s, uint32_t reqid, const void *msg,
 	return coord_send(s, reqid, PROTO_PEER_REGISTER_REP, &rep);
 }
 
+/* PEER_LEAVE: the peer is stopping (SIGINT, SIGTERM): offline at once
+ * rather than after the heartbeat timeout, so that nobody is sent to it
+ * meanwhile. Its next registration or heartbeat brings it back. */
+int
+coord_peer_leave(struct coord_sess *s, uint32_t reqid, const void *msg,
+    struct dz_errmsg *em)
+{
+	struct proto_empty rep = {0};
+	int rc;
+
+	(void)msg;
+	rc = db_peer_leave(s->co->db, s->pk, coord_now(s->co), em);
+	if (rc == DZ_ENOENT)
+		return dz_errf(em, rc, "unknown peer: it never registered");
+	if (rc != 0)
+		return rc;
+	return coord_send(s, reqid, PROTO_PEER_LEAVE_REP, &rep);
+}
+
 int
 coord_peer_heartbeat(struct coord_sess *s, uint32_t reqid, const void *msg,
     struct dz_errmsg *em)
@@ -144,12 +166,12 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 	char hu[32], hq[32];
 	int rc;
 
-	if ((rc = db_frag_used(co->db, s->account, &used, em)) != 0)
+	if ((rc = db_account_used(co->db, s->account, &used, em)) != 0)
 		return rc;
 	if (used > co->opts.base_quota || need > co->opts.base_quota - used) {
 		snprintf(hu, sizeof(hu), "%llu", (unsigned long long)used);
 		snprintf(hq, sizeof(hq), "%llu", (unsigned long long)co->opts.base_quota);
-		return dz_errf(em, DZ_ENOSPC,
+		return dz_errf(em, DZ_EQUOTA,
 		    "over quota: %s of %s bytes used, this segment needs %llu more; "
 		    "delete files or offer disk space to earn more", hu, hq,
 		    (unsigned long long)need);
@@ -267,8 +289,8 @@ coord_frags_locate(struct coord_sess *s, uint32_t reqid, const void *msg,
 
 		memset(&h, 0, sizeof(h));
 		h.account = s->account;
-		if ((rc = db_frag_lookup(co->db, &m->names[i], 1, collect_holder, &h,
-		    em)) != 0)
+		if ((rc = db_frag_lookup(co->db, s->account, &m->names[i], 1,
+		    collect_holder, &h, em)) != 0)
 			break;
 		/* pass 0: online holders, pass 1: the others */
 		for (int pass = 0; pass < 2; pass++)
@@ -278,7 +300,8 @@ coord_frags_locate(struct coord_sess *s, uint32_t reqid, const void *msg,
 				if (db_peer_get(co->db, h.peer[j], &p, NULL) != 0 ||
 				    strlen(p.addr) > PROTO_ADDR_MAX)
 					continue;
-				online = p.last_heartbeat >= now - (int64_t)co->opts.peer_timeout;
+				online = p.left_at == 0 &&
+				    p.last_heartbeat >= now - (int64_t)co->opts.peer_timeout;
 				if (online != (pass == 0))
 					continue;
 				memcpy(out->locs[out->nlocs].pk, p.id, PROTO_PKBYTES);

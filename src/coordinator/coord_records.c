@@ -7,7 +7,10 @@
  * record only if its version is still the one expected. REC_DEL likewise.
  * A lost swap is answered with CONFLICT {current_version} (0 when the
  * record does not exist), so the client re-reads, merges and retries and
- * no update is lost. Records are only ever the requesting account's: the
+ * no update is lost. A record's bytes count toward the account's used
+ * space and quota like its fragments: a put that grows past the quota is
+ * refused with DZ_EQUOTA, a replacement is charged the difference and a
+ * deletion frees the record's bytes. Records are only ever the requesting account's: the
  * account comes from the connection's node key, never from the message.
  */
 #include <stdlib.h>
@@ -37,8 +40,10 @@ coord_rec_put(struct coord_sess *s, uint32_t reqid, const void *msg,
 	struct proto_rec_put_rep rep = {0};
 	int rc;
 
+	/* records are storage too: checked against the same quota as
+	 * fragments (earned space is not counted yet) */
 	rc = db_rec_put(s->co->db, s->account, m->id, m->expected_version,
-	    m->blob, m->blob_len, &rep.version, em);
+	    m->blob, m->blob_len, s->co->opts.base_quota, &rep.version, em);
 	if (rc == DZ_ECONFLICT)
 		return send_conflict(s, reqid, m->id, em);
 	if (rc != 0)

@@ -342,7 +342,8 @@ db_frag_add(struct db *db, const struct db_frag_loc *locs, size_t n,
 }
 
 int
-db_frag_lookup(struct db *db, const uint8_t (*names)[DB_IDBYTES], size_t n,
+db_frag_lookup(struct db *db, int64_t account, const uint8_t (*names)[DB_IDBYTES],
+    size_t n,
     int (*fn)(void *arg, const struct db_frag_loc *loc), void *arg,
     struct dz_errmsg *em)
 {
@@ -351,7 +352,7 @@ db_frag_lookup(struct db *db, const uint8_t (*names)[DB_IDBYTES], size_t n,
 	if (n > DB_LOOKUP_MAX)
 		return dz_errf(em, DZ_ERANGE, "at most %d names per lookup",
 		    DB_LOOKUP_MAX);
-	return n == 0 ? 0 : db->ops->frag_lookup(db, names, n, fn, arg, em);
+	return n == 0 ? 0 : db->ops->frag_lookup(db, account, names, n, fn, arg, em);
 }
 
 int
@@ -378,9 +379,28 @@ db_frag_used(struct db *db, int64_t account, uint64_t *bytes,
 /* ---- records ---- */
 
 int
+db_account_used(struct db *db, int64_t account, uint64_t *bytes,
+    struct dz_errmsg *em)
+{
+	if (bytes == NULL)
+		return DZ_EINVAL;
+	*bytes = 0;
+	return db->ops->account_used(db, account, bytes, em);
+}
+
+int
+db_peer_leave(struct db *db, const uint8_t id[static DB_IDBYTES], int64_t now,
+    struct dz_errmsg *em)
+{
+	if (now <= 0)
+		return dz_errf(em, DZ_ERANGE, "a time must be positive");
+	return db->ops->peer_leave(db, id, now, em);
+}
+
+int
 db_rec_put(struct db *db, int64_t account, const uint8_t id[static DB_IDBYTES],
     uint64_t expected_version, const uint8_t *blob, size_t len,
-    uint64_t *version, struct dz_errmsg *em)
+    uint64_t quota, uint64_t *version, struct dz_errmsg *em)
 {
 	if (version == NULL || (blob == NULL && len > 0))
 		return DZ_EINVAL;
@@ -391,7 +411,7 @@ db_rec_put(struct db *db, int64_t account, const uint8_t id[static DB_IDBYTES],
 	if (expected_version >= (uint64_t)INT64_MAX)
 		return dz_errf(em, DZ_ERANGE, "record version is out of range");
 	return db->ops->rec_put(db, account, id, expected_version, blob, len,
-	    version, em);
+	    quota, version, em);
 }
 
 int

@@ -9,8 +9,9 @@
  *              client's TLS connections show, so its requests act for it
  *   peers      public key, "ip:port", capacity, used, heartbeats, owner,
  *              flags
- *   fragments  name -> peers holding it, with owning account and object id,
- *              segment and fragment index, size
+ *   fragments  (account, name) -> peers holding it, with object id,
+ *              segment and fragment index, size: keyed by account, so
+ *              that no account's commit of a name blocks another's
  *   records    encrypted opaque blobs keyed by (account, id), versioned
  * No plaintext, no password, no file name. Every input is bounded (the
  * DB_*_MAX constants) and checked here, before any backend sees it, so
@@ -68,6 +69,10 @@ struct db_peer {
 	uint64_t hb_seen, hb_expected;
 	int64_t owner;  /* account id, 0 for none */
 	uint32_t flags; /* DB_PEER_* */
+	/* when the peer said it was leaving (PEER_LEAVE), 0 if it has not
+	 * since it last registered or sent a heartbeat; read by db_peer_get
+	 * only. A peer that left is offline whatever its last heartbeat. */
+	int64_t left_at;
 };
 
 struct db_frag_loc {
@@ -174,7 +179,7 @@ int db_peer_get(struct db *db, const uint8_t id[static DB_IDBYTES],
 
 /*
  * db_peer_online: the peers whose last heartbeat is at most max_age
- * seconds before now, except `exclude` (NULL: none) and those owned by
+ * seconds before now and that have not left (db_peer_leave), except `exclude` (NULL: none) and those owned by
  * account not_owner (0: none excluded; peers without owner always count),
  * most free space (capacity - used) first, at most cap of them into out
  * (caller-owned); *n gets the count. Returns 0, DZ_ERANGE for a negative
@@ -185,29 +190,45 @@ int db_peer_online(struct db *db, int64_t now, int64_t max_age,
     size_t cap, size_t *n, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* db_peer_count: *total = every peer ever registered, *online = those
- * whose last heartbeat is at most max_age seconds before now. */
+ * whose last heartbeat is at most max_age seconds before now and that
+ * have not left. */
 int db_peer_count(struct db *db, int64_t now, int64_t max_age,
     uint64_t *online, uint64_t *total, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * db_peer_leave: peer id said at now (> 0) that it is stopping: it counts
+ * as offline from now (db_peer_online, db_peer_count) until it registers
+ * or sends a heartbeat again. Its availability history is kept: the time
+ * away is counted at its next heartbeat, as for any absence. Returns 0 or
+ * DZ_ENOENT if it never registered.
+ */
+int db_peer_leave(struct db *db, const uint8_t id[static DB_IDBYTES],
+    int64_t now, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* ---- fragments ---- */
 
 /*
  * db_frag_add: record n fragment locations (at most DB_BATCH_MAX) in one
- * transaction: all or none. A name already known gains the peer as a
- * further location; adding a known (name, peer) again is a no-op. Returns
- * 0; DZ_EEXIST if a name is already recorded with another account, object,
- * segment, index or size; DZ_ENOENT if a peer or account is unknown;
- * DZ_ERANGE.
+ * transaction: all or none. Fragments are keyed by (account, name): the
+ * same name committed by two accounts is two fragments that never meet,
+ * so nobody can squat a name another account is about to commit. A name
+ * the account already has gains the peer as a further location; adding a
+ * known (account, name, peer) again is a no-op. Returns 0; DZ_EEXIST if
+ * the account already has the name for another object, segment, index or
+ * size; DZ_ENOENT if a peer or account is unknown; DZ_ERANGE.
  */
 int db_frag_add(struct db *db, const struct db_frag_loc *locs, size_t n,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /*
- * db_frag_lookup: for each of the n names (at most DB_LOOKUP_MAX), call
- * fn(arg, loc) once per peer holding it (names unknown are skipped). Stops
- * at and returns fn's first non-zero value; 0 otherwise.
+ * db_frag_lookup: for each of the n names (at most DB_LOOKUP_MAX) that
+ * account has, call fn(arg, loc) once per peer holding it (names unknown
+ * to the account are skipped: another account's fragment of that name is
+ * never seen). Stops at and returns fn's first non-zero value; 0
+ * otherwise.
  */
-int db_frag_lookup(struct db *db, const uint8_t (*names)[DB_IDBYTES],
+int db_frag_lookup(struct db *db, int64_t account,
+    const uint8_t (*names)[DB_IDBYTES],
     size_t n, int (*fn)(void *arg, const struct db_frag_loc *loc), void *arg,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
@@ -228,6 +249,12 @@ int db_frag_del_object(struct db *db, int64_t account,
 int db_frag_used(struct db *db, int64_t account, uint64_t *bytes,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* db_account_used: *bytes = what account stores at the coordinator and on
+ * peers: its fragments (as db_frag_used) plus the length of each of its
+ * live encrypted records. What the quota is checked against. */
+int db_account_used(struct db *db, int64_t account, uint64_t *bytes,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* ---- records ---- */
 
 /*
@@ -235,13 +262,18 @@ int db_frag_used(struct db *db, int64_t account, uint64_t *bytes,
  * DB_REC_MAX, copied): succeeds only if its version is expected_version,
  * where 0 means "must not exist" (never written, or deleted). The new
  * version (expected_version + 1, or the deleted record's version + 1)
- * goes to *version. Returns 0; DZ_ECONFLICT on a version conflict (the caller
- * re-reads, merges and retries); DZ_ERANGE; DZ_ENOENT if account is
- * unknown.
+ * goes to *version. Records count toward the account's storage (see
+ * db_account_used): a put that makes the record longer than it was and
+ * would bring that total past quota bytes is refused (DB_NO_QUOTA: no
+ * limit); one that keeps or shrinks its length is always allowed, so an
+ * account over quota can still tidy up. Returns 0; DZ_ECONFLICT on a
+ * version conflict (the caller re-reads, merges and retries); DZ_EQUOTA (em says
+ * what is used and allowed); DZ_ERANGE; DZ_ENOENT if account is unknown.
  */
+#define DB_NO_QUOTA UINT64_MAX
 int db_rec_put(struct db *db, int64_t account, const uint8_t id[static DB_IDBYTES],
     uint64_t expected_version, const uint8_t *blob, size_t len,
-    uint64_t *version, struct dz_errmsg *em) DZ_MUST_CHECK;
+    uint64_t quota, uint64_t *version, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* db_rec_get: *blob receives a malloc'd copy of the record (free() it;
  * NULL-safe if len is 0), *len its length and *version its version.

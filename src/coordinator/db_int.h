@@ -35,7 +35,8 @@ struct db_ops {
 	    int64_t not_owner, struct db_peer *out, size_t cap, size_t *n, struct dz_errmsg *em);
 	int (*frag_add)(struct db *db, const struct db_frag_loc *locs, size_t n,
 	    struct dz_errmsg *em);
-	int (*frag_lookup)(struct db *db, const uint8_t (*names)[DB_IDBYTES],
+	int (*frag_lookup)(struct db *db, int64_t account,
+	    const uint8_t (*names)[DB_IDBYTES],
 	    size_t n, int (*fn)(void *, const struct db_frag_loc *), void *arg,
 	    struct dz_errmsg *em);
 	int (*frag_del_object)(struct db *db, int64_t account,
@@ -44,7 +45,7 @@ struct db_ops {
 	int (*frag_used)(struct db *db, int64_t account, uint64_t *bytes,
 	    struct dz_errmsg *em);
 	int (*rec_put)(struct db *db, int64_t account, const uint8_t *id,
-	    uint64_t expected, const uint8_t *blob, size_t len,
+	    uint64_t expected, const uint8_t *blob, size_t len, uint64_t quota,
 	    uint64_t *version, struct dz_errmsg *em);
 	int (*rec_get)(struct db *db, int64_t account, const uint8_t *id,
 	    uint8_t **blob, size_t *len, uint64_t *version, struct dz_errmsg *em);
@@ -68,6 +69,11 @@ struct db_ops {
 	int (*rec_page)(struct db *db, int64_t account, const uint8_t *after,
 	    size_t max, int (*fn)(void *, const uint8_t *, uint64_t, uint64_t),
 	    void *arg, struct dz_errmsg *em);
+	/* schema v3: fragments by account, peers leaving, records in used */
+	int (*peer_leave)(struct db *db, const uint8_t *id, int64_t now,
+	    struct dz_errmsg *em);
+	int (*account_used)(struct db *db, int64_t account, uint64_t *bytes,
+	    struct dz_errmsg *em);
 };
 
 struct db {

@@ -84,12 +84,44 @@ static const char *const migrations[] = {
 	"  account INTEGER NOT NULL REFERENCES accounts(id),"
 	"  created INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS account_keys_account ON account_keys(account);",
+	/* 2 -> 3: fragments keyed by (account, name), not by name alone, so
+	 * that another account committing a name first (a peer operator who
+	 * saw it arrive) never blocks the owner's commit; and peers.left_at,
+	 * set by PEER_LEAVE (NULL while the peer has not said it left). */
+	"CREATE TABLE fragments_v3("
+	"  account INTEGER NOT NULL REFERENCES accounts(id),"
+	"  name BLOB NOT NULL CHECK(length(name) = 32),"
+	"  object BLOB NOT NULL CHECK(length(object) = 32),"
+	"  segment INTEGER NOT NULL,"
+	"  idx INTEGER NOT NULL,"
+	"  size INTEGER NOT NULL,"
+	"  PRIMARY KEY(account, name)) WITHOUT ROWID;"
+	"INSERT INTO fragments_v3(account, name, object, segment, idx, size)"
+	"  SELECT account, name, object, segment, idx, size FROM fragments;"
+	"CREATE TABLE locations_v3("
+	"  account INTEGER NOT NULL,"
+	"  name BLOB NOT NULL,"
+	"  peer BLOB NOT NULL REFERENCES peers(id),"
+	"  PRIMARY KEY(account, name, peer),"
+	"  FOREIGN KEY(account, name) REFERENCES fragments_v3(account, name)"
+	"    ON DELETE CASCADE) WITHOUT ROWID;"
+	"INSERT INTO locations_v3(account, name, peer)"
+	"  SELECT f.account, l.name, l.peer FROM locations l"
+	"  JOIN fragments f ON f.name = l.name;"
+	"DROP TABLE locations;"
+	"DROP TABLE fragments;"
+	"ALTER TABLE fragments_v3 RENAME TO fragments;"
+	"ALTER TABLE locations_v3 RENAME TO locations;"
+	"CREATE INDEX fragments_object ON fragments(account, object);"
+	"CREATE INDEX locations_peer ON locations(peer);"
+	"ALTER TABLE peers ADD COLUMN left_at INTEGER;",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 #define PEER_COLS "id, addr, capacity, used, first_seen, last_heartbeat, " \
 	"hb_seen, hb_expected, owner, flags"
 #define LOC_COLS "f.name, l.peer, f.object, f.account, f.segment, f.idx, f.size"
+#define LOC_JOIN " JOIN locations l ON l.account = f.account AND l.name = f.name"
 
 
 static const char *const sql[ST_COUNT] = {
@@ -106,28 +138,29 @@ static const char *const sql[ST_COUNT] = {
 	    " VALUES(?1, ?2, ?3, ?4, ?5, ?5, 1, 1, ?6, ?7)"
 	    " ON CONFLICT(id) DO UPDATE SET addr = excluded.addr,"
 	    " capacity = excluded.capacity, used = excluded.used,"
-	    " owner = excluded.owner, flags = excluded.flags",
+	    " owner = excluded.owner, flags = excluded.flags, left_at = NULL",
 	/* expected: one per interval elapsed, at least 1, at most 2^32 (a
 	 * peer back after a century must not overflow the counter) */
 	[ST_PEER_HB] = "UPDATE peers SET hb_seen = hb_seen + 1,"
 	    " hb_expected = hb_expected +"
 	    "   max(1, min((?3 - last_heartbeat) / ?4, 4294967296)),"
-	    " last_heartbeat = max(last_heartbeat, ?3), used = ?2 WHERE id = ?1",
-	[ST_PEER_GET] = "SELECT " PEER_COLS " FROM peers WHERE id = ?1",
+	    " last_heartbeat = max(last_heartbeat, ?3), used = ?2, left_at = NULL"
+	    " WHERE id = ?1",
+	[ST_PEER_GET] = "SELECT " PEER_COLS ", left_at FROM peers WHERE id = ?1",
 	[ST_PEER_ONLINE] = "SELECT " PEER_COLS " FROM peers"
-	    " WHERE last_heartbeat >= ?1 AND (?2 IS NULL OR id <> ?2)"
+	    " WHERE last_heartbeat >= ?1 AND left_at IS NULL"
+	    " AND (?2 IS NULL OR id <> ?2)"
 	    " AND owner IS NOT ?4" /* ?4 = 0 (no account) keeps every peer */
 	    " ORDER BY max(capacity - used, 0) DESC, id LIMIT ?3",
 	[ST_FRAG_INSERT] = "INSERT INTO fragments(name, account, object, segment, idx, size)"
-	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(name) DO NOTHING",
+	    " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(account, name) DO NOTHING",
 	[ST_FRAG_SAME] = "SELECT 1 FROM fragments WHERE name = ?1 AND account = ?2"
 	    " AND object = ?3 AND segment = ?4 AND idx = ?5 AND size = ?6",
-	[ST_LOC_INSERT] = "INSERT INTO locations(name, peer) VALUES(?1, ?2)"
+	[ST_LOC_INSERT] = "INSERT INTO locations(account, name, peer) VALUES(?1, ?2, ?3)"
 	    " ON CONFLICT DO NOTHING",
-	[ST_FRAG_LOOKUP] = "SELECT " LOC_COLS " FROM fragments f"
-	    " JOIN locations l ON l.name = f.name WHERE f.name = ?1",
-	[ST_FRAG_OBJ_LOCS] = "SELECT " LOC_COLS " FROM fragments f"
-	    " JOIN locations l ON l.name = f.name"
+	[ST_FRAG_LOOKUP] = "SELECT " LOC_COLS " FROM fragments f" LOC_JOIN
+	    " WHERE f.account = ?1 AND f.name = ?2",
+	[ST_FRAG_OBJ_LOCS] = "SELECT " LOC_COLS " FROM fragments f" LOC_JOIN
 	    " WHERE f.account = ?1 AND f.object = ?2",
 	[ST_FRAG_DEL_OBJ] = "DELETE FROM fragments WHERE account = ?1 AND object = ?2",
 	[ST_FRAG_USED] = "SELECT coalesce(sum(size), 0) FROM fragments WHERE account = ?1",
@@ -153,8 +186,13 @@ static const char *const sql[ST_COUNT] = {
 	[ST_REC_PAGE] = "SELECT id, version, length(blob) FROM records"
 	    " WHERE account = ?1 AND id > ?2 AND blob IS NOT NULL ORDER BY id"
 	    " LIMIT ?3",
-	[ST_PEER_COUNT] = "SELECT count(*), coalesce(sum(last_heartbeat >= ?1), 0)"
-	    " FROM peers",
+	[ST_PEER_COUNT] = "SELECT count(*),"
+	    " coalesce(sum(last_heartbeat >= ?1 AND left_at IS NULL), 0) FROM peers",
+	[ST_PEER_LEAVE] = "UPDATE peers SET left_at = ?2 WHERE id = ?1",
+	[ST_REC_USED] = "SELECT coalesce(sum(length(blob)), 0) FROM records"
+	    " WHERE account = ?1",
+	[ST_REC_LEN] = "SELECT length(blob) FROM records"
+	    " WHERE account = ?1 AND id = ?2 AND blob IS NOT NULL",
 };
 
 /* ---- helpers (documented in db_sqlite_int.h) ---- */
@@ -569,6 +607,8 @@ read_peer(sqlite3_stmt *st, struct db_peer *p)
 	p->hb_expected = (uint64_t)sqlite3_column_int64(st, 7);
 	p->owner = sqlite3_column_int64(st, 8); /* NULL reads as 0 */
 	p->flags = (uint32_t)sqlite3_column_int64(st, 9);
+	if (sqlite3_column_count(st) > 10) /* ST_PEER_GET; NULL reads as 0 */
+		p->left_at = sqlite3_column_int64(st, 10);
 	return 0;
 }
 
@@ -704,4 +744,6 @@ static const struct db_ops sq_ops = {
 	.peer_count = db_sqlite_peer_count,
 	.rec_version = db_sqlite_rec_version,
 	.rec_page = db_sqlite_rec_page,
+	.peer_leave = db_sqlite_peer_leave,
+	.account_used = db_sqlite_account_used,
 };

@@ -1,8 +1,9 @@
 /*
  * db_sqlite_data: the fragment and record tables of the SQLite backend.
  *
- * Fragments: one row per fragment name (owner, object, position, size) and
- * one per (name, peer) location; a batch goes in one transaction, and so
+ * Fragments: one row per (account, name) (object, position, size) and one
+ * per (account, name, peer) location: a name is the account's, never a
+ * global key another account could take first; a batch goes in one transaction, and so
  * costs one WAL fsync. Records: a compare-and-swap is one statement whose
  * WHERE clause holds the expected version, so it cannot race another
  * writer (RETURNING hands back the new version). A deleted record stays as
@@ -71,14 +72,15 @@ add_one(struct db_sqlite *s, const struct db_frag_loc *l, struct dz_errmsg *em)
 			for (size_t i = 0; i < DB_IDBYTES; i++)
 				snprintf(hex + 2 * i, 3, "%02x", l->name[i]);
 			return dz_errf(em, DZ_EEXIST,
-			    "fragment %s is already recorded for another object, segment, index or size",
+			    "this account already has fragment %s for another object, segment, index or size",
 			    hex);
 		}
 		if (rc != SQLITE_ROW)
 			return db_sqlite_err(s, rc, "add fragment", em);
 	}
-	if ((rc = db_sqlite_bind_blob(loc, 1, l->name, DB_IDBYTES)) != SQLITE_OK ||
-	    (rc = db_sqlite_bind_blob(loc, 2, l->peer, DB_IDBYTES)) != SQLITE_OK) {
+	if ((rc = sqlite3_bind_int64(loc, 1, l->account)) != SQLITE_OK ||
+	    (rc = db_sqlite_bind_blob(loc, 2, l->name, DB_IDBYTES)) != SQLITE_OK ||
+	    (rc = db_sqlite_bind_blob(loc, 3, l->peer, DB_IDBYTES)) != SQLITE_OK) {
 		db_sqlite_done(loc);
 		return db_sqlite_err(s, rc, "add fragment location", em);
 	}
@@ -134,7 +136,8 @@ each_loc(struct db_sqlite *s, sqlite3_stmt *st,
 }
 
 int
-db_sqlite_frag_lookup(struct db *db, const uint8_t (*names)[DB_IDBYTES], size_t n,
+db_sqlite_frag_lookup(struct db *db, int64_t account,
+    const uint8_t (*names)[DB_IDBYTES], size_t n,
     int (*fn)(void *, const struct db_frag_loc *), void *arg,
     struct dz_errmsg *em)
 {
@@ -144,7 +147,8 @@ db_sqlite_frag_lookup(struct db *db, const uint8_t (*names)[DB_IDBYTES], size_t 
 
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if ((rc = db_sqlite_bind_blob(st, 1, names[i], DB_IDBYTES)) != SQLITE_OK) {
+		if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
+		    (rc = db_sqlite_bind_blob(st, 2, names[i], DB_IDBYTES)) != SQLITE_OK) {
 			db_sqlite_done(st);
 			rc = db_sqlite_err(s, rc, "look up fragments", em);
 		} else {
@@ -197,27 +201,67 @@ out:
 	return rc;
 }
 
-int
-db_sqlite_frag_used(struct db *db, int64_t account, uint64_t *bytes,
+/* One coalesce(sum(...), 0) over account's rows, inside the caller's
+ * lock; a sum past INT64_MAX turns into a float: report it. */
+static int
+sum_locked(struct db_sqlite *s, int which, int64_t account, uint64_t *bytes,
     struct dz_errmsg *em)
 {
-	struct db_sqlite *s = sq(db);
-	sqlite3_stmt *st = s->st[ST_FRAG_USED];
+	sqlite3_stmt *st = s->st[which];
 	int64_t v;
 	int rc;
 
-	pthread_mutex_lock(&s->mu);
+	*bytes = 0;
 	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
 	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
 		rc = db_sqlite_err(s, rc, "storage used", em);
 	} else {
-		/* a sum past INT64_MAX turns into a float: report it */
 		v = sqlite3_column_int64(st, 0);
 		rc = sqlite3_column_type(st, 0) == SQLITE_INTEGER && v >= 0 ? 0 :
 		    dz_errf(em, DZ_ERANGE, "storage used is out of range");
 		*bytes = rc == 0 ? (uint64_t)v : 0;
 	}
 	db_sqlite_done(st);
+	return rc;
+}
+
+/* Fragments plus live records of account, inside the caller's lock. */
+static int
+used_locked(struct db_sqlite *s, int64_t account, uint64_t *bytes,
+    struct dz_errmsg *em)
+{
+	uint64_t f, r;
+	int rc;
+
+	if ((rc = sum_locked(s, ST_FRAG_USED, account, &f, em)) != 0 ||
+	    (rc = sum_locked(s, ST_REC_USED, account, &r, em)) != 0)
+		return rc;
+	*bytes = f + r; /* both at most INT64_MAX: no wrap */
+	return 0;
+}
+
+int
+db_sqlite_frag_used(struct db *db, int64_t account, uint64_t *bytes,
+    struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = sum_locked(s, ST_FRAG_USED, account, bytes, em);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+db_sqlite_account_used(struct db *db, int64_t account, uint64_t *bytes,
+    struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	rc = used_locked(s, account, bytes, em);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -265,17 +309,68 @@ db_sqlite_rec_version(struct db *db, int64_t account, const uint8_t *id,
 	return rc;
 }
 
+/* Length of the live record (account, id), 0 if none; caller's lock. */
+static int
+rec_len(struct db_sqlite *s, int64_t account, const uint8_t *id, uint64_t *len,
+    struct dz_errmsg *em)
+{
+	sqlite3_stmt *st = s->st[ST_REC_LEN];
+	int rc;
+
+	*len = 0;
+	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
+	    (rc = db_sqlite_bind_blob(st, 2, id, DB_IDBYTES)) != SQLITE_OK ||
+	    ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE)) {
+		rc = db_sqlite_err(s, rc, "read record size", em);
+	} else {
+		if (rc == SQLITE_ROW)
+			*len = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = 0;
+	}
+	db_sqlite_done(st);
+	return rc;
+}
+
+/* Would replacing (account, id) by len bytes pass quota? Caller's lock,
+ * inside the transaction of the write. Growing only: a record that keeps
+ * or shrinks its length is always allowed. */
+static int
+rec_quota(struct db_sqlite *s, int64_t account, const uint8_t *id, size_t len,
+    uint64_t quota, struct dz_errmsg *em)
+{
+	uint64_t old, used;
+	int rc;
+
+	if ((rc = rec_len(s, account, id, &old, em)) != 0 || len <= old)
+		return rc;
+	if ((rc = used_locked(s, account, &used, em)) != 0)
+		return rc;
+	if (used > quota || len - old > quota - used)
+		return dz_errf(em, DZ_EQUOTA,
+		    "over quota: %llu of %llu bytes used, this record needs %llu more; "
+		    "delete files or offer disk space to earn more",
+		    (unsigned long long)used, (unsigned long long)quota,
+		    (unsigned long long)(len - old));
+	return 0;
+}
+
 int
 db_sqlite_rec_put(struct db *db, int64_t account, const uint8_t *id, uint64_t expected,
-    const uint8_t *blob, size_t len, uint64_t *version, struct dz_errmsg *em)
+    const uint8_t *blob, size_t len, uint64_t quota, uint64_t *version,
+    struct dz_errmsg *em)
 {
 	struct db_sqlite *s = sq(db);
 	sqlite3_stmt *st = s->st[expected == 0 ? ST_REC_CREATE : ST_REC_UPDATE];
 	uint64_t cur;
-	int rc, live, got = 0;
+	int rc, live, got = 0, tx = quota != DB_NO_QUOTA;
 
 	*version = 0;
 	pthread_mutex_lock(&s->mu);
+	/* the quota's sums and the swap in one transaction: another writer
+	 * on the file cannot slip a record in between */
+	if (tx && ((rc = db_sqlite_tx_begin(s, em)) != 0 ||
+	    (rc = rec_quota(s, account, id, len, quota, em)) != 0))
+		goto out;
 	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
 	    (rc = db_sqlite_bind_blob(st, 2, id, DB_IDBYTES)) != SQLITE_OK ||
 	    (rc = db_sqlite_bind_blob(st, expected == 0 ? 3 : 4, blob, len)) != SQLITE_OK ||
@@ -305,7 +400,13 @@ db_sqlite_rec_put(struct db *db, int64_t account, const uint8_t *id, uint64_t ex
 		    live ? "is at version" : cur == 0 ? "does not exist: version" :
 		    "was deleted at version", (unsigned long long)cur,
 		    (unsigned long long)expected);
+	if (rc == 0 && tx)
+		rc = db_sqlite_tx_commit(s, em);
 out:
+	if (rc != 0 && tx)
+		db_sqlite_tx_rollback(s);
+	if (rc != 0)
+		*version = 0;
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }

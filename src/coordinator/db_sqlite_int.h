@@ -25,6 +25,7 @@ enum {
 	ST_REC_CREATE, ST_REC_UPDATE, ST_REC_GET, ST_REC_STATE, ST_REC_LIST,
 	ST_REC_DEL,
 	ST_KEY_INSERT, ST_KEY_GET, ST_PEER_COUNT, ST_REC_PAGE,
+	ST_PEER_LEAVE, ST_REC_USED, ST_REC_LEN,
 	ST_COUNT
 };
 
@@ -74,7 +75,8 @@ int db_sqlite_exec(struct db_sqlite *s, sqlite3_stmt *st, const char *what,
  * arguments and results as in db_int.h. */
 int db_sqlite_frag_add(struct db *db, const struct db_frag_loc *locs, size_t n,
     struct dz_errmsg *em);
-int db_sqlite_frag_lookup(struct db *db, const uint8_t (*names)[DB_IDBYTES],
+int db_sqlite_frag_lookup(struct db *db, int64_t account,
+    const uint8_t (*names)[DB_IDBYTES],
     size_t n, int (*fn)(void *, const struct db_frag_loc *), void *arg,
     struct dz_errmsg *em);
 int db_sqlite_frag_del_object(struct db *db, int64_t account,
@@ -83,8 +85,8 @@ int db_sqlite_frag_del_object(struct db *db, int64_t account,
 int db_sqlite_frag_used(struct db *db, int64_t account, uint64_t *bytes,
     struct dz_errmsg *em);
 int db_sqlite_rec_put(struct db *db, int64_t account, const uint8_t *id,
-    uint64_t expected, const uint8_t *blob, size_t len, uint64_t *version,
-    struct dz_errmsg *em);
+    uint64_t expected, const uint8_t *blob, size_t len, uint64_t quota,
+    uint64_t *version, struct dz_errmsg *em);
 int db_sqlite_rec_get(struct db *db, int64_t account, const uint8_t *id,
     uint8_t **blob, size_t *len, uint64_t *version, struct dz_errmsg *em);
 int db_sqlite_rec_list(struct db *db, int64_t account,
@@ -100,6 +102,10 @@ int db_sqlite_account_signup(struct db *db, const struct db_account *a,
 int db_sqlite_key_bind(struct db *db, const uint8_t *pk, int64_t account,
     int64_t now, struct dz_errmsg *em);
 int db_sqlite_key_account(struct db *db, const uint8_t *pk, int64_t *account,
+    struct dz_errmsg *em);
+int db_sqlite_peer_leave(struct db *db, const uint8_t *id, int64_t now,
+    struct dz_errmsg *em);
+int db_sqlite_account_used(struct db *db, int64_t account, uint64_t *bytes,
     struct dz_errmsg *em);
 int db_sqlite_peer_count(struct db *db, int64_t since, uint64_t *online,
     uint64_t *total, struct dz_errmsg *em);

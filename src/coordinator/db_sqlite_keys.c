@@ -1,8 +1,9 @@
 /*
  * db_sqlite_keys: schema v2 of the SQLite backend: node keys bound to
  * accounts (table account_keys), sign-up as one transaction that creates
- * the account and binds its node key, and the peer counts that the
- * coordinator's STATUS reports. Each operation holds the handle's mutex
+ * the account and binds its node key, the peer counts that the
+ * coordinator's STATUS reports, and (schema v3) a peer's leaving, which
+ * those counts and placement honour. Each operation holds the handle's mutex
  * for its whole run.
  */
 #include <string.h>
@@ -141,6 +142,28 @@ db_sqlite_peer_count(struct db *db, int64_t since, uint64_t *online,
 		rc = 0;
 	}
 	db_sqlite_done(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+db_sqlite_peer_leave(struct db *db, const uint8_t *id, int64_t now,
+    struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	sqlite3_stmt *st = s->st[ST_PEER_LEAVE];
+	int rc, changes = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if ((rc = db_sqlite_bind_blob(st, 1, id, DB_IDBYTES)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) != SQLITE_OK) {
+		db_sqlite_done(st);
+		rc = db_sqlite_err(s, rc, "peer leaving", em);
+	} else {
+		rc = db_sqlite_exec(s, st, "peer leaving", &changes, em);
+		if (rc == 0 && changes == 0)
+			rc = dz_errf(em, DZ_ENOENT, "a peer that never registered cannot leave");
+	}
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }

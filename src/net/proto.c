@@ -490,6 +490,8 @@ static const struct msgdef msgdefs[] = {
 	MSG(PEER_REGISTER_REP, proto_empty, v_empty),
 	MSG(PEER_HEARTBEAT, proto_peer_heartbeat, v_peer_heartbeat),
 	MSG(PEER_HEARTBEAT_REP, proto_empty, v_empty),
+	MSG(PEER_LEAVE, proto_empty, v_empty),
+	MSG(PEER_LEAVE_REP, proto_empty, v_empty),
 	MSG(FRAG_PUT, proto_frag_put, v_frag_put),
 	MSG(FRAG_PUT_REP, proto_empty, v_empty),
 	MSG(FRAG_GET, proto_frag_get, v_frag_get),

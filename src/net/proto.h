@@ -86,6 +86,7 @@ enum proto_type {
 	/* Peers, peer -> coordinator */
 	PROTO_PEER_REGISTER = 0x0501,
 	PROTO_PEER_HEARTBEAT = 0x0502,
+	PROTO_PEER_LEAVE = 0x0503,     /* empty: stopping, count me offline */
 	/* Fragments, client (AUDIT: coordinator) -> peer */
 	PROTO_FRAG_PUT = 0x0601,
 	PROTO_FRAG_GET = 0x0602,
@@ -108,6 +109,7 @@ enum proto_type {
 	PROTO_STATUS_REP = 0x8401,
 	PROTO_PEER_REGISTER_REP = 0x8501,
 	PROTO_PEER_HEARTBEAT_REP = 0x8502,
+	PROTO_PEER_LEAVE_REP = 0x8503, /* empty */
 	PROTO_FRAG_PUT_REP = 0x8601,
 	PROTO_FRAG_GET_REP = 0x8602,
 	PROTO_FRAG_HAS_REP = 0x8603,
@@ -155,7 +157,8 @@ enum proto_type {
 
 /* An empty body: LOGOUT, STATUS and the replies that mean "done"
  * (SIGNUP_REP, LOGOUT_REP, PASSWD_REP, FRAGS_COMMIT_REP, OBJ_DELETE_REP,
- * REC_DEL_REP, PEER_REGISTER_REP, PEER_HEARTBEAT_REP, FRAG_PUT_REP). */
+ * REC_DEL_REP, PEER_REGISTER_REP, PEER_HEARTBEAT_REP, FRAG_PUT_REP), and
+ * PEER_LEAVE with its reply PEER_LEAVE_REP. */
 struct proto_empty {
 	uint8_t unused; /* C has no empty structs; never on the wire */
 };

@@ -36,19 +36,26 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "core/fragfile.h"
 #include "core/fsio.h"
+#include "core/hex.h"
 
 #define FS_POOL_MAX 4           /* Merkle builders kept for reuse */
 #define FS_DIRTY "dirty"        /* marker: the store is open (or crashed) */
 #define FS_TMP_PREFIX ".tmp-"   /* temporary files, removed at open */
 /* "frags/XX/" + a temporary name: prefix, 20-digit counter, '-', 64 hex */
-#define FS_PATH_MAX 128
+#define FS_PATH_MAX FRAGFILE_PATH_MAX
+/* a block size statvfs cannot tell, or one too odd to believe */
+#define FS_BLK_DEFAULT 4096u
+#define FS_BLK_MAX (1u << 20)
 
 struct fragstore {
 	int dirfd;
 	uint64_t capacity;
+	uint64_t blk;         /* the file system's block: what a file costs at least */
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -60,6 +67,7 @@ struct fragstore {
 	uint64_t sync_target; /* what the running sync covers */
 	int syncing;          /* a syncfs is running */
 	int broken;           /* a syncfs failed: see fragstore_sync */
+	uint64_t disk_full;   /* 1: the last new fragment met ENOSPC */
 	struct merkle *pool[FS_POOL_MAX];
 	size_t npool;
 	struct fragstore_stats st;
@@ -69,10 +77,7 @@ static void
 final_path(const uint8_t name[static FRAGSTORE_NAMEBYTES],
     char out[static FS_PATH_MAX])
 {
-	char hex[2 * FRAGSTORE_NAMEBYTES + 1];
-
-	merkle_hex(name, hex);
-	snprintf(out, FS_PATH_MAX, "frags/%.2s/%s", hex, hex);
+	fragfile_path(name, out);
 }
 
 static void
@@ -81,7 +86,7 @@ tmp_path(const uint8_t name[static FRAGSTORE_NAMEBYTES], uint64_t seq,
 {
 	char hex[2 * FRAGSTORE_NAMEBYTES + 1];
 
-	merkle_hex(name, hex);
+	hex_encode(name, FRAGSTORE_NAMEBYTES, hex);
 	snprintf(out, FS_PATH_MAX, "frags/%.2s/" FS_TMP_PREFIX "%llu-%s", hex,
 	    (unsigned long long)seq, hex);
 }
@@ -97,18 +102,6 @@ is_name(const char *s, const char *dir)
 		    !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return i == 2 * FRAGSTORE_NAMEBYTES && s[0] == dir[0] && s[1] == dir[1];
-}
-
-static int
-unhex(const char *s, uint8_t out[static FRAGSTORE_NAMEBYTES])
-{
-	for (size_t i = 0; i < FRAGSTORE_NAMEBYTES; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return DZ_EFORMAT;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
 }
 
 /* A Merkle builder for one call: from the pool, or a new one. */
@@ -133,105 +126,6 @@ pool_give(struct fragstore *fs, struct merkle *m)
 	}
 	pthread_mutex_unlock(&fs->mu);
 	merkle_free(m);
-}
-
-/* Direct I/O for the page-aligned bulk, as in client/dirstore.c: on these
- * virtual machines the page cache costs more than the disk, and fragments
- * are written once and read rarely. The unaligned tail goes through the
- * page cache; a file system without O_DIRECT gets plain I/O. */
-static int
-dio_ok(const void *buf, size_t len)
-{
-	return ((uintptr_t)buf % FRAGSTORE_DIO_ALIGN) == 0 &&
-	    len >= FRAGSTORE_DIO_ALIGN;
-}
-
-static int
-open_maybe_direct(int dirfd, const char *path, int flags, int *direct)
-{
-	int fd;
-
-	if (*direct) {
-		fd = openat(dirfd, path, flags | O_DIRECT, 0600);
-		if (fd >= 0 || errno != EINVAL)
-			return fd;
-		*direct = 0;
-	}
-	return openat(dirfd, path, flags, 0600);
-}
-
-static int
-clear_direct(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_DIRECT) != 0)
-		return fsio_errno(errno);
-	return 0;
-}
-
-static int
-write_frag(int fd, int direct, const uint8_t *buf, size_t len)
-{
-	size_t bulk = direct ? len & ~(size_t)(FRAGSTORE_DIO_ALIGN - 1) : 0;
-	int rc = 0;
-
-	if (bulk > 0)
-		rc = fsio_write_all(fd, buf, bulk);
-	if (rc == 0 && direct)
-		rc = clear_direct(fd);
-	if (rc == 0)
-		rc = fsio_write_all(fd, buf + bulk, len - bulk);
-	return rc;
-}
-
-/*
- * read_frag: read the file at path into buf (cap bytes); *len gets its
- * size (also when it is too large: DZ_ERANGE).
- */
-static int
-read_frag(struct fragstore *fs, const char *path, uint8_t *buf, size_t cap,
-    size_t *len, struct dz_errmsg *em)
-{
-	struct stat st;
-	size_t size, bulk, got = 0, tail = 0;
-	int fd, rc, direct = dio_ok(buf, cap);
-
-	*len = 0;
-	fd = open_maybe_direct(fs->dirfd, path, O_RDONLY | O_CLOEXEC, &direct);
-	if (fd < 0)
-		return dz_errf(em, fsio_errno(errno), "cannot open fragment %s: %s",
-		    path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = dz_errf(em, DZ_EIO, "%s is not a readable fragment file", path);
-		goto out;
-	}
-	if ((uintmax_t)st.st_size > SIZE_MAX) {
-		rc = dz_errf(em, DZ_ERANGE, "fragment %s is too large", path);
-		goto out;
-	}
-	size = (size_t)st.st_size;
-	*len = size;
-	if (size > cap) {
-		rc = dz_errf(em, DZ_ERANGE, "fragment %s has %zu bytes, the buffer %zu",
-		    path, size, cap);
-		goto out;
-	}
-	bulk = direct ? size & ~(size_t)(FRAGSTORE_DIO_ALIGN - 1) : 0;
-	rc = bulk > 0 ? fsio_read_full(fd, buf, bulk, &got) : 0;
-	if (rc == 0 && direct)
-		rc = clear_direct(fd);
-	if (rc == 0 && got == bulk) {
-		rc = fsio_read_full(fd, buf + bulk, size - bulk, &tail);
-		got += tail;
-	}
-	if (rc != 0)
-		dz_errf(em, rc, "cannot read fragment %s: %s", path, strerror(errno));
-	else if (got != size)
-		rc = dz_errf(em, DZ_EIO, "fragment %s changed while being read", path);
-out:
-	close(fd);
-	return rc;
 }
 
 /*
@@ -282,12 +176,23 @@ put_done(struct fragstore *fs, int is_new)
 	fs->st.puts++;
 	fs->st.puts_new += is_new != 0;
 	fs->nfrags += is_new != 0;
+	if (is_new)
+		fs->disk_full = 0;
 	pthread_mutex_unlock(&fs->mu);
 	return t;
 }
 
+uint64_t
+fragstore_charge(const struct fragstore *fs, uint64_t len)
+{
+	uint64_t b = fs->blk;
+
+	/* len <= FRAGSTORE_MAXFRAG or a file's size: no overflow */
+	return len <= b ? b : (len + b - 1) / b * b;
+}
+
 static void
-unreserve(struct fragstore *fs, size_t len)
+unreserve(struct fragstore *fs, uint64_t len)
 {
 	pthread_mutex_lock(&fs->mu);
 	/* saturate: a file grown behind our back must not wrap the count */
@@ -304,13 +209,17 @@ fragstore_put(struct fragstore *fs,
 	struct merkle *m = NULL;
 	struct frag_hdr h;
 	struct stat st;
-	uint64_t total, seq = 0;
-	int fd, rc, direct = dio_ok(buf, len);
+	uint64_t total, seq = 0, cost = fragstore_charge(fs, len);
+	int rc;
 
 	*ticket = 0;
 	final_path(name, path);
 	if (buf == NULL)
 		return DZ_EINVAL;
+	if (len < FRAGSTORE_MINFRAG)
+		return dz_errf(em, DZ_ERANGE,
+		    "fragment %s: %zu bytes is less than the %u-byte minimum",
+		    path, len, (unsigned)FRAGSTORE_MINFRAG);
 	if (len > FRAGSTORE_MAXFRAG)
 		return dz_errf(em, DZ_ERANGE, "fragment %s: %zu bytes is more than the %zu allowed",
 		    path, len, FRAGSTORE_MAXFRAG);
@@ -331,12 +240,12 @@ fragstore_put(struct fragstore *fs,
 	pthread_mutex_lock(&fs->mu);
 	if (fs->broken) {
 		rc = dz_errf(em, DZ_EIO, "fragment store unusable after a failed sync: reopen it");
-	} else if (__builtin_add_overflow(fs->used, (uint64_t)len, &total) ||
+	} else if (__builtin_add_overflow(fs->used, cost, &total) ||
 	    total > fs->capacity) {
 		rc = dz_errf(em, DZ_ENOSPC,
-		    "no room for fragment %s of %zu bytes: capacity %llu bytes, %llu used",
-		    path, len, (unsigned long long)fs->capacity,
-		    (unsigned long long)fs->used);
+		    "no room for fragment %s of %zu bytes (%llu on disk): capacity "
+		    "%llu bytes, %llu used", path, len, (unsigned long long)cost,
+		    (unsigned long long)fs->capacity, (unsigned long long)fs->used);
 	} else {
 		fs->used = total; /* reserved until the put fails or is undone */
 		seq = ++fs->tmpseq;
@@ -346,25 +255,17 @@ fragstore_put(struct fragstore *fs,
 		return rc;
 
 	tmp_path(name, seq, tmp);
-	fd = open_maybe_direct(fs->dirfd, tmp,
-	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, &direct);
-	if (fd < 0) {
-		rc = dz_errf(em, fsio_errno(errno), "cannot create %s: %s", tmp,
-		    strerror(errno));
-		unreserve(fs, len);
-		return rc;
+	rc = fragfile_write_new(fs->dirfd, tmp, O_EXCL, buf, len, em);
+	if (rc == DZ_ENOSPC) {
+		pthread_mutex_lock(&fs->mu);
+		fs->disk_full = 1;
+		pthread_mutex_unlock(&fs->mu);
 	}
-	rc = write_frag(fd, direct, buf, len);
-	if (rc != 0)
-		dz_errf(em, rc, "cannot write %s: %s", tmp, strerror(errno));
-	if (close(fd) != 0 && rc == 0)
-		rc = dz_errf(em, fsio_errno(errno), "cannot write %s: %s", tmp,
-		    strerror(errno));
 	if (rc == 0) {
 		rc = place(fs->dirfd, tmp, path);
 		if (rc == DZ_EEXIST) { /* a concurrent put of the same name won */
 			unlinkat(fs->dirfd, tmp, 0);
-			unreserve(fs, len);
+			unreserve(fs, cost);
 			*ticket = put_done(fs, 0);
 			return 0;
 		}
@@ -374,7 +275,7 @@ fragstore_put(struct fragstore *fs,
 	}
 	if (rc != 0) {
 		unlinkat(fs->dirfd, tmp, 0);
-		unreserve(fs, len);
+		unreserve(fs, cost);
 		return rc;
 	}
 	*ticket = put_done(fs, 1);
@@ -435,7 +336,7 @@ fragstore_get(struct fragstore *fs,
 	int rc;
 
 	final_path(name, path);
-	if ((rc = read_frag(fs, path, buf, cap, len, em)) != 0)
+	if ((rc = fragfile_read(fs->dirfd, path, buf, cap, len, em)) != 0)
 		return rc;
 	if ((rc = pool_take(fs, &m)) != 0)
 		return dz_errf(em, rc, "cannot verify fragment %s", path);
@@ -476,7 +377,7 @@ fragstore_del(struct fragstore *fs,
 	    unlinkat(fs->dirfd, path, 0) != 0)
 		return dz_errf(em, fsio_errno(errno), "cannot delete fragment %s: %s",
 		    path, strerror(errno));
-	unreserve(fs, (size_t)st.st_size);
+	unreserve(fs, fragstore_charge(fs, (uint64_t)st.st_size));
 	pthread_mutex_lock(&fs->mu);
 	fs->nfrags--;
 	pthread_mutex_unlock(&fs->mu);
@@ -515,7 +416,7 @@ fragstore_audit(struct fragstore *fs,
 		dz_errf(em, rc, "cannot audit fragment %s", fpath);
 		goto out;
 	}
-	if ((rc = read_frag(fs, fpath, buf, cap, &len, em)) != 0)
+	if ((rc = fragfile_read(fs->dirfd, fpath, buf, cap, &len, em)) != 0)
 		goto out;
 	if ((rc = pool_take(fs, &m)) != 0) {
 		dz_errf(em, rc, "cannot verify fragment %s", fpath);
@@ -609,8 +510,8 @@ scan_dir(struct fragstore *fs, unsigned xx, int at_open, int deep, uint64_t *use
 		if (!keep)
 			continue;
 		if (used != NULL)
-			*used += (uint64_t)st.st_size;
-		if (fn != NULL && unhex(e->d_name, name) == 0)
+			*used += fragstore_charge(fs, (uint64_t)st.st_size);
+		if (fn != NULL && hex_decode(e->d_name, name, sizeof(name)) == 0)
 			rc = fn(arg, name, (size_t)st.st_size);
 	}
 	closedir(dp);
@@ -629,20 +530,12 @@ fragstore_list(struct fragstore *fs,
 	return rc;
 }
 
-static int
-mkdir_at(int dirfd, const char *path)
-{
-	if (mkdirat(dirfd, path, 0700) != 0 && errno != EEXIST)
-		return fsio_errno(errno);
-	return 0;
-}
-
 int
 fragstore_open(const char *dir, uint64_t capacity, struct fragstore **out,
     struct dz_errmsg *em)
 {
 	struct fragstore *fs;
-	char sub[16];
+	struct statvfs vfs;
 	int rc = 0, deep, locks = 0;
 
 	*out = NULL;
@@ -676,12 +569,12 @@ fragstore_open(const char *dir, uint64_t capacity, struct fragstore **out,
 		goto fail;
 	}
 	locks++;
-	rc = mkdir_at(fs->dirfd, "frags");
-	for (unsigned i = 0; rc == 0 && i < 256; i++) {
-		snprintf(sub, sizeof(sub), "frags/%02x", i);
-		rc = mkdir_at(fs->dirfd, sub);
-	}
-	if (rc != 0) {
+	/* the fragment block: f_frsize is what statvfs counts free space in */
+	if (fstatvfs(fs->dirfd, &vfs) == 0)
+		fs->blk = vfs.f_frsize > 0 ? vfs.f_frsize : vfs.f_bsize;
+	if (fs->blk == 0 || fs->blk > FS_BLK_MAX)
+		fs->blk = FS_BLK_DEFAULT;
+	if ((rc = fragfile_mkdirs(fs->dirfd)) != 0) {
 		dz_errf(em, rc, "cannot create the directories of fragment store %s: %s",
 		    dir, strerror(errno));
 		goto fail;
@@ -733,26 +626,28 @@ fragstore_close(struct fragstore *fs)
 	return rc;
 }
 
+/* A counter of fs, read under its lock. */
+static uint64_t
+read_locked(struct fragstore *fs, const uint64_t *v)
+{
+	uint64_t x;
+
+	pthread_mutex_lock(&fs->mu);
+	x = *v;
+	pthread_mutex_unlock(&fs->mu);
+	return x;
+}
+
 uint64_t
 fragstore_count(struct fragstore *fs)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&fs->mu);
-	n = fs->nfrags;
-	pthread_mutex_unlock(&fs->mu);
-	return n;
+	return read_locked(fs, &fs->nfrags);
 }
 
 uint64_t
 fragstore_used(struct fragstore *fs)
 {
-	uint64_t u;
-
-	pthread_mutex_lock(&fs->mu);
-	u = fs->used;
-	pthread_mutex_unlock(&fs->mu);
-	return u;
+	return read_locked(fs, &fs->used);
 }
 
 uint64_t
@@ -767,4 +662,32 @@ fragstore_stats(struct fragstore *fs, struct fragstore_stats *st)
 	pthread_mutex_lock(&fs->mu);
 	*st = fs->st;
 	pthread_mutex_unlock(&fs->mu);
+}
+
+int
+fragstore_disk_full(struct fragstore *fs)
+{
+	return read_locked(fs, &fs->disk_full) != 0;
+}
+
+int
+fragstore_offer(struct fragstore *fs, uint64_t *offer, uint64_t *disk_free)
+{
+	struct statvfs vfs;
+	uint64_t avail, used = fragstore_used(fs), room;
+
+	*offer = fs->capacity;
+	if (disk_free != NULL)
+		*disk_free = UINT64_MAX;
+	if (fstatvfs(fs->dirfd, &vfs) != 0)
+		return fsio_errno(errno);
+	if (__builtin_mul_overflow((uint64_t)vfs.f_bavail, (uint64_t)vfs.f_frsize, &avail))
+		avail = UINT64_MAX;
+	if (disk_free != NULL)
+		*disk_free = avail;
+	if (__builtin_add_overflow(used, avail, &room))
+		room = UINT64_MAX;
+	if (room < *offer)
+		*offer = room;
+	return 0;
 }

@@ -6,7 +6,10 @@
  *   DIR/frags/XX/<64 hex digits>   XX = the name's first byte
  *   DIR/dirty                      present while the store is open
  * A put verifies the bytes against their name (a peer never stores what
- * does not match), refuses what would exceed the capacity, writes a
+ * does not match), charges each fragment what it really costs on disk (its
+ * size rounded up to whole file-system blocks, at least one block: 4,000
+ * fragments of 24 bytes cost 16 MB and 4,000 files, not 96 KB), refuses
+ * what would exceed the capacity, writes a
  * temporary file and renames it into place, without syncing. Durability is
  * grouped: every put returns a ticket, and fragstore_sync(upto) makes
  * everything written up to that ticket durable with one syncfs shared by
@@ -33,14 +36,20 @@
 
 #include "core/err.h"
 #include "core/frag.h"
+#include "core/fragfile.h"
 #include "core/merkle.h"
 
 #define FRAGSTORE_NAMEBYTES MERKLE_HASHBYTES
 /* the largest fragment: header plus a whole segment (k = 1) */
 #define FRAGSTORE_MAXFRAG ((size_t)FRAG_HDRBYTES + FRAG_MAXSEG)
+/* the smallest fragment accepted: the smallest a client makes is the
+ * header and ceil(16 / k) bytes of the sealed empty segment (its tag),
+ * 17 bytes at k >= 16; anything shorter is not a fragment. What stops a
+ * flood of small fragments is the charge, not this: see fragstore_charge */
+#define FRAGSTORE_MINFRAG ((size_t)FRAG_HDRBYTES + 1)
 /* buffers aligned to this (and fragments at least this long) are written
- * and read with direct I/O, bypassing the page cache */
-#define FRAGSTORE_DIO_ALIGN 4096
+ * and read with direct I/O, bypassing the page cache (core/fragfile.h) */
+#define FRAGSTORE_DIO_ALIGN FRAGFILE_DIO_ALIGN
 
 struct fragstore;
 
@@ -79,9 +88,10 @@ int fragstore_close(struct fragstore *fs);
  * success that writes nothing (and still yields a ticket that covers the
  * existing file). A buffer aligned to FRAGSTORE_DIO_ALIGN is written with
  * direct I/O. Returns 0; DZ_EINTEGRITY if the bytes do not match name (or
- * a frag_parse code if they are not a fragment at all); DZ_ERANGE if len >
- * FRAGSTORE_MAXFRAG; DZ_ENOSPC if it would exceed the capacity (or the
- * disk is full); DZ_EIO.
+ * a frag_parse code if they are not a fragment at all); DZ_ERANGE if len is
+ * below FRAGSTORE_MINFRAG or above FRAGSTORE_MAXFRAG; DZ_ENOSPC if its
+ * charge would exceed the capacity, or the disk is full
+ * (fragstore_disk_full then says which); DZ_EIO.
  */
 int fragstore_put(struct fragstore *fs,
     const uint8_t name[static FRAGSTORE_NAMEBYTES], const uint8_t *buf,
@@ -154,8 +164,26 @@ int fragstore_list(struct fragstore *fs,
  * to date by puts and deletes: no listing needed). */
 uint64_t fragstore_count(struct fragstore *fs);
 
-/* fragstore_used: bytes of stored fragments (puts in progress included). */
+/* fragstore_used: bytes charged for stored fragments (puts in progress
+ * included), each fragstore_charge(its size). */
 uint64_t fragstore_used(struct fragstore *fs);
+
+/* fragstore_charge: what a fragment of len bytes costs against the
+ * capacity: len rounded up to whole blocks of the store's file system
+ * (statvfs f_frsize, 4096 if it cannot tell), and at least one block. */
+uint64_t fragstore_charge(const struct fragstore *fs, uint64_t len);
+
+/*
+ * fragstore_offer: the room this store can honestly offer: *offer =
+ * min(capacity, used + free space of its file system for unprivileged
+ * writers (statvfs f_bavail)), and *disk_free (may be NULL) that free
+ * space. On failure *offer is the capacity and the dz_err is returned.
+ */
+int fragstore_offer(struct fragstore *fs, uint64_t *offer, uint64_t *disk_free) DZ_MUST_CHECK;
+
+/* fragstore_disk_full: 1 if the last new fragment could not be written
+ * because the file system was full (ENOSPC), 0 once one has been since. */
+int fragstore_disk_full(struct fragstore *fs);
 
 /* fragstore_capacity: the capacity given at open. */
 uint64_t fragstore_capacity(const struct fragstore *fs);

@@ -353,6 +353,22 @@ peerd_work_(uv_work_t *req)
 	}
 }
 
+/* A full disk is logged once when it fills and once when it has room
+ * again, not once per refused fragment. */
+static void
+note_disk(struct peerd *p, const struct pwork *w)
+{
+	int full = fragstore_disk_full(p->fs);
+
+	if (full && !p->full_logged)
+		peerd_logf(p, "disk full: cannot write fragments in %s (%s); refusing "
+		    "new fragments until there is room (logged once)", p->dir,
+		    w->em.text[0] != '\0' ? w->em.text : dz_strerror(w->rc));
+	else if (!full && p->full_logged)
+		peerd_logf(p, "disk of %s has room again: storing fragments", p->dir);
+	p->full_logged = full;
+}
+
 static void
 release_rep(void *arg)
 {
@@ -381,6 +397,8 @@ peerd_work_done_(uv_work_t *req, int status)
 	}
 	if (w->rc == WORK_BUSY)
 		w->rc = DZ_EIO;
+	if (w->type == PROTO_FRAG_PUT)
+		note_disk(p, w); /* its bytes leave p->inflight in padmit_free */
 	if (w->deleted) {
 		hexname(w->type == PROTO_AUDIT ? w->m.audit.name : w->m.get.name, hex);
 		peerd_logf(p, "deleted damaged fragment %s", hex);
@@ -567,6 +585,24 @@ write_addr_file(struct peerd *p, struct dz_errmsg *em)
 	return rc;
 }
 
+/* A capacity the disk cannot hold is a promise the peer would break:
+ * say so at start. The coordinator is only ever offered what fits
+ * (fragstore_offer), so this is a warning, not a refusal. */
+static void
+warn_small_disk(struct peerd *p)
+{
+	uint64_t offer, disk_free;
+
+	if (fragstore_offer(p->fs, &offer, &disk_free) != 0 || offer >= p->capacity)
+		return;
+	peerd_logf(p, "warning: --capacity is %llu MiB but the file system of %s has "
+	    "only %llu MiB free (and %llu MiB are stored): offering the "
+	    "coordinator %llu MiB", (unsigned long long)(p->capacity >> 20), p->dir,
+	    (unsigned long long)(disk_free >> 20),
+	    (unsigned long long)(fragstore_used(p->fs) >> 20),
+	    (unsigned long long)(offer >> 20));
+}
+
 static void
 free_stopped(void *arg)
 {
@@ -620,6 +656,7 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 		goto fail;
 	if ((rc = fragstore_open(p->dir, p->capacity, &p->fs, em)) != 0)
 		goto fail;
+	warn_small_disk(p);
 	if ((rc = tls_ctx_new(p->id, TLS_ROLE_SERVER, &p->srv_tls, em)) != 0 ||
 	    (rc = tls_ctx_new(p->id, TLS_ROLE_CLIENT, &p->cli_tls, em)) != 0)
 		goto fail;

@@ -13,7 +13,8 @@
  *
  * On the same loop peerd keeps a link to the coordinator (peerd_coord.c):
  * PEER_REGISTER with the address actually bound, then PEER_HEARTBEAT every
- * few seconds, reconnecting with backoff (1 s doubling to 30 s) while it is
+ * few seconds (the capacity they offer is never more than the data
+ * directory's file system can hold: free space plus what is stored), reconnecting with backoff (1 s doubling to 30 s) while it is
  * unreachable; fragments are served all the while. The coordinator's key is
  * pinned from the configuration, else from DIR/coordinator.key, else it is
  * stored there at first contact; a different key is refused afterwards.
@@ -58,6 +59,9 @@
 /* Backoff of the coordinator link, in milliseconds. */
 #define PEERD_BACKOFF_MIN 1000u
 #define PEERD_BACKOFF_MAX 30000u
+/* How long a stopping peer waits for the coordinator to acknowledge
+ * PEER_LEAVE before it goes anyway, in milliseconds. */
+#define PEERD_LEAVE_MS 2000u
 
 /* TEST ONLY: how a peer lies when answering FRAG_GET (`drizzle peer
  * --test-lie`), so that system tests can show that clients survive lying
@@ -128,7 +132,10 @@ void peerd_coord_stats(const struct peerd *p, struct peerd_coord_stats *st);
 /*
  * peerd_stop: stop listening, end every connection and the coordinator
  * link, and let requests being worked on finish (their answers are
- * dropped). When nothing of p is left on the loop, done(arg) is called
+ * dropped). A peer registered with the coordinator first tells it that it
+ * is leaving (PEER_LEAVE), so that it counts as offline at once rather
+ * than after the heartbeat timeout; it waits at most PEERD_LEAVE_MS for
+ * the answer. When nothing of p is left on the loop, done(arg) is called
  * (done may be NULL: uv_run then simply returns once the loop is empty).
  * Idempotent.
  */

@@ -2,7 +2,11 @@
  * peerd_coord: the storage peer's link to the coordinator, on the peer's
  * loop: connect as a TLS client with the peer's own identity, pin the
  * coordinator's key, PEER_REGISTER with the address actually bound, then
- * PEER_HEARTBEAT {capacity, used, nfrags} every heartbeat period.
+ * PEER_HEARTBEAT {capacity, used, nfrags} every heartbeat period, and
+ * PEER_LEAVE when the peer stops. The capacity sent is what the store can
+ * honestly offer (fragstore_offer: never more than the file system's free
+ * space plus what is stored), measured at each heartbeat, so that a disk
+ * filled by something else stops placements here instead of failing them.
  *
  * States (peerd_int.h): CONNECTING -> UP on PEER_REGISTER_REP; any
  * failure -> DOWN, and a retry after the backoff (1 s doubling to 30 s,
@@ -34,10 +38,12 @@ struct scanwork {
 	uv_work_t req;
 	struct peerd *p;
 	uint64_t n;
+	uint64_t offer;
 	int rc;
 };
 
 static void connect_now(struct peerd *p);
+static void finish_stop(struct peerd *p);
 
 static uint32_t
 next_reqid(struct pcoord *co)
@@ -198,7 +204,9 @@ co_on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
 		return rc;
 	memset(&r, 0, sizeof(r));
 	snprintf(r.addr, sizeof(r.addr), "%s", p->addr);
-	r.capacity = p->capacity;
+	if (fragstore_offer(p->fs, &co->offer, NULL) != 0)
+		co->offer = p->capacity;
+	r.capacity = co->offer;
 	r.used = fragstore_used(p->fs);
 	r.flags = 0;
 	memcpy(r.owner, co->owner, sizeof(r.owner));
@@ -270,6 +278,18 @@ co_on_frame(void *arg, struct conn *c, struct frame *f)
 		conn_abort(c, DZ_EFORMAT, "unexpected answer to PEER_HEARTBEAT");
 		return;
 	}
+	if (f->reqid != 0 && f->reqid == co->leave_reqid) {
+		co->leave_reqid = 0;
+		if (f->type == PROTO_PEER_LEAVE_REP &&
+		    proto_empty_decode(f->body, f->len) == 0)
+			peerd_logf(p, "told the coordinator %s that this peer is leaving",
+			    co->addr);
+		else if (f->type == PROTO_ERROR && error_text(f, msg, sizeof(msg)) != 0)
+			peerd_logf(p, "the coordinator %s did not take our leaving: %s",
+			    co->addr, msg);
+		finish_stop(p);
+		return;
+	}
 	conn_abort(c, DZ_EFORMAT, "answer to no question");
 }
 
@@ -282,6 +302,8 @@ co_on_close(void *arg, struct conn *c, int err, const char *msg)
 	(void)c;
 	co->c = NULL;
 	if (p->stopping || co->state == PC_STOPPED) {
+		co->leave_reqid = 0;
+		finish_stop(p); /* closes the timer of a leave still waiting */
 		peerd_maybe_done(p);
 		return;
 	}
@@ -328,6 +350,9 @@ on_scan(uv_work_t *req)
 	struct scanwork *s = req->data;
 
 	s->n = fragstore_count(s->p->fs);
+	/* statvfs may wait on a slow disk: here, not on the loop */
+	if (fragstore_offer(s->p->fs, &s->offer, NULL) != 0)
+		s->offer = s->p->capacity;
 	s->rc = 0;
 }
 
@@ -339,7 +364,7 @@ send_heartbeat(struct peerd *p)
 	uint8_t buf[HEARTBEAT_BYTES];
 	struct wbuf w;
 
-	h.capacity = p->capacity;
+	h.capacity = co->offer;
 	h.used = fragstore_used(p->fs);
 	h.nfrags = co->nfrags;
 	wbuf_init(&w, buf, sizeof(buf));
@@ -360,8 +385,10 @@ on_scan_done(uv_work_t *req, int status)
 
 	p->nwork--;
 	co->scanning = 0;
-	if (status == 0 && s->rc == 0)
+	if (status == 0 && s->rc == 0) {
 		co->nfrags = s->n;
+		co->offer = s->offer;
+	}
 	free(s);
 	if (!p->stopping && co->state == PC_UP && co->c != NULL &&
 	    co->hb_reqid == 0)
@@ -434,15 +461,47 @@ on_timer_closed(uv_handle_t *h)
 	peerd_maybe_done(p);
 }
 
-void
-pcoord_stop(struct peerd *p)
+/* End the link: the connection, then the timer. Idempotent. */
+static void
+finish_stop(struct peerd *p)
 {
 	struct pcoord *co = &p->co;
 
-	co->state = PC_STOPPED;
-	co->st.registered = 0;
 	if (co->c != NULL)
 		conn_abort(co->c, DZ_EINTR, "peer stopping");
 	if (co->timer_open && !uv_is_closing((uv_handle_t *)&co->timer))
 		uv_close((uv_handle_t *)&co->timer, on_timer_closed);
+}
+
+static void
+on_leave_timeout(uv_timer_t *t)
+{
+	struct peerd *p = t->data;
+
+	peerd_logf(p, "the coordinator %s did not answer PEER_LEAVE within %u ms; "
+	    "stopping anyway", p->co.addr, PEERD_LEAVE_MS);
+	p->co.leave_reqid = 0;
+	finish_stop(p);
+}
+
+/* A registered peer says it is leaving and waits (boundedly) for the
+ * answer, so the coordinator stops sending clients here at once. */
+void
+pcoord_stop(struct peerd *p)
+{
+	struct pcoord *co = &p->co;
+	int was_up = co->state == PC_UP;
+
+	co->state = PC_STOPPED;
+	co->st.registered = 0;
+	if (was_up && co->c != NULL && co->timer_open && co->leave_reqid == 0) {
+		co->leave_reqid = next_reqid(co);
+		if (conn_send(co->c, PROTO_PEER_LEAVE, co->leave_reqid, NULL, 0) == 0) {
+			uv_timer_stop(&co->timer);
+			uv_timer_start(&co->timer, on_leave_timeout, PEERD_LEAVE_MS, 0);
+			return;
+		}
+		co->leave_reqid = 0;
+	}
+	finish_stop(p);
 }

@@ -47,8 +47,10 @@ struct pcoord {
 	uint32_t next_reqid;
 	uint32_t reg_reqid;    /* PEER_REGISTER awaiting its answer, or 0 */
 	uint32_t hb_reqid;     /* PEER_HEARTBEAT awaiting its answer, or 0 */
+	uint32_t leave_reqid;  /* PEER_LEAVE awaiting its answer, or 0 */
 	int scanning;          /* a fragment count is running in the pool */
 	uint64_t nfrags;       /* last count */
+	uint64_t offer;        /* last room offered (fragstore_offer) */
 	struct peerd_coord_stats st;
 };
 
@@ -87,6 +89,7 @@ struct peerd {
 	uint64_t inflight;      /* FRAG_PUT bytes among them */
 	atomic_size_t reserved; /* reply bytes of all connections */
 	struct pconn *wait_head, *wait_tail; /* connections waiting, FIFO */
+	int full_logged;        /* "disk full" was logged and still holds */
 	int stopping;
 	int srv_open;           /* listener not yet released */
 	int done_called;

@@ -53,17 +53,6 @@ kill_ours() {
 }
 cleanup_hooks+=('kill_ours $ppid_ $cpid')
 
-# wait_for FILE TEXT SECONDS PID: until FILE has TEXT; fail if PID ends
-wait_for() {
-	for _ in $(seq $(($3 * 10))); do
-		grep -qF -- "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$4" 2>/dev/null || { cat "$1" >&2; fail "pid $4 ended waiting for '$2'"; }
-		sleep 0.1
-	done
-	cat "$1" >&2
-	fail "no '$2' in $1 within $3 s"
-}
-
 # start_coord [LISTEN]: coordinator in $T/c; sets cpid, caddr
 start_coord() {
 	"$DZ" coordinator --data "$T/c" --listen "${1:-127.0.0.1:0}" >"$T/c.out" 2>"$T/c.err" &

@@ -104,3 +104,15 @@ liar() {
 	grep -q 'registered' "$T/liar-$i.err" || { cat "$T/liar-$i.err" >&2; fail "liar $i not registered in 10 s"; }
 	grep -q 'TESTING ONLY' "$T/liar-$i.err" || fail "liar $i does not say it lies"
 }
+
+# wait_for FILE TEXT SECONDS PID: until FILE has TEXT; fail if PID ends
+# first or TEXT is not there within SECONDS
+wait_for() {
+	for _ in $(seq $(($3 * 20))); do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		kill -0 "$4" 2>/dev/null || { cat "$1" >&2; fail "pid $4 ended waiting for '$2'"; }
+		sleep 0.05
+	done
+	cat "$1" >&2
+	fail "no '$2' in $1 within $3 s"
+}

@@ -13,7 +13,10 @@
  * replaces the login key; everything survives a restart with the same
  * data directory and identity. STATUS carries the default code the server
  * was started with (4-of-12 unless told), and coord_start refuses a code
- * that is not 1 <= k < n <= 255. */
+ * that is not 1 <= k < n <= 255. Fragment names are each account's own
+ * (a squatter's earlier commit blocks nothing), records count toward used
+ * and the quota (DZ_EQUOTA), and a peer that sends PEER_LEAVE is offline
+ * at once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -507,6 +510,28 @@ heartbeat(struct srv *s, struct cl *p, int i)
 	frame_free(&r);
 }
 
+/* Call type with msg; on ERROR return its code (text into msg_out if not
+ * NULL), else want rep_type decoded into out (may be NULL) and return 0. */
+static int
+call_code(struct srv *s, struct cl *c, uint16_t type, const void *msg,
+    uint16_t rep_type, void *out, char *msg_out)
+{
+	struct proto_error e;
+	struct frame r;
+
+	call(s, c, type, msg, &r);
+	if (r.type == PROTO_ERROR) {
+		assert_int_equal(proto_error_decode(r.body, r.len, &e), 0);
+		if (msg_out != NULL)
+			memcpy(msg_out, e.message, sizeof(e.message));
+		frame_free(&r);
+		return e.code;
+	}
+	want(&r, rep_type, out);
+	frame_free(&r);
+	return 0;
+}
+
 /* PLACE n of size, excluding ex[nex]; rep filled on success, else the
  * ERROR code is returned. */
 static int
@@ -514,22 +539,12 @@ place(struct srv *s, struct cl *c, unsigned n, uint32_t size,
     const uint8_t (*ex)[32], unsigned nex, struct proto_place_rep *rep)
 {
 	struct proto_place m = {0};
-	struct proto_error e;
-	struct frame r;
 
 	m.n = (uint8_t)n;
 	m.frag_size = size;
 	m.nexclude = (uint16_t)nex;
 	m.exclude = ex;
-	call(s, c, PROTO_PLACE, &m, &r);
-	if (r.type == PROTO_ERROR) {
-		assert_int_equal(proto_error_decode(r.body, r.len, &e), 0);
-		frame_free(&r);
-		return e.code;
-	}
-	want(&r, PROTO_PLACE_REP, rep);
-	frame_free(&r);
-	return 0;
+	return call_code(s, c, PROTO_PLACE, &m, PROTO_PLACE_REP, rep, NULL);
 }
 
 static void
@@ -576,7 +591,7 @@ test_place(void **state)
 	assert_int_equal(place(s, a.node, 3, 2500, NULL, 0, rep), 0);
 	assert_int_equal(place(s, a.node, 4, 2500, NULL, 0, rep), DZ_ETOOFEW);
 	/* quota: 1000000 bytes */
-	assert_int_equal(place(s, a.node, 1, 1000001, NULL, 0, rep), DZ_ENOSPC);
+	assert_int_equal(place(s, a.node, 1, 1000001, NULL, 0, rep), DZ_EQUOTA);
 
 	/* time passes; only peers 0..2 keep beating */
 	atomic_fetch_add(&s->clock, TIMEOUT + 1);
@@ -1021,6 +1036,205 @@ test_default_code(void **state)
 	assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* ---- storage hardening: names, records in the quota, leaving ---- */
+
+/* Commit one fragment name of object obj on peer p for account c. */
+static int
+commit_one(struct srv *s, struct cl *c, uint8_t obj, const uint8_t name[32],
+    uint32_t size, const struct cl *p)
+{
+	struct proto_frags_commit fc = {.k = 1};
+	struct proto_commit_ent e;
+	uint8_t ent[PROTO_COMMIT_ENTBYTES];
+
+	memset(&e, 0, sizeof(e));
+	memcpy(e.name, name, 32);
+	memcpy(e.peer, p->id->pk, 32);
+	e.size = size;
+	proto_commit_ent_put(ent, &e);
+	memset(fc.object_id, obj, 32);
+	fc.n = 2;
+	fc.nentries = 1;
+	fc.entries = ent;
+	return call_code(s, c, PROTO_FRAGS_COMMIT, &fc, PROTO_FRAGS_COMMIT_REP, NULL,
+	    NULL);
+}
+
+/* The holders of name for account c: their count, the first in first. */
+static unsigned
+locate_one(struct srv *s, struct cl *c, const uint8_t name[32], uint8_t first[32])
+{
+	struct proto_frags_locate_rep *lr = calloc(1, sizeof(*lr));
+	struct proto_frags_locate fl = {.nnames = 1};
+	struct frame r;
+	unsigned n;
+
+	assert_non_null(lr);
+	fl.names = (const uint8_t(*)[32])name;
+	call(s, c, PROTO_FRAGS_LOCATE, &fl, &r);
+	want(&r, PROTO_FRAGS_LOCATE_REP, lr);
+	frame_free(&r);
+	n = lr->names[0].nlocs;
+	if (n > 0 && first != NULL)
+		memcpy(first, lr->names[0].locs[0].pk, 32);
+	free(lr);
+	return n;
+}
+
+/* A peer operator who saw name N arrive commits it first under its own
+ * account: the owner's commit of N still succeeds, the owner finds its
+ * own holder, and the squatter deleting its object removes nothing of
+ * the owner's. */
+static void
+test_name_squat(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	struct cl *honest = cl_new(), *evil = cl_new();
+	struct proto_obj_delete od;
+	uint8_t name[32], holder[32];
+	struct acct a, m;
+	struct frame r;
+
+	signup(s, &a, "squat-owner");
+	signup(s, &m, "squat-thief");
+	register_peer(s, honest, 0);
+	register_peer(s, evil, 1);
+	memset(name, 0x5a, sizeof(name));
+	assert_int_equal(commit_one(s, m.node, 0xbb, name, 1, evil), 0);
+	assert_int_equal(commit_one(s, a.node, 0x07, name, 100, honest), 0);
+	assert_int_equal(locate_one(s, a.node, name, holder), 1);
+	assert_memory_equal(holder, honest->id->pk, 32);
+	assert_int_equal(locate_one(s, m.node, name, holder), 1);
+	assert_memory_equal(holder, evil->id->pk, 32);
+	memset(&od, 0, sizeof(od));
+	memset(od.object_id, 0xbb, 32);
+	call(s, m.node, PROTO_OBJ_DELETE, &od, &r);
+	want(&r, PROTO_OBJ_DELETE_REP, NULL);
+	frame_free(&r);
+	assert_int_equal(locate_one(s, a.node, name, holder), 1);
+	assert_memory_equal(holder, honest->id->pk, 32);
+	assert_int_equal(locate_one(s, m.node, name, NULL), 0);
+	cl_free(honest);
+	cl_free(evil);
+	cl_free(a.node);
+	cl_free(m.node);
+}
+
+/* REC_PUT of len bytes of 'x' under id idb; 0 or the ERROR code, with
+ * its text in msg (may be NULL). */
+static int
+rec_put_len(struct srv *s, struct cl *c, uint8_t idb, uint64_t expected,
+    size_t len, uint64_t *version, char msg[PROTO_ERRMSG_MAX + 1])
+{
+	struct proto_rec_put m = {.expected_version = expected};
+	struct proto_rec_put_rep rep;
+	uint8_t *blob = malloc(len + 1);
+	int rc;
+
+	assert_non_null(blob);
+	memset(blob, 'x', len);
+	memset(m.id, idb, 32);
+	m.blob = blob;
+	m.blob_len = len;
+	rc = call_code(s, c, PROTO_REC_PUT, &m, PROTO_REC_PUT_REP, &rep, msg);
+	free(blob);
+	if (rc == 0)
+		*version = rep.version;
+	return rc;
+}
+
+static uint64_t
+status_used(struct srv *s, struct cl *c, uint32_t *online)
+{
+	struct proto_status_rep st;
+	struct frame r;
+
+	call(s, c, PROTO_STATUS, NULL, &r);
+	want(&r, PROTO_STATUS_REP, &st);
+	frame_free(&r);
+	if (online != NULL)
+		*online = st.peers_online;
+	return st.used;
+}
+
+/* Encrypted records count toward used and the quota (1000000 bytes on
+ * the test server): past it REC_PUT is refused with DZ_EQUOTA saying
+ * what is used and allowed, a replacement is charged the difference, a
+ * deletion frees it, and PLACE sees the records' bytes. */
+static void
+test_records_quota(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	struct cl *peer = cl_new();
+	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
+	struct proto_rec_del rd = {.expected_version = 0};
+	char msg[PROTO_ERRMSG_MAX + 1];
+	uint64_t v1 = 0, v2 = 0;
+	struct acct a;
+	struct frame r;
+
+	assert_non_null(rep);
+	signup(s, &a, "rec-quota");
+	register_peer(s, peer, 5);
+	assert_int_equal(rec_put_len(s, a.node, 1, 0, 600000, &v1, NULL), 0);
+	assert_int_equal(status_used(s, a.node, NULL), 600000);
+	assert_int_equal(rec_put_len(s, a.node, 2, 0, 500000, &v2, msg), DZ_EQUOTA);
+	assert_non_null(strstr(msg, "600000 of 1000000 bytes used"));
+	assert_int_equal(place(s, a.node, 1, 500000, NULL, 0, rep), DZ_EQUOTA);
+	/* replaced by 100 bytes: charged the difference */
+	assert_int_equal(rec_put_len(s, a.node, 1, v1, 100, &v1, NULL), 0);
+	assert_int_equal(status_used(s, a.node, NULL), 100);
+	assert_int_equal(rec_put_len(s, a.node, 2, 0, 500000, &v2, NULL), 0);
+	assert_int_equal(status_used(s, a.node, NULL), 500100);
+	memset(rd.id, 2, 32);
+	rd.expected_version = v2;
+	call(s, a.node, PROTO_REC_DEL, &rd, &r);
+	want(&r, PROTO_REC_DEL_REP, NULL);
+	frame_free(&r);
+	assert_int_equal(status_used(s, a.node, NULL), 100);
+	free(rep);
+	cl_free(peer);
+	cl_free(a.node);
+}
+
+/* PEER_LEAVE: offline at once (STATUS, PLACE), long before the heartbeat
+ * timeout; its next heartbeat brings it back. */
+static void
+test_peer_leave(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	struct cl *peer = cl_new();
+	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
+	uint32_t online = 0;
+	struct acct a;
+	struct frame r;
+
+	assert_non_null(rep);
+	signup(s, &a, "leave-user");
+	register_peer(s, peer, 3);
+	(void)status_used(s, a.node, &online);
+	assert_int_equal(online, 1);
+	assert_int_equal(place(s, a.node, 1, 10, NULL, 0, rep), 0);
+	call(s, peer, PROTO_PEER_LEAVE, NULL, &r);
+	want(&r, PROTO_PEER_LEAVE_REP, NULL);
+	frame_free(&r);
+	(void)status_used(s, a.node, &online);
+	assert_int_equal(online, 0);
+	assert_int_equal(place(s, a.node, 1, 10, NULL, 0, rep), DZ_ETOOFEW);
+	heartbeat(s, peer, 3);
+	(void)status_used(s, a.node, &online);
+	assert_int_equal(online, 1);
+	/* a node that never registered cannot leave */
+	call(s, a.node, PROTO_PEER_LEAVE, NULL, &r);
+	want_error(&r, DZ_ENOENT);
+	free(rep);
+	cl_free(peer);
+	cl_free(a.node);
+}
+
 int
 main(void)
 {
@@ -1034,6 +1248,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_passwd_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_name_squat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_leave, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

@@ -26,83 +26,7 @@
 
 #include "coordinator/db.h"
 #include "core/keyfile.h"
-
-static int
-rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-struct fix {
-	char dir[64];
-	struct db *db;
-};
-
-static int
-setup(void **state)
-{
-	struct fix *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_db.XXXXXX");
-	if (mkdtemp(f->dir) == NULL || db_open(f->dir, &f->db, NULL) != 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-
-	db_close(f->db);
-	nftw(f->dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
-}
-
-static void
-reopen(struct fix *f)
-{
-	db_close(f->db);
-	f->db = NULL;
-	assert_int_equal(db_open(f->dir, &f->db, NULL), 0);
-}
-
-/* an account as a client would send it: a real encoded keyfile blob */
-static void
-make_account(struct db_account *a, const char *name)
-{
-	struct keyfile kf;
-
-	memset(a, 0, sizeof(*a));
-	snprintf(a->name, sizeof(a->name), "%s", name);
-	pwkey_params_default(&kf.params);
-	randombytes_buf(kf.salt, sizeof(kf.salt));
-	randombytes_buf(kf.wrapped, sizeof(kf.wrapped));
-	keyfile_encode(&kf, a->keyblob);
-	a->keyblob_len = KEYFILE_BYTES;
-	randombytes_buf(a->login_pk, sizeof(a->login_pk));
-	snprintf(a->hint, sizeof(a->hint), "the cat's name, née Müller");
-	a->created = 1700000000;
-}
-
-static int64_t
-add_account(struct db *db, const char *name)
-{
-	struct db_account a;
-	int64_t id = 0;
-
-	make_account(&a, name);
-	assert_int_equal(db_account_create(db, &a, &id, NULL), 0);
-	assert_true(id > 0);
-	return id;
-}
+#include "dbfix.h"
 
 /* Accounts: create, get, DZ_EEXIST for a taken name, bounds and charset
  * refused, key material replaced together. */
@@ -174,16 +98,6 @@ accounts(void **state)
 	    DZ_ENOENT);
 	assert_int_equal(db_account_rekey(f->db, id, blob, DB_KEYBLOB_MAX + 1, pk, NULL, &em),
 	    DZ_ERANGE);
-}
-
-static void
-make_peer(struct db_peer *p, uint8_t tag, uint64_t cap, uint64_t used)
-{
-	memset(p, 0, sizeof(*p));
-	memset(p->id, tag, sizeof(p->id));
-	snprintf(p->addr, sizeof(p->addr), "10.0.0.%u:7000", tag);
-	p->capacity = cap;
-	p->used = used;
 }
 
 /* Peers: registration keeps history, heartbeats count availability, and
@@ -310,38 +224,7 @@ peers(void **state)
 	assert_int_equal(db_peer_online(f->db, 2000, -1, NULL, 0, list, 8, &n, &em), DZ_ERANGE);
 }
 
-static void
-make_loc(struct db_frag_loc *l, uint32_t seq, uint8_t peer, uint8_t object,
-    int64_t account, uint64_t size)
-{
-	memset(l, 0, sizeof(*l));
-	memcpy(l->name, &seq, sizeof(seq));
-	l->name[31] = 0xf0;
-	memset(l->peer, peer, sizeof(l->peer));
-	memset(l->object, object, sizeof(l->object));
-	l->account = account;
-	l->segment = seq / 30;
-	l->index = seq % 30;
-	l->size = size;
-}
 
-struct seen {
-	size_t n;
-	uint8_t peers[16];
-	size_t bytes;
-};
-
-static int
-collect(void *arg, const struct db_frag_loc *l)
-{
-	struct seen *s = arg;
-
-	if (s->n < sizeof(s->peers))
-		s->peers[s->n] = l->peer[0];
-	s->n++;
-	s->bytes += l->size;
-	return 0;
-}
 
 static int
 stop_at_first(void *arg, const struct db_frag_loc *l)
@@ -349,17 +232,6 @@ stop_at_first(void *arg, const struct db_frag_loc *l)
 	(void)arg;
 	(void)l;
 	return 42;
-}
-
-static void
-register_peers(struct db *db, int count)
-{
-	struct db_peer p;
-
-	for (int i = 1; i <= count; i++) {
-		make_peer(&p, (uint8_t)i, 1000, 0);
-		assert_int_equal(db_peer_upsert(db, &p, 1000, NULL), 0);
-	}
 }
 
 /* Fragments: locations many-to-many, batches all-or-nothing, lookups,
@@ -392,12 +264,12 @@ fragments(void **state)
 	memcpy(names[1], l[1].name, DB_IDBYTES);
 	memset(names[2], 0x77, DB_IDBYTES); /* unknown */
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(db_frag_lookup(f->db, (const uint8_t(*)[DB_IDBYTES])names, 3,
+	assert_int_equal(db_frag_lookup(f->db, acc, (const uint8_t(*)[DB_IDBYTES])names, 3,
 	    collect, &s, &em), 0);
 	assert_int_equal(s.n, 3);
 	assert_int_equal(s.peers[0] + s.peers[1], 1 + 3);
 	assert_int_equal(s.peers[2], 2);
-	assert_int_equal(db_frag_lookup(f->db, (const uint8_t(*)[DB_IDBYTES])names, 3,
+	assert_int_equal(db_frag_lookup(f->db, acc, (const uint8_t(*)[DB_IDBYTES])names, 3,
 	    stop_at_first, NULL, &em), 42);
 
 	/* a batch with one bad entry changes nothing */
@@ -405,13 +277,13 @@ fragments(void **state)
 	make_loc(&bad[0], 50, 1, 0xc, acc, 10);
 	make_loc(&bad[1], 2, 1, 0xc, acc, 2000); /* name 2 belongs to object a */
 	assert_int_equal(db_frag_add(f->db, bad, 2, &em), DZ_EEXIST);
-	assert_non_null(strstr(em.text, "already recorded"));
+	assert_non_null(strstr(em.text, "already has"));
 	make_loc(&bad[1], 51, 9, 0xc, acc, 10); /* peer 9 never registered */
 	assert_int_equal(db_frag_add(f->db, bad, 2, &em), DZ_ENOENT);
 	make_loc(&bad[1], 51, 1, 0xc, acc + 100, 10); /* no such account */
 	assert_int_equal(db_frag_add(f->db, bad, 2, &em), DZ_ENOENT);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(db_frag_lookup(f->db, (const uint8_t(*)[DB_IDBYTES])&bad[0].name, 1,
+	assert_int_equal(db_frag_lookup(f->db, acc, (const uint8_t(*)[DB_IDBYTES])&bad[0].name, 1,
 	    collect, &s, &em), 0);
 	assert_int_equal(s.n, 0);
 	make_loc(&bad[1], 52, 1, 0xc, acc, (uint64_t)INT64_MAX + 1);
@@ -436,7 +308,7 @@ fragments(void **state)
 	assert_int_equal(db_frag_used(f->db, acc, &used, &em), 0);
 	assert_int_equal(used, 4000);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(db_frag_lookup(f->db, (const uint8_t(*)[DB_IDBYTES])names, 3,
+	assert_int_equal(db_frag_lookup(f->db, acc, (const uint8_t(*)[DB_IDBYTES])names, 3,
 	    collect, &s, &em), 0);
 	assert_int_equal(s.n, 0);
 	/* the name is free again, for any object */
@@ -482,7 +354,7 @@ batch_10k(void **state)
 	 * (about 1-3 s under ASan on a busy machine); the bound leaves room
 	 * for load and still fails a per-row commit. */
 	assert_true(t1 - t0 < 20.0);
-	assert_int_equal(db_frag_lookup(f->db, (const uint8_t(*)[DB_IDBYTES])names, N,
+	assert_int_equal(db_frag_lookup(f->db, acc, (const uint8_t(*)[DB_IDBYTES])names, N,
 	    collect, &s, NULL), 0);
 	assert_int_equal(s.n, N);
 	assert_int_equal(db_frag_used(f->db, acc, &used, NULL), 0);
@@ -515,16 +387,16 @@ records(void **state)
 
 	memset(id, 1, sizeof(id));
 	memset(id2, 2, sizeof(id2));
-	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"one", 3, &v, &em), 0);
+	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"one", 3, DB_NO_QUOTA, &v, &em), 0);
 	assert_int_equal(v, 1);
-	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"xxx", 3, &v, &em),
+	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"xxx", 3, DB_NO_QUOTA, &v, &em),
 	    DZ_ECONFLICT);
 	assert_non_null(strstr(em.text, "version conflict"));
-	assert_int_equal(db_rec_put(f->db, acc, id, 1, (const uint8_t *)"two", 3, &v, &em), 0);
+	assert_int_equal(db_rec_put(f->db, acc, id, 1, (const uint8_t *)"two", 3, DB_NO_QUOTA, &v, &em), 0);
 	assert_int_equal(v, 2);
-	assert_int_equal(db_rec_put(f->db, acc, id, 1, (const uint8_t *)"xxx", 3, &v, &em),
+	assert_int_equal(db_rec_put(f->db, acc, id, 1, (const uint8_t *)"xxx", 3, DB_NO_QUOTA, &v, &em),
 	    DZ_ECONFLICT);
-	assert_int_equal(db_rec_put(f->db, acc, id, 3, (const uint8_t *)"xxx", 3, &v, &em),
+	assert_int_equal(db_rec_put(f->db, acc, id, 3, (const uint8_t *)"xxx", 3, DB_NO_QUOTA, &v, &em),
 	    DZ_ECONFLICT);
 	assert_int_equal(db_rec_get(f->db, acc, id, &blob, &len, &v, &em), 0);
 	assert_int_equal(len, 3);
@@ -534,12 +406,12 @@ records(void **state)
 	/* records are per account */
 	assert_int_equal(db_rec_get(f->db, acc2, id, &blob, &len, &v, &em), DZ_ENOENT);
 	assert_null(blob);
-	assert_int_equal(db_rec_put(f->db, acc2, id, 0, NULL, 0, &v, &em), 0);
+	assert_int_equal(db_rec_put(f->db, acc2, id, 0, NULL, 0, DB_NO_QUOTA, &v, &em), 0);
 	assert_int_equal(db_rec_get(f->db, acc2, id, &blob, &len, &v, &em), 0);
 	assert_int_equal(len, 0); /* empty, not deleted */
 	free(blob);
 
-	assert_int_equal(db_rec_put(f->db, acc, id2, 0, (const uint8_t *)"b", 1, &v, &em), 0);
+	assert_int_equal(db_rec_put(f->db, acc, id2, 0, (const uint8_t *)"b", 1, DB_NO_QUOTA, &v, &em), 0);
 	assert_int_equal(db_rec_list(f->db, acc, count_ids, &n, &em), 0);
 	assert_int_equal(n, 2);
 
@@ -548,11 +420,11 @@ records(void **state)
 	assert_int_equal(db_rec_del(f->db, acc, id, 2, &em), 0);
 	assert_int_equal(db_rec_del(f->db, acc, id, 3, &em), DZ_ENOENT);
 	assert_int_equal(db_rec_get(f->db, acc, id, &blob, &len, &v, &em), DZ_ENOENT);
-	assert_int_equal(db_rec_put(f->db, acc, id, 2, (const uint8_t *)"old", 3, &v, &em),
+	assert_int_equal(db_rec_put(f->db, acc, id, 2, (const uint8_t *)"old", 3, DB_NO_QUOTA, &v, &em),
 	    DZ_ECONFLICT);
-	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"new", 3, &v, &em), 0);
+	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"new", 3, DB_NO_QUOTA, &v, &em), 0);
 	assert_int_equal(v, 4);
-	assert_int_equal(db_rec_put(f->db, acc, id, 2, (const uint8_t *)"old", 3, &v, &em),
+	assert_int_equal(db_rec_put(f->db, acc, id, 2, (const uint8_t *)"old", 3, DB_NO_QUOTA, &v, &em),
 	    DZ_ECONFLICT);
 	n = 0;
 	assert_int_equal(db_rec_list(f->db, acc, count_ids, &n, &em), 0);
@@ -563,18 +435,18 @@ records(void **state)
 	big = malloc(4u << 20);
 	assert_non_null(big);
 	randombytes_buf(big, 4u << 20);
-	assert_int_equal(db_rec_put(f->db, acc, id2, 1, big, 4u << 20, &v, &em), 0);
+	assert_int_equal(db_rec_put(f->db, acc, id2, 1, big, 4u << 20, DB_NO_QUOTA, &v, &em), 0);
 	assert_int_equal(db_rec_get(f->db, acc, id2, &blob, &len, &v, &em), 0);
 	assert_int_equal(len, 4u << 20);
 	assert_memory_equal(blob, big, len);
 	free(blob);
-	assert_int_equal(db_rec_put(f->db, acc, id2, 2, big, (size_t)DB_REC_MAX + 1, &v, &em),
+	assert_int_equal(db_rec_put(f->db, acc, id2, 2, big, (size_t)DB_REC_MAX + 1, DB_NO_QUOTA, &v, &em),
 	    DZ_ERANGE);
 	free(big);
-	assert_int_equal(db_rec_put(f->db, acc + 100, id, 0, (const uint8_t *)"x", 1, &v, &em),
+	assert_int_equal(db_rec_put(f->db, acc + 100, id, 0, (const uint8_t *)"x", 1, DB_NO_QUOTA, &v, &em),
 	    DZ_ENOENT);
 	assert_int_equal(db_rec_put(f->db, acc, id, (uint64_t)INT64_MAX, (const uint8_t *)"x",
-	    1, &v, &em), DZ_ERANGE);
+	    1, DB_NO_QUOTA, &v, &em), DZ_ERANGE);
 }
 
 struct casarg {
@@ -607,7 +479,7 @@ cas_worker(void *p)
 			free(blob);
 			count++;
 			memcpy(buf, &count, sizeof(buf));
-			rc = db_rec_put(a->db, a->acc, id, v, buf, sizeof(buf), &nv, NULL);
+			rc = db_rec_put(a->db, a->acc, id, v, buf, sizeof(buf), DB_NO_QUOTA, &nv, NULL);
 			if (rc == 0)
 				break;
 			if (rc != DZ_ECONFLICT) {
@@ -636,7 +508,7 @@ no_lost_update(void **state)
 	int conflicts = 0;
 
 	memset(id, 0x33, sizeof(id));
-	assert_int_equal(db_rec_put(f->db, acc, id, 0, zero, sizeof(zero), &v, NULL), 0);
+	assert_int_equal(db_rec_put(f->db, acc, id, 0, zero, sizeof(zero), DB_NO_QUOTA, &v, NULL), 0);
 	for (int i = 0; i < T; i++) {
 		a[i] = (struct casarg){.acc = acc, .rounds = R};
 		assert_int_equal(db_open(f->dir, &a[i].db, NULL), 0);
@@ -682,16 +554,16 @@ persistence(void **state)
 	make_loc(&l, 7, 2, 0xe, acc, 321);
 	assert_int_equal(db_frag_add(f->db, &l, 1, NULL), 0);
 	memset(id, 9, sizeof(id));
-	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"rec", 3, &v, NULL), 0);
-	assert_int_equal(db_schema_version(f->db), 2);
+	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"rec", 3, DB_NO_QUOTA, &v, NULL), 0);
+	assert_int_equal(db_schema_version(f->db), 3);
 	reopen(f);
-	assert_int_equal(db_schema_version(f->db), 2);
+	assert_int_equal(db_schema_version(f->db), 3);
 	assert_int_equal(db_account_get(f->db, "kim", &a, NULL), 0);
 	assert_int_equal(a.id, acc);
 	make_peer(&p, 2, 0, 0);
 	assert_int_equal(db_peer_get(f->db, p.id, &got, NULL), 0);
 	assert_int_equal(got.capacity, 1000);
-	assert_int_equal(db_frag_lookup(f->db, (const uint8_t(*)[DB_IDBYTES])&l.name, 1,
+	assert_int_equal(db_frag_lookup(f->db, acc, (const uint8_t(*)[DB_IDBYTES])&l.name, 1,
 	    collect, &s, NULL), 0);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(db_frag_used(f->db, acc, &used, NULL), 0);
@@ -714,14 +586,6 @@ persistence(void **state)
 	sqlite3_close(h);
 	assert_int_equal(db_open(f->dir, &db2, &em), DZ_EVERSION);
 	assert_non_null(strstr(em.text, "99"));
-	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(h, "UPDATE schema_version SET version = 1", NULL,
-	    NULL, NULL), SQLITE_OK);
-	sqlite3_close(h);
-	/* version 1 (before node keys) migrates to the current one */
-	assert_int_equal(db_open(f->dir, &f->db, &em), 0);
-	assert_int_equal(db_schema_version(f->db), 2);
-
 	/* not a database */
 	char other[128];
 	FILE *fp;

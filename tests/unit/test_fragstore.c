@@ -1,7 +1,8 @@
 /* test_fragstore: the peer's fragment store keeps exactly what it is given
  * and nothing else. Fragments round-trip byte for byte (direct and buffered
  * I/O, idempotent puts, audits whose proofs merkle_verify accepts); bytes
- * that do not match their name are refused; the capacity is enforced and
+ * that do not match their name are refused; the capacity is enforced,
+ * each fragment charged whole file-system blocks (at least one), and
  * the used count survives a reopen; temporary and cut-short files are gone
  * after open; damage on disk is DZ_EINTEGRITY on get and audit; many
  * threads putting and syncing share far fewer syncs than puts; and a
@@ -22,6 +23,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,40 +33,7 @@
 #include "core/frag.h"
 #include "core/merkle.h"
 #include "peer/fragstore.h"
-
-#define NAMEB FRAGSTORE_NAMEBYTES
-
-struct tfrag {
-	uint8_t name[NAMEB];
-	uint8_t *buf; /* aligned to FRAGSTORE_DIO_ALIGN, plus one spare byte */
-	size_t len;
-};
-
-/* make_frag: a real fragment (header + random payload) named by its Merkle
- * root; `offset` 1 makes the buffer unaligned to exercise buffered I/O. */
-static void
-make_frag(struct tfrag *f, uint32_t seg_len, unsigned index, int offset)
-{
-	struct frag_hdr h;
-	struct merkle *m;
-	void *p;
-
-	assert_int_equal(frag_hdr_init(&h, 3, 5, index, seg_len), 0);
-	f->len = FRAG_HDRBYTES + h.payload_len;
-	assert_int_equal(posix_memalign(&p, FRAGSTORE_DIO_ALIGN, f->len + 1), 0);
-	f->buf = (uint8_t *)p + offset;
-	frag_hdr_encode(&h, f->buf);
-	randombytes_buf(f->buf + FRAG_HDRBYTES, h.payload_len);
-	assert_int_equal(merkle_new(f->len, &m), 0);
-	assert_int_equal(merkle_build(m, f->buf, f->len, f->name), 0);
-	merkle_free(m);
-}
-
-static void
-free_frag(struct tfrag *f)
-{
-	free((void *)((uintptr_t)f->buf & ~(uintptr_t)(FRAGSTORE_DIO_ALIGN - 1)));
-}
+#include "fragfix.h"
 
 static int
 rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
@@ -136,7 +105,7 @@ round_trip(void **state)
 		assert_int_equal(fragstore_has(fs, f[i].name, NULL), 0);
 		assert_int_equal(fragstore_put(fs, f[i].name, f[i].buf, f[i].len, &t, &em), 0);
 		assert_true(t > 0);
-		used += f[i].len;
+		used += fragstore_charge(fs, f[i].len);
 	}
 	assert_int_equal(fragstore_sync(fs, t, &em), 0);
 	assert_int_equal(fragstore_used(fs), used);
@@ -178,7 +147,7 @@ round_trip(void **state)
 	assert_int_equal(fragstore_del(fs, f[1].name, &em), 0);
 	assert_int_equal(fragstore_has(fs, f[1].name, NULL), 0);
 	assert_int_equal(fragstore_del(fs, f[1].name, &em), DZ_ENOENT);
-	assert_int_equal(fragstore_used(fs), used - f[1].len);
+	assert_int_equal(fragstore_used(fs), used - fragstore_charge(fs, f[1].len));
 	small = big_buf(FRAGSTORE_MAXFRAG);
 	assert_int_equal(fragstore_get(fs, f[1].name, small, FRAGSTORE_MAXFRAG, &len, &em),
 	    DZ_ENOENT);
@@ -285,13 +254,15 @@ capacity_enforced(void **state)
 	struct fragstore *fs, *fs2;
 	struct dz_errmsg em;
 	char dir[64];
-	uint64_t t, cap;
+	uint64_t t, cap, c;
 
 	tmpdir(dir);
 	for (int i = 0; i < 3; i++)
 		make_frag(&f[i], 3 * 20000, (unsigned)i, 0);
 	cap = 2 * f[0].len + f[0].len / 2;
 	assert_int_equal(fragstore_open(dir, cap, &fs, &em), 0);
+	c = fragstore_charge(fs, f[0].len); /* whole blocks: 20480 at 4 KiB */
+	assert_true(c >= f[0].len && 2 * c <= cap);
 	assert_int_equal(fragstore_open(dir, cap, &fs2, &em), DZ_EEXIST);
 	assert_int_equal(fragstore_put(fs, f[0].name, f[0].buf, f[0].len, &t, &em), 0);
 	assert_int_equal(fragstore_put(fs, f[1].name, f[1].buf, f[1].len, &t, &em), 0);
@@ -300,21 +271,21 @@ capacity_enforced(void **state)
 	assert_non_null(strstr(em.text, "used"));
 	/* an idempotent put of a stored fragment still succeeds when full */
 	assert_int_equal(fragstore_put(fs, f[1].name, f[1].buf, f[1].len, &t, &em), 0);
-	assert_int_equal(fragstore_used(fs), 2 * f[0].len);
+	assert_int_equal(fragstore_used(fs), 2 * c);
 	assert_int_equal(fragstore_close(fs), 0);
 
 	assert_int_equal(fragstore_open(dir, cap, &fs, &em), 0);
-	assert_int_equal(fragstore_used(fs), 2 * f[0].len);
+	assert_int_equal(fragstore_used(fs), 2 * c);
 	assert_int_equal(fragstore_put(fs, f[2].name, f[2].buf, f[2].len, &t, &em), DZ_ENOSPC);
 	assert_int_equal(fragstore_close(fs), 0);
 
-	assert_int_equal(fragstore_open(dir, 3 * f[0].len, &fs, &em), 0);
+	assert_int_equal(fragstore_open(dir, 3 * c, &fs, &em), 0);
 	assert_int_equal(fragstore_put(fs, f[2].name, f[2].buf, f[2].len, &t, &em), 0);
 	assert_int_equal(fragstore_close(fs), 0);
 
 	/* lowered below what is stored: opens, keeps it all, refuses more */
 	assert_int_equal(fragstore_open(dir, f[0].len, &fs, &em), 0);
-	assert_int_equal(fragstore_used(fs), 3 * f[0].len);
+	assert_int_equal(fragstore_used(fs), 3 * c);
 	for (int i = 0; i < 3; i++)
 		expect_same(fs, &f[i]);
 	assert_int_equal(fragstore_del(fs, f[2].name, &em), 0);
@@ -381,7 +352,7 @@ temp_and_cut_short_cleaned(void **state)
 	assert_int_equal(st.removed_at_open, 1);
 	assert_false(exists(dir, tmprel));
 	assert_true(exists(dir, "frags/00/README"));
-	assert_int_equal(fragstore_used(fs), f.len - 100);
+	assert_int_equal(fragstore_used(fs), fragstore_charge(fs, f.len - 100));
 	assert_int_equal(fragstore_get(fs, f.name, out, FRAGSTORE_MAXFRAG, &len, &em),
 	    DZ_EINTEGRITY);
 	assert_int_equal(fragstore_close(fs), 0);
@@ -396,7 +367,7 @@ temp_and_cut_short_cleaned(void **state)
 	assert_int_equal(st.removed_at_open, 1);
 	assert_int_equal(fragstore_has(fs, f.name, NULL), 0);
 	assert_false(exists(dir, rel));
-	assert_int_equal(fragstore_used(fs), g.len);
+	assert_int_equal(fragstore_used(fs), fragstore_charge(fs, g.len));
 	expect_same(fs, &g);
 	assert_int_equal(fragstore_close(fs), 0);
 	free(out);
@@ -692,6 +663,49 @@ crash_safety(void **state)
 	rmdir_all(dir);
 }
 
+/* Each fragment is charged whole file-system blocks, at least one: many
+ * tiny fragments fill the capacity as fast as the disk fills, and what
+ * is shorter than the smallest real fragment is refused. */
+static void
+tiny_charged(void **state)
+{
+	(void)state;
+	struct tfrag f;
+	struct fragstore *fs;
+	struct dz_errmsg em;
+	struct statvfs vfs;
+	char dir[64];
+	uint64_t t, blk;
+	unsigned stored = 0;
+
+	tmpdir(dir);
+	assert_int_equal(statvfs(dir, &vfs), 0);
+	blk = vfs.f_frsize;
+	assert_int_equal(fragstore_open(dir, 8 * blk, &fs, &em), 0);
+	assert_int_equal(fragstore_charge(fs, 1), blk);
+	assert_int_equal(fragstore_charge(fs, blk), blk);
+	assert_int_equal(fragstore_charge(fs, blk + 1), 2 * blk);
+	for (unsigned i = 0; i < 12; i++) {
+		make_frag(&f, 16, i % 5, 0); /* 22 bytes, random */
+		if (fragstore_put(fs, f.name, f.buf, f.len, &t, &em) == 0)
+			stored++;
+		free_frag(&f);
+	}
+	assert_int_equal(stored, 8);
+	assert_int_equal(fragstore_used(fs), 8 * blk);
+	make_frag(&f, 16, 0, 0);
+	assert_int_equal(fragstore_put(fs, f.name, f.buf, FRAGSTORE_MINFRAG - 1, &t, &em),
+	    DZ_ERANGE);
+	assert_non_null(strstr(em.text, "minimum"));
+	free_frag(&f);
+	assert_int_equal(fragstore_close(fs), 0);
+	/* recounted the same way at open */
+	assert_int_equal(fragstore_open(dir, 8 * blk, &fs, &em), 0);
+	assert_int_equal(fragstore_used(fs), 8 * blk);
+	assert_int_equal(fragstore_close(fs), 0);
+	rmdir_all(dir);
+}
+
 int
 main(void)
 {
@@ -699,6 +713,7 @@ main(void)
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(mismatch_refused),
 		cmocka_unit_test(capacity_enforced),
+		cmocka_unit_test(tiny_charged),
 		cmocka_unit_test(list_keeps_puts_in_progress),
 		cmocka_unit_test(temp_and_cut_short_cleaned),
 		cmocka_unit_test(corruption_detected),
