@@ -113,19 +113,25 @@ cli_password(const char *file, int confirm, const char *prompt, char **out,
 	} else {
 		if ((rc = read_tty(prompt, pw, PW_MAX, &len)) != 0)
 			goto out;
-		if (confirm) {
-			again = sodium_malloc(PW_MAX);
-			if (again == NULL) {
+		/* a new password is typed twice; a mismatch asks again, three
+		 * times in all */
+		for (int tries = 1; confirm; tries++) {
+			if (again == NULL && (again = sodium_malloc(PW_MAX)) == NULL) {
 				rc = EXIT_FAIL;
 				goto out;
 			}
 			if ((rc = read_tty("Repeat the password: ", again, PW_MAX, &len2)) != 0)
 				goto out;
-			if (len2 != len || sodium_memcmp(pw, again, len) != 0) {
-				cli_err("the two passwords differ; nothing was changed");
-				rc = EXIT_USAGE;
+			if (len2 == len && sodium_memcmp(pw, again, len) == 0)
+				break;
+			if (tries == 3) {
+				cli_err("the two passwords differed three times; nothing was changed");
+				rc = EXIT_FAIL;
 				goto out;
 			}
+			cli_err("the two passwords differ; try again");
+			if ((rc = read_tty(prompt, pw, PW_MAX, &len)) != 0)
+				goto out;
 		}
 	}
 	if (len == 0) {
