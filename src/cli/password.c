@@ -54,8 +54,11 @@ read_tty(const char *prompt, char *buf, size_t cap, size_t *len)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
-	(void)!write(fd, prompt, strlen(prompt));
+	/* echo off before the prompt: TCSAFLUSH drops input not yet read,
+	 * so a password typed (or pasted) right after the prompt would be
+	 * lost if the prompt came first */
 	tcsetattr(fd, TCSAFLUSH, &quiet);
+	(void)!write(fd, prompt, strlen(prompt));
 	while (n < cap - 1) {
 		char c;
 		ssize_t r = read(fd, &c, 1);

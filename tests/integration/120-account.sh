@@ -36,18 +36,10 @@ expect_exit 1 "$DZ" status --home "$T/h0" $PW
 grep -q "drizzle login" "$T/err" || fail "not logged in: $(cat "$T/err")"
 ok "unreachable coordinator, not logged in"
 
-pid=
-cleanup_hooks+=('[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; true')
-"$DZ" coordinator --data "$T/c" --listen 127.0.0.1:0 >"$T/cout" 2>"$T/cerr" &
-pid=$!
-for _ in $(seq 100); do
-	grep -q "listening" "$T/cout" 2>/dev/null && break
-	kill -0 "$pid" 2>/dev/null || { cat "$T/cerr" >&2; fail "coordinator died"; }
-	sleep 0.05
-done
-addr=$(cat "$T/c/coordinator.addr") || fail "no coordinator.addr"
-key=$(sed -n 's/.* key \([0-9a-f]\{64\}\)$/\1/p' "$T/cout")
-[ -n "$addr" ] && [ ${#key} -eq 64 ] || fail "coordinator line: $(cat "$T/cout")"
+coord_start
+addr=$CADDR
+key=$(sed -n 's/.* key \([0-9a-f]\{64\}\)$/\1/p' "$T/coord.out")
+[ -n "$addr" ] && [ ${#key} -eq 64 ] || fail "coordinator line: $(cat "$T/coord.out")"
 
 printf 'wrong guess\n' >"$T/bad"
 printf 'a new and better passphrase\n' >"$T/pw2"
@@ -121,12 +113,10 @@ expect_exit 0 "$DZ" login $KDF --coordinator "$addr" --user alice --home "$T/h5"
 ok "passwd: the old password fails, the new one works"
 
 for secret in "$(head -n 1 "$T/pw")" "$(head -n 1 "$T/pw2")"; do
-	if grep -rqaF -- "$secret" "$T/c" "$T"/h[0-9]*; then
-		fail "a password is stored in $(grep -rlaF -- "$secret" "$T/c" "$T"/h[0-9]*)"
+	if grep -rqaF -- "$secret" "$T/coord" "$T"/h[0-9]*; then
+		fail "a password is stored in $(grep -rlaF -- "$secret" "$T/coord" "$T"/h[0-9]*)"
 	fi
 done
 ok "no password in the coordinator's data or any profile"
 
-kill -TERM "$pid"
-wait "$pid" || fail "coordinator exit $? after SIGTERM"
-pid=
+coord_stop
