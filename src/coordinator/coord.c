@@ -200,7 +200,7 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 		rc = db_key_account(co->db, s->pk, &s->account, &em);
 		if (rc == DZ_ENOENT)
 			rc = dz_errf(&em, DZ_ENOLOGIN,
-			    "not logged in: this computer's key acts for no account (a password change or a revoke elsewhere logs it out): log in first (drizzle login)");
+			    "not logged in: this computer's key acts for no account (the password was changed, or this computer revoked, elsewhere): run drizzle login with the current password");
 		if (rc != 0)
 			goto out;
 		seen(s);
