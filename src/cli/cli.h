@@ -180,6 +180,7 @@ int cmd_login_main(int argc, char **argv);
 int cmd_logout_main(int argc, char **argv);
 int cmd_passwd_main(int argc, char **argv);
 int cmd_status_main(int argc, char **argv);
+int cmd_devices_main(int argc, char **argv);
 int cmd_testnet_main(int argc, char **argv);
 int cmd_unlock_main(int argc, char **argv);
 int cmd_lock_main(int argc, char **argv);

@@ -67,14 +67,19 @@ static const char login_usage[] =
     "                           ~/.config/drizzle)\n"
     "  --password-file FILE     read the password from FILE's first line (else\n"
     "                           $DRIZZLE_PASSWORD, else the terminal)\n"
+    "  --kdf-ops N, --kdf-mem SIZE\n"
+    "                           accept the account's Argon2id costs down to\n"
+    "                           these (default: refuse below libsodium\n"
+    "                           MODERATE, or this computer's costs if higher)\n"
     "  --help, -h               this text\n"
     "\n"
     "example:\n"
     "  drizzle login --coordinator 203.0.113.7:7420 --user alice\n"
     "\n"
     "Exit codes: 0 logged in, 1 failed (no such user, coordinator unreachable\n"
-    "or showing another key, too many failed attempts), 2 bad command line,\n"
-    "3 wrong password (the account's hint is printed).\n";
+    "or showing another key, too many failed attempts, weak or excessive\n"
+    "key-stretching parameters), 2 bad command line, 3 wrong password (the\n"
+    "account's hint is printed).\n";
 
 static const char logout_usage[] =
     "usage: drizzle logout [--home DIR]\n"
@@ -106,8 +111,13 @@ static const char passwd_usage[] =
     "  --new-password-file FILE   the new password (else\n"
     "                             $DRIZZLE_NEW_PASSWORD, else the terminal,\n"
     "                             twice)\n"
+    "  --hint TEXT                the new password's hint (else the account\n"
+    "                             has none: the old hint was the old password's)\n"
+    "  --keep-devices             the other computers of the account stay\n"
+    "                             logged in (default: they must log in again)\n"
     "  --kdf-ops N, --kdf-mem SIZE\n"
-    "                             Argon2id costs of the new password (default:\n"
+    "                             Argon2id costs of the new password, and the\n"
+    "                             least accepted for the current one (default:\n"
     "                             libsodium MODERATE; lower only for tests)\n"
     "  --quiet                    no warning before asking the new password\n"
     "  --help, -h                 this text\n"
@@ -115,7 +125,8 @@ static const char passwd_usage[] =
     "example:\n"
     "  drizzle passwd\n"
     "\n"
-    "Exit codes: 0 changed, 1 failed, 2 bad command line, 3 wrong password.\n";
+    "Exit codes: 0 changed, 1 failed (also: weak or excessive key-stretching\n"
+    "parameters), 2 bad command line, 3 wrong password.\n";
 
 static const char status_usage[] =
     "usage: drizzle status [--home DIR] [--password-file FILE]\n"
@@ -140,13 +151,14 @@ struct acct_opts {
 	const char *home, *coordinator, *user, *hint, *coord_key;
 	const char *pwfile, *newpwfile;
 	struct pwkey_params kdf;
-	int quiet, help;
+	int kdf_given; /* --kdf-ops or --kdf-mem: also the least accepted */
+	int quiet, help, keep_devices;
 };
 
 enum {
 	OPT_HOME = 'H', OPT_COORD = 'c', OPT_USER = 'u', OPT_HINT = 'i',
 	OPT_KEY = 'k', OPT_PWFILE = 'p', OPT_NEWPWFILE = 'n', OPT_KDFOPS = 'O',
-	OPT_KDFMEM = 'M', OPT_QUIET = 'q', OPT_HELP = 'h',
+	OPT_KDFMEM = 'M', OPT_QUIET = 'q', OPT_HELP = 'h', OPT_KEEP = 'K',
 };
 
 #define O_HOME {"home", required_argument, NULL, OPT_HOME}
@@ -159,6 +171,7 @@ enum {
 #define O_KDFOPS {"kdf-ops", required_argument, NULL, OPT_KDFOPS}
 #define O_KDFMEM {"kdf-mem", required_argument, NULL, OPT_KDFMEM}
 #define O_QUIET {"quiet", no_argument, NULL, OPT_QUIET}
+#define O_KEEP {"keep-devices", no_argument, NULL, OPT_KEEP}
 #define O_HELP {"help", no_argument, NULL, OPT_HELP} /* cli_getopt answers it */
 #define O_END {NULL, 0, NULL, 0}
 
@@ -189,12 +202,15 @@ acct_parse(int argc, char **argv, const struct option *longopts,
 		case OPT_KDFOPS:
 			if ((rc = cli_kdf_option("kdf-ops", optarg, &o->kdf)) != 0)
 				return rc;
+			o->kdf_given = 1;
 			break;
 		case OPT_KDFMEM:
 			if ((rc = cli_kdf_option("kdf-mem", optarg, &o->kdf)) != 0)
 				return rc;
+			o->kdf_given = 1;
 			break;
 		case OPT_QUIET: o->quiet = 1; break;
+		case OPT_KEEP: o->keep_devices = 1; break;
 		default: /* an option in longopts that this switch forgot */
 			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
 			return EXIT_USAGE;
@@ -274,7 +290,8 @@ acct_check(const struct acct_opts *o, const char *addr, const char *user,
 	return 0;
 }
 
-/* Report a failed account operation and return its exit code. */
+/* Report a failed account operation and return its exit code: decided
+ * on the code, the message is the session's. */
 static int
 acct_fail(int rc, const struct dz_errmsg *em, const char *what,
     const char *home)
@@ -285,31 +302,24 @@ acct_fail(int rc, const struct dz_errmsg *em, const char *what,
 	case DZ_EPASSWORD:
 		cli_err("%s", t); /* "wrong password (hint: ...)" */
 		return EXIT_PASSWORD;
-	case DZ_EIO:
-		if (strncmp(t, "cannot reach", 12) == 0) {
-			cli_err("%s: %s; is it running?", what, t);
-			return EXIT_FAIL;
-		}
-		break;
-	case DZ_EAUTH:
-		if (strstr(t, "showed key") != NULL || strstr(t, "pinned") != NULL) {
-			cli_err("%s: %s", what, t);
-			cli_err("refused: this may not be your coordinator. If its key "
-			    "really changed, fix --coordinator-key or remove "
-			    "%s/coordinator, and log in again", home);
-			return EXIT_FAIL;
-		}
-		break;
+	case DZ_ECONNECT:
+		cli_err("%s: %s; is it running?", what, t);
+		return EXIT_FAIL;
+	case DZ_EPEERKEY:
+		cli_err("%s: %s", what, t);
+		cli_err("refused: this may not be your coordinator. If its key "
+		    "really changed, fix --coordinator-key or remove "
+		    "%s/coordinator, and log in again", home);
+		return EXIT_FAIL;
+	case DZ_EWEAKKDF:
+		cli_err("%s: %s", what, t);
+		cli_err("refused before using the password: a coordinator asking for "
+		    "weaker costs may be trying to make it cheap to guess. If you "
+		    "chose these costs yourself, give them with --kdf-ops and --kdf-mem");
+		return EXIT_FAIL;
 	case DZ_EEXIST:
 		cli_err("%s: %s; choose another --user", what, t);
 		return EXIT_FAIL;
-	case DZ_ENOENT:
-		if (strncmp(t, "no user", 7) == 0) {
-			cli_err("%s: %s (check --user, or create it with drizzle signup)",
-			    what, t);
-			return EXIT_FAIL;
-		}
-		break;
 	default:
 		break;
 	}
@@ -361,6 +371,31 @@ forget_env_password(void)
 static int open_session(const char *home_opt, const char *pwfile,
     struct session **out, char **pwout, size_t *lenout);
 
+/* Warn about a very weak password: shorter than 8 bytes, or made of one
+ * class of characters only (lower case, upper case, digits, others). */
+static void
+warn_weak(const char *pw, size_t len)
+{
+	int lower = 0, upper = 0, digit = 0, other = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)pw[i];
+		if (c >= 'a' && c <= 'z')
+			lower = 1;
+		else if (c >= 'A' && c <= 'Z')
+			upper = 1;
+		else if (c >= '0' && c <= '9')
+			digit = 1;
+		else
+			other = 1;
+	}
+	if (len < 8 || lower + upper + digit + other == 1)
+		cli_err("warning: this password is weak (%s): whoever gets the keyfile "
+		    "can guess it quickly. A few unrelated words are stronger.",
+		    len < 8 ? "shorter than 8 characters" :
+		    "only one kind of character");
+}
+
 static void
 warn_password(const char *hint)
 {
@@ -410,6 +445,7 @@ cmd_signup_main(int argc, char **argv)
 		warn_password(o.hint);
 	if ((ex = cli_password(o.pwfile, 1, "New password: ", &pw, &pwlen)) != 0)
 		return ex;
+	warn_weak(pw, pwlen);
 	rc = session_signup(home, addr, have_key ? key : NULL, o.user, pw, pwlen,
 	    &o.kdf, o.hint, &em);
 	cli_password_free(pw);
@@ -424,7 +460,8 @@ int
 cmd_login_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		O_COORD, O_USER, O_KEY, O_HOME, O_PWFILE, O_HELP, O_END,
+		O_COORD, O_USER, O_KEY, O_HOME, O_PWFILE, O_KDFOPS, O_KDFMEM,
+		O_HELP, O_END,
 	};
 	struct acct_opts o;
 	struct dz_errmsg em = {{0}};
@@ -453,8 +490,13 @@ cmd_login_main(int argc, char **argv)
 	if ((ex = cli_password(o.pwfile, 0, prompt, &pw, &pwlen)) != 0)
 		return ex;
 	rc = session_login(home, addr, have_key ? key : NULL, user, pw, pwlen,
-	    &em);
+	    o.kdf_given ? &o.kdf : NULL, &em);
 	cli_password_free(pw);
+	if (rc == DZ_ENOENT) {
+		cli_err("login: %s (check --user, or create it with drizzle signup)",
+		    em.text);
+		return EXIT_FAIL;
+	}
 	if (rc != 0)
 		return acct_fail(rc, &em, "login", home);
 	printf("logged in as %s at %s\n", user, addr);
@@ -492,10 +534,11 @@ int
 cmd_passwd_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		O_HOME, O_PWFILE, O_NEWPWFILE, O_KDFOPS, O_KDFMEM, O_QUIET,
-		O_HELP, O_END,
+		O_HOME, O_PWFILE, O_NEWPWFILE, O_HINT, O_KEEP, O_KDFOPS, O_KDFMEM,
+		O_QUIET, O_HELP, O_END,
 	};
 	struct acct_opts o;
+	struct session_passwd_opts po;
 	struct dz_errmsg em = {{0}};
 	struct session *s = NULL;
 	char *oldpw = NULL, *newpw = NULL;
@@ -504,6 +547,12 @@ cmd_passwd_main(int argc, char **argv)
 
 	if ((ex = acct_parse(argc, argv, longopts, passwd_usage, &o)) != 0 || o.help)
 		return ex;
+	if (o.hint != NULL && (strlen(o.hint) > PROTO_HINT_MAX ||
+	    !proto_text_chars_ok(o.hint, strlen(o.hint)))) {
+		cli_err("--hint must be at most %d bytes of text without control characters",
+		    PROTO_HINT_MAX);
+		return EXIT_USAGE;
+	}
 	/* the current password opens the session, and signs the change */
 	if ((ex = open_session(o.home, o.pwfile, &s, &oldpw, &oldlen)) != 0)
 		return ex;
@@ -520,12 +569,22 @@ cmd_passwd_main(int argc, char **argv)
 	}
 	if (ex != 0)
 		goto out;
-	rc = session_passwd(s, oldpw, oldlen, newpw, newlen, &o.kdf, &em);
+	warn_weak(newpw, newlen);
+	memset(&po, 0, sizeof(po));
+	po.params = &o.kdf;
+	po.floor = o.kdf_given ? &o.kdf : NULL;
+	po.keep_devices = o.keep_devices;
+	po.hint = o.hint != NULL ? o.hint : ""; /* the old one was the old password's */
+	rc = session_passwd(s, oldpw, oldlen, newpw, newlen, &po, &em);
 	if (rc != 0) {
 		ex = acct_fail(rc, &em, "passwd", s->home);
 		goto out;
 	}
-	printf("password changed for %s\n", s->user);
+	printf("password changed for %s%s\n", s->user, o.hint != NULL ?
+	    "; new hint set" : "; the account has no hint now (--hint TEXT sets one)");
+	if (!o.keep_devices)
+		printf("the other computers of %s are logged out: they must log in "
+		    "again with the new password\n", s->user);
 	ex = EXIT_OK;
 out:
 	cli_password_free(oldpw);

@@ -32,6 +32,9 @@ static const char coord_usage[] =
     "  --k K, --n N          the default code offered to clients for new\n"
     "                        files: any K of N fragments rebuild a segment\n"
     "                        (default 4 of 12; 1 <= K < N <= 255)\n"
+    "  --no-source-throttle  every client comes from one address (behind a\n"
+    "                        proxy or NAT): throttle failed logins per\n"
+    "                        account only, not per address\n"
     "  --help, -h            this text\n"
     "\n"
     "Prints `coordinator listening on ADDR key HEX` when ready; stops\n"
@@ -42,6 +45,14 @@ static const char coord_usage[] =
     "\n"
     "Exit codes: 0 stopped by a signal, 1 cannot start (the message names the\n"
     "directory or address), 2 bad command line.\n";
+
+/* The coordinator's log lines (logins, password changes) go to stderr. */
+static void
+log_line(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "coordinator: %s\n", line);
+}
 
 struct run {
 	struct coord *co;
@@ -69,6 +80,7 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"base-quota", required_argument, NULL, 'q'},
 		{"k", required_argument, NULL, 'k'},
 		{"n", required_argument, NULL, 'n'},
+		{"no-source-throttle", no_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -85,6 +97,7 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 			return ex;
 		case 'd': o->data_dir = optarg; break;
 		case 'l': o->listen = optarg; break;
+		case 'S': o->no_source_throttle = 1; break;
 		case 't':
 			if (cli_parse_uint(optarg, 1, 86400, &v) != 0) {
 				cli_err("--peer-timeout must be a whole number of seconds from 1 to 86400");
@@ -146,6 +159,7 @@ cmd_coordinator_main(int argc, char **argv)
 	int rc, help = 0;
 
 	coord_opts_default(&o);
+	o.log = log_line;
 	if ((rc = parse(argc, argv, &o, &help)) != 0 || help)
 		return rc;
 	if (uv_loop_init(&loop) != 0) {

@@ -16,6 +16,7 @@
 static const struct cli_cmd commands[] = {
 	{"coordinator", cmd_coordinator_main, "run the coordinator (accounts, peers, placement, records)"},
 	{"demo", cmd_demo_main, "the main job: a local network, a file put, peers killed, the file back"},
+	{"devices", cmd_devices_main, "list the computers logged in to the account; revoke one"},
 	{"get", cmd_get_main, "fetch a file from the network"},
 	{"local", cmd_local_main, "init, put, get and list files in a local directory store"},
 	{"lock", cmd_lock_main, "forget the unlocked key at once"},

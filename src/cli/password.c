@@ -54,8 +54,11 @@ read_tty(const char *prompt, char *buf, size_t cap, size_t *len)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
-	(void)!write(fd, prompt, strlen(prompt));
+	/* echo off before the prompt: TCSAFLUSH drops input not yet read,
+	 * so a password typed (or pasted) right after the prompt would be
+	 * lost if the prompt came first */
 	tcsetattr(fd, TCSAFLUSH, &quiet);
+	(void)!write(fd, prompt, strlen(prompt));
 	while (n < cap - 1) {
 		char c;
 		ssize_t r = read(fd, &c, 1);
@@ -113,19 +116,25 @@ cli_password(const char *file, int confirm, const char *prompt, char **out,
 	} else {
 		if ((rc = read_tty(prompt, pw, PW_MAX, &len)) != 0)
 			goto out;
-		if (confirm) {
-			again = sodium_malloc(PW_MAX);
-			if (again == NULL) {
+		/* a new password is typed twice; a mismatch asks again, three
+		 * times in all */
+		for (int tries = 1; confirm; tries++) {
+			if (again == NULL && (again = sodium_malloc(PW_MAX)) == NULL) {
 				rc = EXIT_FAIL;
 				goto out;
 			}
 			if ((rc = read_tty("Repeat the password: ", again, PW_MAX, &len2)) != 0)
 				goto out;
-			if (len2 != len || sodium_memcmp(pw, again, len) != 0) {
-				cli_err("the two passwords differ; nothing was changed");
-				rc = EXIT_USAGE;
+			if (len2 == len && sodium_memcmp(pw, again, len) == 0)
+				break;
+			if (tries == 3) {
+				cli_err("the two passwords differed three times; nothing was changed");
+				rc = EXIT_FAIL;
 				goto out;
 			}
+			cli_err("the two passwords differ; try again");
+			if ((rc = read_tty(prompt, pw, PW_MAX, &len)) != 0)
+				goto out;
 		}
 	}
 	if (len == 0) {

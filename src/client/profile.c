@@ -164,6 +164,16 @@ profile_load(const char *home, struct profile *p, struct dz_errmsg *em)
 		memcpy(p->keyfile, buf, KEYFILE_BYTES);
 	}
 	p->have_account = have_user && rc == 1;
+	rc = load(home, "device", (uint8_t *)buf, sizeof(buf), &len, em);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		if (len != PROFILE_DEVICEBYTES)
+			return dz_errf(em, DZ_EFORMAT, "%s/device is damaged; log in again",
+			    home);
+		memcpy(p->device, buf, PROFILE_DEVICEBYTES);
+		p->have_device = 1;
+	}
 	return 0;
 }
 
@@ -183,7 +193,8 @@ profile_save_coordinator(const char *home, const char *addr,
 
 int
 profile_save_account(const char *home, const char *user,
-    const uint8_t keyfile[static KEYFILE_BYTES], struct dz_errmsg *em)
+    const uint8_t keyfile[static KEYFILE_BYTES], const uint8_t *device,
+    struct dz_errmsg *em)
 {
 	char buf[PROFILE_USERMAX + 2];
 	int rc, n;
@@ -193,7 +204,9 @@ profile_save_account(const char *home, const char *user,
 	n = snprintf(buf, sizeof(buf), "%s\n", user);
 	/* the keyfile first: an account line without its keyfile reads as
 	 * "not logged in", never as a half-written login */
-	if ((rc = save(home, "keyfile", keyfile, KEYFILE_BYTES, em)) != 0)
+	if ((rc = save(home, "keyfile", keyfile, KEYFILE_BYTES, em)) != 0 ||
+	    (device != NULL && (rc = save(home, "device", device,
+	    PROFILE_DEVICEBYTES, em)) != 0))
 		return rc;
 	return save(home, "account", (const uint8_t *)buf, (size_t)n, em);
 }
@@ -201,10 +214,10 @@ profile_save_account(const char *home, const char *user,
 int
 profile_forget_account(const char *home, struct dz_errmsg *em)
 {
-	const char *names[] = {"account", "keyfile"};
+	const char *names[] = {"account", "keyfile", "device"};
 	char path[PATH_MAX];
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (snprintf(path, sizeof(path), "%s/%s", home, names[i]) >= (int)sizeof(path))
 			return dz_errf(em, DZ_ERANGE, "the profile directory's path is too long");
 		if (unlink(path) != 0 && errno != ENOENT)

@@ -6,9 +6,11 @@
  *   account       the user name, one line
  *   keyfile       the account's keyfile (keyfile.h): the master key wrapped
  *                 under the password, so commands can unlock offline
- * Nothing here decrypts anything without the password: the node identity
- * that authenticates the client to the coordinator is derived from the
- * master key at every run (mkey.h), never stored. Files are written
+ *   device        this computer's own key, sealed under the master key
+ *                 (client/device.h): what its connections show
+ * Nothing here decrypts anything without the password: the device key
+ * that authenticates the client to the coordinator opens only with the
+ * master key, never stored unwrapped. Files are written
  * durably (temporary file, fsync, rename) with mode 0600 in a 0700
  * directory. Not for the password or any unwrapped key.
  */
@@ -23,6 +25,7 @@
 
 #define PROFILE_ADDRMAX 64
 #define PROFILE_USERMAX 64
+#define PROFILE_DEVICEBYTES 76 /* DEVICE_BYTES (client/device.h) */
 
 struct profile {
 	char home[PATH_MAX];
@@ -32,6 +35,8 @@ struct profile {
 	int have_account; /* account and keyfile both present */
 	char user[PROFILE_USERMAX + 1];
 	uint8_t keyfile[KEYFILE_BYTES];
+	int have_device;  /* the device file is present */
+	uint8_t device[PROFILE_DEVICEBYTES];
 };
 
 /* profile_home: resolve the home directory from opt (may be NULL), then
@@ -48,11 +53,13 @@ int profile_load(const char *home, struct profile *p, struct dz_errmsg *em) DZ_M
 int profile_save_coordinator(const char *home, const char *addr,
     const uint8_t pk[static 32], struct dz_errmsg *em) DZ_MUST_CHECK;
 
-/* profile_save_account: record the user name and the keyfile blob. */
+/* profile_save_account: record the user name, the keyfile blob and the
+ * sealed device key (device may be NULL: the device file is kept). */
 int profile_save_account(const char *home, const char *user,
-    const uint8_t keyfile[static KEYFILE_BYTES], struct dz_errmsg *em) DZ_MUST_CHECK;
+    const uint8_t keyfile[static KEYFILE_BYTES], const uint8_t *device,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
 
-/* profile_forget_account: remove account and keyfile (logout); the
+/* profile_forget_account: remove account, keyfile and device (logout); the
  * coordinator pin stays. Missing files are fine. */
 int profile_forget_account(const char *home, struct dz_errmsg *em) DZ_MUST_CHECK;
 

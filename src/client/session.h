@@ -18,14 +18,25 @@
  * The profile (profile.h) in the home directory remembers the coordinator
  * (address and pinned key), the user name and the keyfile, so commands
  * after login unwrap the master key without asking the coordinator; every
- * command needs the password (like restic), from the terminal, a file or
- * DRIZZLE_PASSWORD, unless the master key is kept unlocked (unlock.h,
- * session_open_mk).
+ * command still needs the password (like restic), from the terminal, a
+ * file or DRIZZLE_PASSWORD.
  *
  * Coordinator key pinning: the first contact pins whatever key the
  * coordinator shows unless the caller gives the expected key; a profile
  * that already pins a key for the same address refuses a different one,
- * by name (DZ_EAUTH, "coordinator ADDR showed key X, pinned Y").
+ * by name (DZ_EPEERKEY, "coordinator ADDR showed key X, pinned Y").
+ *
+ * Devices: every computer has its own device key (device.h), the key its
+ * TLS connections show, sealed in the profile under the master key and
+ * bound to the account by SIGNUP or LOGIN. A password change unbinds the
+ * others unless asked not to; a computer whose key was unbound gets
+ * DZ_ENOLOGIN ("not logged in ... run drizzle login") from its next
+ * request.
+ *
+ * Key stretching: login and passwd refuse, before deriving anything from
+ * the password, Argon2id parameters the coordinator hands out that are
+ * below a floor (libsodium's MODERATE, or the profile keyfile's if higher,
+ * or what the caller gives explicitly) or above PWKEY_CEIL_*: DZ_EWEAKKDF.
  */
 #ifndef DZ_SESSION_H
 #define DZ_SESSION_H
@@ -33,10 +44,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/device.h"
 #include "core/err.h"
 #include "core/mkey.h"
 #include "core/pwkey.h"
 #include "net/ident.h"
+#include "net/proto.h"
 #include "net/rpc.h"
 #include "net/tls.h"
 
@@ -47,7 +60,7 @@ struct session {
 	char coord_addr[64];
 	uint8_t coord_pk[IDENT_PKBYTES];
 	uint8_t *mk;           /* MKEY_BYTES, sodium_malloc; the master key */
-	struct ident *id;      /* the account's node identity (from mk) */
+	struct ident *id;      /* this computer's device key */
 	struct tls_ctx *tls;   /* client context showing id; callers may
 	                          tls_ctx_ref it for their own rpc_new */
 	struct rpc *rpc;       /* for the calling thread only */
@@ -64,8 +77,9 @@ struct session {
  * connection that shows the new node identity (so the coordinator binds
  * it), then saves the coordinator pin, user and keyfile in the profile at
  * home, replacing any account there. Returns 0 or DZ_EEXIST (the name is
- * taken: em says so), DZ_EAUTH (coordinator key mismatch), DZ_EIO
- * (unreachable), ...; the profile is untouched on failure.
+ * taken: em says so), DZ_EPEERKEY (coordinator key mismatch), DZ_ECONNECT
+ * (unreachable), ...; the profile is untouched on failure. The new
+ * device key is this computer's.
  */
 int session_signup(const char *home, const char *coord_addr,
     const uint8_t *coord_pk, const char *user, const char *pw, size_t pwlen,
@@ -74,26 +88,30 @@ int session_signup(const char *home, const char *coord_addr,
 
 /*
  * session_login: log in as user at coord_addr from this computer:
- * PRELOGIN (salt, KDF parameters within pwkey_params_check's bounds,
- * challenge, hint), LOGIN signed by the login key derived from pw, then
- * unwrap the returned keyfile locally and check that the node identity it
- * gives is accepted by the coordinator (a STATUS over a connection
- * showing it). Saves pin, user and keyfile in the profile. A wrong
- * password is DZ_EPASSWORD with em "wrong password" followed by
- * " (hint: TEXT)" when the account has a hint; DZ_ENOENT for an unknown
- * user; the coordinator's refusal after too many failures is passed
- * through with its message (it says when to retry). The profile is untouched on failure.
+ * over a connection showing this computer's device key (the profile's if
+ * it holds this account and pw opens its keyfile, else a new one):
+ * PRELOGIN (salt, KDF parameters, challenge, hint), refusing parameters
+ * below floor (NULL: MODERATE or the profile keyfile's if higher) or above
+ * PWKEY_CEIL_* with DZ_EWEAKKDF before deriving anything; LOGIN signed by
+ * the login key derived from pw, which binds the device key; then unwrap
+ * the returned keyfile locally and check that the device key acts for the
+ * account (a STATUS). Saves pin, user, keyfile and sealed device key in
+ * the profile. A wrong password is DZ_EPASSWORD with em "wrong password"
+ * followed by " (hint: TEXT)" when the account has a hint; DZ_ENOENT for
+ * an unknown user; the coordinator's refusal after too many failures is
+ * DZ_EDENIED with its message (it says when to retry). The profile is
+ * untouched on failure.
  */
 int session_login(const char *home, const char *coord_addr,
     const uint8_t *coord_pk, const char *user, const char *pw, size_t pwlen,
-    struct dz_errmsg *em) DZ_MUST_CHECK;
+    const struct pwkey_params *floor, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /*
  * session_open: open the session of the profile at home with password pw:
- * unwrap the saved keyfile (DZ_EPASSWORD "wrong password"), derive the
- * node identity, make the TLS context and an rpc for the calling thread.
- * Does not contact the coordinator. DZ_ENOENT if the profile has no
- * account ("not logged in: run drizzle login or drizzle signup").
+ * unwrap the saved keyfile (DZ_EPASSWORD "wrong password"), open the
+ * device key, make the TLS context and an rpc for the calling thread.
+ * Does not contact the coordinator. DZ_ENOLOGIN if the profile has no
+ * account or no device key ("not logged in: run drizzle login ...").
  * *out is released with session_close.
  */
 int session_open(const char *home, const char *pw, size_t pwlen,
@@ -103,8 +121,8 @@ int session_open(const char *home, const char *pw, size_t pwlen,
  * session_open_mk: session_open with the master key mk (MKEY_BYTES,
  * copied) the profile's keyfile wraps, as kept by unlock.h, instead of the
  * password: no key stretching. The caller vouches that mk belongs to the
- * profile (unlock_fetch checks its binding); a wrong one gives a node
- * identity the coordinator does not know.
+ * profile (unlock_fetch checks its binding); a wrong one does not open the
+ * profile's device key (DZ_ENOLOGIN).
  */
 int session_open_mk(const char *home, const uint8_t mk[static MKEY_BYTES],
     struct session **out, struct dz_errmsg *em) DZ_MUST_CHECK;
@@ -120,23 +138,47 @@ int session_open_mk(const char *home, const uint8_t mk[static MKEY_BYTES],
 int session_call(struct session *s, uint16_t type, const void *body,
     size_t len, struct frame *resp, struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* How session_passwd changes the password. */
+struct session_passwd_opts {
+	const struct pwkey_params *params; /* of the new password (NULL: default) */
+	const struct pwkey_params *floor;  /* least accepted for the old one
+	                                      (NULL: as session_login) */
+	int keep_devices;                  /* the other computers stay logged in */
+	const char *hint;                  /* the new hint ("" none); NULL: kept */
+};
+
 /*
  * session_passwd: change the password of s's account from oldpw to newpw
- * (new salt, params NULL: defaults) without re-encrypting any data: fresh
- * PRELOGIN, keyfile_rewrap, PASSWD signed by the old login key; then the
- * profile's keyfile is replaced. DZ_EPASSWORD if oldpw is wrong.
+ * (new salt) without re-encrypting any data: fresh PRELOGIN (its
+ * parameters judged as session_login does), keyfile re-wrapped, PASSWD
+ * signed by the old login key, which also sets the hint and, unless
+ * o->keep_devices, logs out every other computer of the account; then the
+ * profile's keyfile is replaced. DZ_EPASSWORD if oldpw is wrong,
+ * DZ_EWEAKKDF as session_login.
  */
 int session_passwd(struct session *s, const char *oldpw, size_t oldlen,
-    const char *newpw, size_t newlen, const struct pwkey_params *params,
+    const char *newpw, size_t newlen, const struct session_passwd_opts *o,
     struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* session_devices: the computers bound to s's account (DEVICES) into
+ * *out; s->id->pk is this computer's. */
+int session_devices(struct session *s, struct proto_devices_rep *out,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* session_device_revoke: unbind the computer whose key is pk from s's
+ * account. DZ_ENOENT if no computer of the account has it. */
+int session_device_revoke(struct session *s,
+    const uint8_t pk[static IDENT_PKBYTES], struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* session_close: wipe and release everything (NULL is fine). */
 void session_close(struct session *s);
 
 /*
  * session_logout: forget the account on this computer (its unlocked key
- * if any, then the profile's account and keyfile; the coordinator pin
- * stays). Needs no password and no network. Returns 0 also when nobody was logged in.
+ * if any, then the profile's account, keyfile and device key; the
+ * coordinator pin stays; the device key stays
+ * bound at the coordinator until revoked from another computer). Needs no password and no
+ * network. Returns 0 also when nobody was logged in.
  */
 int session_logout(const char *home, struct dz_errmsg *em) DZ_MUST_CHECK;
 
@@ -147,7 +189,7 @@ int session_logout(const char *home, struct dz_errmsg *em) DZ_MUST_CHECK;
  * offline and so cannot know it). The hint is public: the coordinator
  * shows it to anyone who asks for the user name. hint (cap bytes)
  * receives it, "" if the account has none. Returns 0, DZ_ENOENT (not
- * logged in), or the exchange's failure (DZ_EIO unreachable, DZ_EAUTH).
+ * logged in), or the exchange's failure (DZ_ECONNECT, DZ_EPEERKEY).
  */
 int session_hint(const char *home, char *hint, size_t cap,
     struct dz_errmsg *em) DZ_MUST_CHECK;

@@ -7,7 +7,7 @@
  * be in the table (else ERROR DZ_EFORMAT); its body is decoded strictly
  * into its proto struct (else ERROR with the decoder's code); requests
  * that act for an account need the connection's TLS node key to be bound
- * to one (else ERROR DZ_EAUTH "log in first"); then the handler runs and
+ * to one (else ERROR DZ_ENOLOGIN "log in first"); then the handler runs and
  * either replies itself or returns an error that becomes the ERROR reply.
  * Message bodies are never logged.
  *
@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,8 @@ static const struct coord_route routes[] = {
 	{PROTO_LOGIN, 0, coord_login},
 	{PROTO_LOGOUT, 0, coord_logout},
 	{PROTO_PASSWD, 1, coord_passwd},
+	{PROTO_DEVICES, 1, coord_devices},
+	{PROTO_DEVICE_REVOKE, 1, coord_device_revoke},
 	{PROTO_PLACE, 1, coord_place},
 	{PROTO_FRAGS_COMMIT, 1, coord_frags_commit},
 	{PROTO_FRAGS_LOCATE, 1, coord_frags_locate},
@@ -75,6 +78,20 @@ coord_now(const struct coord *co)
 	if (co->opts.clock != NULL)
 		return co->opts.clock(co->opts.clock_arg);
 	return (int64_t)time(NULL);
+}
+
+void
+coord_log(const struct coord *co, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	if (co->opts.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	co->opts.log(co->opts.log_arg, line);
 }
 
 int
@@ -131,6 +148,21 @@ on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
 	return 0;
 }
 
+/* Stamp "last seen" on the connection's device key, at most every
+ * COORD_SEEN_EVERY seconds per connection (a write per request would
+ * cost an fsync each). A failure only loses the stamp. */
+static void
+seen(struct coord_sess *s)
+{
+	struct dz_errmsg e;
+	int64_t now = coord_now(s->co);
+
+	if (s->seen_at != 0 && now - s->seen_at < COORD_SEEN_EVERY)
+		return;
+	s->seen_at = now;
+	(void)!db_key_seen(s->co->db, s->pk, now, &e);
+}
+
 static void
 on_frame(void *arg, struct conn *c, struct frame *f)
 {
@@ -168,9 +200,11 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 	if (r->need_account) {
 		rc = db_key_account(co->db, s->pk, &s->account, &em);
 		if (rc == DZ_ENOENT)
-			rc = dz_errf(&em, DZ_EAUTH, "log in first");
+			rc = dz_errf(&em, DZ_ENOLOGIN,
+			    "not logged in: this computer's key acts for no account (the password was changed, or this computer revoked, elsewhere): run drizzle login with the current password");
 		if (rc != 0)
 			goto out;
+		seen(s);
 	}
 	rc = r->fn(s, f->reqid, msg, &em);
 out:
@@ -279,6 +313,10 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 		goto fail;
 	}
 	co->opts.data_dir = co->dir;
+	if ((co->thr = calloc(1, sizeof(*co->thr))) == NULL) {
+		rc = DZ_ENOMEM;
+		goto fail;
+	}
 	if ((rc = data_dir(co->dir, em)) != 0)
 		goto fail;
 	/* one coordinator per data directory: flock on the directory,
@@ -355,6 +393,8 @@ coord_free(struct coord *co)
 	free(co->dir);
 	if (co->lockfd >= 0)
 		close(co->lockfd);
-	sodium_memzero(co->fails, sizeof(co->fails));
+	if (co->thr != NULL)
+		sodium_memzero(co->thr, sizeof(*co->thr));
+	free(co->thr);
 	free(co);
 }

@@ -42,6 +42,13 @@ struct coord_opts {
 	uint64_t base_quota;    /* bytes every account may store */
 	unsigned default_k;     /* the erasure code STATUS offers clients */
 	unsigned default_n;     /* for new files: 1 <= k < n <= 255 */
+	int no_source_throttle; /* every client arrives from one address (a
+	                           proxy, a NAT): throttle failed logins per
+	                           account only */
+	/* log (NULL: none): one line per login proof and password change
+	 * (user, source address, outcome; never a secret), for operators */
+	void (*log)(void *arg, const char *line);
+	void *log_arg;
 	/* clock (NULL: time(NULL)): seconds since the epoch; tests move it */
 	int64_t (*clock)(void *arg);
 	void *clock_arg;

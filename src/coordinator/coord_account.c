@@ -13,91 +13,23 @@
  * keyfile back. LOGIN binds nothing: the client reconnects with its node
  * key once it has unwrapped the master key. PASSWD, from a bound
  * connection, is signed by the old login key over a fresh challenge and
- * replaces keyfile and login key in one update. Failed proofs are counted
- * per user in memory: after COORD_FAIL_MAX within COORD_FAIL_WINDOW
- * seconds, that user is refused for COORD_FAIL_LOCK seconds.
+ * replaces keyfile and login key in one update, and unbinds the
+ * account's other device keys unless asked to keep them. Failed proofs
+ * are throttled per source address and per account (coord_throttle.c).
+ *
+ * Device keys: every computer of an account shows its own key (SIGNUP
+ * binds the first; a successful LOGIN binds the key of its connection,
+ * which the transcript signed). DEVICES lists them and DEVICE_REVOKE
+ * unbinds one, from a connection of the account.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "coordinator/coord_int.h"
 #include "core/keyfile.h"
-
-/* ---- failed-login counters ---- */
-
-/* The slot of user, or with create a free, stale or the oldest slot made
- * user's; NULL if none and !create. */
-static struct coord_fail *
-fail_slot(struct coord *co, const char *user, int64_t now, int create)
-{
-	struct coord_fail *f, *free_slot = NULL, *stale = NULL, *oldest = NULL;
-
-	for (size_t i = 0; i < COORD_FAIL_SLOTS; i++) {
-		f = &co->fails[i];
-		if (f->user[0] == '\0') {
-			if (free_slot == NULL)
-				free_slot = f;
-			continue;
-		}
-		if (strcmp(f->user, user) == 0)
-			return f;
-		if (stale == NULL && f->until <= now &&
-		    f->since + COORD_FAIL_WINDOW <= now)
-			stale = f;
-		if (oldest == NULL || f->since < oldest->since)
-			oldest = f;
-	}
-	if (!create)
-		return NULL;
-	/* a full table forgets its oldest entry: bounded memory first */
-	f = free_slot != NULL ? free_slot : stale != NULL ? stale : oldest;
-	memset(f, 0, sizeof(*f));
-	snprintf(f->user, sizeof(f->user), "%s", user);
-	f->since = now;
-	return f;
-}
-
-/* DZ_EAUTH if user is refused for now. */
-static int
-fail_check(struct coord *co, const char *user, struct dz_errmsg *em)
-{
-	int64_t now = coord_now(co);
-	struct coord_fail *f = fail_slot(co, user, now, 0);
-
-	if (f != NULL && f->until > now)
-		return dz_errf(em, DZ_EAUTH,
-		    "too many failed logins for %s: try again in %lld s", user,
-		    (long long)(f->until - now));
-	return 0;
-}
-
-static void
-fail_note(struct coord *co, const char *user)
-{
-	int64_t now = coord_now(co);
-	struct coord_fail *f = fail_slot(co, user, now, 1);
-
-	if (f->since + COORD_FAIL_WINDOW <= now) {
-		f->since = now;
-		f->n = 0;
-	}
-	if (++f->n >= COORD_FAIL_MAX) {
-		f->until = now + COORD_FAIL_LOCK;
-		f->since = now;
-		f->n = 0;
-	}
-}
-
-static void
-fail_clear(struct coord *co, const char *user)
-{
-	struct coord_fail *f = fail_slot(co, user, coord_now(co), 0);
-
-	if (f != NULL)
-		memset(f, 0, sizeof(*f));
-}
 
 /* ---- challenges ---- */
 
@@ -179,30 +111,74 @@ coord_prelogin(struct coord_sess *s, uint32_t reqid, const void *msg,
 	return coord_send(s, reqid, PROTO_PRELOGIN_REP, &rep);
 }
 
+/* Is s's connection showing a device key of account? */
+static int
+known_device(struct coord_sess *s, int64_t account)
+{
+	struct dz_errmsg e;
+	int64_t bound = 0;
+
+	return db_key_account(s->co->db, s->pk, &bound, &e) == 0 &&
+	    bound == account;
+}
+
+/* Bind s's key to account a (a new computer's first login), unless the
+ * account has PROTO_DEVICES_MAX already. */
+static int
+bind_device(struct coord_sess *s, const struct db_account *a,
+    struct dz_errmsg *em)
+{
+	size_t n = 0;
+	int rc;
+
+	if ((rc = db_key_list(s->co->db, a->id, NULL, 0, &n, em)) != 0)
+		return rc;
+	if (n >= PROTO_DEVICES_MAX)
+		return dz_errf(em, DZ_EQUOTA,
+		    "%s has %d computers logged in: revoke one (drizzle devices revoke) first",
+		    a->name, PROTO_DEVICES_MAX);
+	rc = db_key_bind(s->co->db, s->pk, a->id, coord_now(s->co), em);
+	if (rc == DZ_EEXIST)
+		return dz_errf(em, DZ_EDENIED,
+		    "this computer's key belongs to another account");
+	return rc;
+}
+
 int
 coord_login(struct coord_sess *s, uint32_t reqid, const void *msg,
     struct dz_errmsg *em)
 {
 	const struct proto_login *m = msg;
 	struct proto_login_rep rep;
+	struct coord_thr_ticket tk;
 	uint8_t chal[PROTO_CHALLENGEBYTES], t[PROTO_LOGIN_TBYTES];
 	struct db_account a;
-	int rc;
+	int rc, known;
 
-	if ((rc = take_challenge(s, m->user, chal, em)) != 0 ||
-	    (rc = fail_check(s->co, m->user, em)) != 0)
+	if ((rc = take_challenge(s, m->user, chal, em)) != 0)
 		return rc;
 	if ((rc = db_account_get(s->co->db, m->user, &a, em)) != 0)
 		return rc == DZ_ENOENT ? dz_errf(em, rc, "no such user") : rc;
+	known = known_device(s, a.id);
+	if ((rc = coord_thr_admit(s, a.id, known, &tk, em)) != 0) {
+		coord_log(s->co, "LOGIN %s from %s: refused (%s)", m->user,
+		    conn_peer_addr(s->c), em->text);
+		return rc;
+	}
 	proto_login_transcript(t, coord_pk(s->co), s->pk, chal);
 	if (crypto_sign_verify_detached(m->sig, t, sizeof(t), a.login_pk) != 0) {
-		fail_note(s->co, m->user);
+		coord_thr_fail(s->co, &tk);
+		coord_log(s->co, "LOGIN %s from %s: wrong password", m->user,
+		    conn_peer_addr(s->c));
 		return dz_errf(em, DZ_EPASSWORD, "wrong password");
 	}
-	fail_clear(s->co, m->user);
+	coord_log(s->co, "LOGIN %s from %s: ok%s", m->user, conn_peer_addr(s->c),
+	    known ? " (a device of the account)" : "");
 	if (a.keyblob_len != KEYFILE_BYTES)
 		return dz_errf(em, DZ_EFORMAT, "the stored keyfile of %s is damaged",
 		    m->user);
+	if (!known && (rc = bind_device(s, &a, em)) != 0)
+		return rc;
 	memcpy(rep.keyfile, a.keyblob, KEYFILE_BYTES);
 	return coord_send(s, reqid, PROTO_LOGIN_REP, &rep);
 }
@@ -215,7 +191,7 @@ coord_logout(struct coord_sess *s, uint32_t reqid, const void *msg,
 
 	(void)msg;
 	(void)em;
-	/* the node key stays bound: every computer of the account shares it */
+	/* the device key stays bound: DEVICE_REVOKE unbinds it */
 	sodium_memzero(s->challenge, sizeof(s->challenge));
 	s->has_challenge = 0;
 	return coord_send(s, reqid, PROTO_LOGOUT_REP, &rep);
@@ -229,6 +205,7 @@ coord_passwd(struct coord_sess *s, uint32_t reqid, const void *msg,
 	struct proto_empty rep = {0};
 	uint8_t chal[PROTO_CHALLENGEBYTES], t[PROTO_PASSWD_TBYTES];
 	char user[PROTO_USER_MAX + 1];
+	struct coord_thr_ticket tk;
 	struct db_account a;
 	struct keyfile kf;
 	int rc;
@@ -241,19 +218,24 @@ coord_passwd(struct coord_sess *s, uint32_t reqid, const void *msg,
 	if (a.id != s->account)
 		return dz_errf(em, DZ_EAUTH,
 		    "the challenge was issued for another account than this device's");
-	if ((rc = fail_check(s->co, user, em)) != 0)
+	/* from a device of the account: counted, never refused */
+	if ((rc = coord_thr_admit(s, a.id, 1, &tk, em)) != 0)
 		return rc;
 	if ((rc = keyfile_parse(m->keyfile, KEYFILE_BYTES, &kf)) != 0)
 		return dz_errf(em, rc, "the new keyfile does not parse: %s",
 		    dz_strerror(rc));
 	proto_passwd_transcript(t, chal, m->keyfile, m->login_pk);
 	if (crypto_sign_verify_detached(m->sig, t, sizeof(t), a.login_pk) != 0) {
-		fail_note(s->co, user);
+		coord_thr_fail(s->co, &tk);
+		coord_log(s->co, "PASSWD %s from %s: wrong password", user,
+		    conn_peer_addr(s->c));
 		return dz_errf(em, DZ_EPASSWORD, "wrong password");
 	}
-	fail_clear(s->co, user);
-	if ((rc = db_account_rekey(s->co->db, a.id, m->keyfile, KEYFILE_BYTES,
-	    m->login_pk, NULL, em)) != 0)
+	coord_log(s->co, "PASSWD %s from %s: changed%s", user, conn_peer_addr(s->c),
+	    (m->flags & PROTO_PASSWD_KEEP_DEVICES) ? "" : "; other devices logged out");
+	if ((rc = db_account_passwd(s->co->db, a.id, m->keyfile, KEYFILE_BYTES,
+	    m->login_pk, (m->flags & PROTO_PASSWD_HINT) ? m->hint : NULL,
+	    (m->flags & PROTO_PASSWD_KEEP_DEVICES) ? NULL : s->pk, em)) != 0)
 		return rc;
 	return coord_send(s, reqid, PROTO_PASSWD_REP, &rep);
 }
@@ -283,4 +265,43 @@ coord_status(struct coord_sess *s, uint32_t reqid, const void *msg,
 	rep.default_k = (uint8_t)co->opts.default_k;
 	rep.default_n = (uint8_t)co->opts.default_n;
 	return coord_send(s, reqid, PROTO_STATUS_REP, &rep);
+}
+
+int
+coord_devices(struct coord_sess *s, uint32_t reqid, const void *msg,
+    struct dz_errmsg *em)
+{
+	struct proto_devices_rep *rep;
+	struct db_key keys[PROTO_DEVICES_MAX];
+	size_t n = 0;
+	int rc;
+
+	(void)msg;
+	if ((rc = db_key_list(s->co->db, s->account, keys, PROTO_DEVICES_MAX, &n,
+	    em)) != 0)
+		return rc;
+	if ((rep = calloc(1, sizeof(*rep))) == NULL)
+		return DZ_ENOMEM;
+	rep->count = (uint16_t)(n < PROTO_DEVICES_MAX ? n : PROTO_DEVICES_MAX);
+	for (size_t i = 0; i < rep->count; i++) {
+		memcpy(rep->dev[i].pk, keys[i].pk, PROTO_PKBYTES);
+		rep->dev[i].bound = (uint64_t)keys[i].bound;
+		rep->dev[i].seen = (uint64_t)keys[i].seen;
+	}
+	rc = coord_send(s, reqid, PROTO_DEVICES_REP, rep);
+	free(rep);
+	return rc;
+}
+
+int
+coord_device_revoke(struct coord_sess *s, uint32_t reqid, const void *msg,
+    struct dz_errmsg *em)
+{
+	const struct proto_device_revoke *m = msg;
+	struct proto_empty rep = {0};
+	int rc;
+
+	if ((rc = db_key_unbind(s->co->db, s->account, m->pk, em)) != 0)
+		return rc;
+	return coord_send(s, reqid, PROTO_DEVICE_REVOKE_REP, &rep);
 }

@@ -23,17 +23,42 @@
 #include "net/tls.h"
 
 #define COORD_CHALLENGE_TTL 60 /* seconds a PRELOGIN challenge lives */
-#define COORD_FAIL_SLOTS 256   /* users with recent failed logins tracked */
-#define COORD_FAIL_MAX 5       /* failures within the window ... */
-#define COORD_FAIL_WINDOW 60   /* ... seconds ... */
-#define COORD_FAIL_LOCK 60     /* ... refuse that user this long */
+#define COORD_SEEN_EVERY 60    /* a device's "last seen" is stamped this often */
 
-/* Failed logins of one user (in memory: forgotten at restart). */
-struct coord_fail {
-	char user[PROTO_USER_MAX + 1]; /* "" for a free slot */
-	int64_t since;                 /* start of the counting window */
-	unsigned n;                    /* failures since then */
-	int64_t until;                 /* refused until then */
+/*
+ * Failed-login throttling (coord_throttle.c, docs/net.md): failed proofs
+ * are counted per source address and per account, each count forgetting
+ * one failure every COORD_THR_DECAY seconds. A source past COORD_SRC_FREE
+ * failures waits 1, 2, 4 ... (at most COORD_SRC_DELAY_MAX) seconds after
+ * each; an account past COORD_ACCT_BUDGET refuses proofs from computers
+ * that are not its devices until a failure is forgotten. A proof on a
+ * connection showing a device key of the account (whose holder has the
+ * master key already) is never refused, so its owner is never locked out.
+ * A full table never evicts a count that has not decayed to zero: new
+ * entries are refused instead, so throwaway names cannot reset a victim.
+ */
+#define COORD_THR_SLOTS 4096
+#define COORD_THR_DECAY 60
+#define COORD_SRC_FREE 5
+#define COORD_SRC_DELAY_MAX 3600
+#define COORD_ACCT_BUDGET 10
+#define COORD_THR_KEYBYTES 48
+
+/* One counted key (a source address's text, or an account id). */
+struct coord_thr_ent {
+	uint8_t key[COORD_THR_KEYBYTES]; /* all zero: free */
+	uint32_t n;                      /* failures counted ... */
+	int64_t last;                    /* ... as of the last one */
+};
+
+struct coord_throttle {
+	struct coord_thr_ent src[COORD_THR_SLOTS];
+	struct coord_thr_ent acct[COORD_THR_SLOTS];
+};
+
+/* What coord_thr_admit reserved for one proof, for coord_thr_fail. */
+struct coord_thr_ticket {
+	struct coord_thr_ent *src, *acct; /* NULL: not counted */
 };
 
 struct coord {
@@ -46,7 +71,7 @@ struct coord {
 	struct db *db;
 	struct netsrv *srv;
 	char addr[NETADDR_STRMAX];
-	struct coord_fail fails[COORD_FAIL_SLOTS];
+	struct coord_throttle *thr; /* failed logins (in memory only) */
 };
 
 /* One connection's state (conn_udata). */
@@ -60,10 +85,15 @@ struct coord_sess {
 	uint8_t challenge[PROTO_CHALLENGEBYTES];
 	char chal_user[PROTO_USER_MAX + 1];
 	int64_t chal_time;
+	int64_t seen_at;               /* last "seen" stamp of its key */
 };
 
 /* coord_now: the coordinator's clock, seconds since the epoch. */
 int64_t coord_now(const struct coord *co);
+
+/* coord_log: a printf-style line to co->opts.log, if set. */
+void coord_log(const struct coord *co, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* coord_send: encode msg (the struct of type) and send it as the reply
  * with reqid on s's connection. Returns 0 or a dz_err. */
@@ -75,6 +105,19 @@ int coord_send(struct coord_sess *s, uint32_t reqid, uint16_t type,
 typedef int (*coord_handler)(struct coord_sess *s, uint32_t reqid,
     const void *msg, struct dz_errmsg *em);
 
+/*
+ * coord_thr_admit: may a login proof for account (id) arrive now on s's
+ * connection? known: the connection shows a device key of the account
+ * (never refused). Reserves the slots that a failure will be counted in
+ * (*t, for coord_thr_fail). Returns 0, or DZ_EDENIED with em saying when
+ * to retry (the proof must then not be judged).
+ */
+int coord_thr_admit(struct coord_sess *s, int64_t account, int known,
+    struct coord_thr_ticket *t, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* coord_thr_fail: count a failed proof in what t reserved. */
+void coord_thr_fail(struct coord *co, const struct coord_thr_ticket *t);
+
 /* coord_account.c */
 int coord_signup(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_prelogin(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
@@ -82,6 +125,8 @@ int coord_login(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *)
 int coord_logout(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_passwd(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_status(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
+int coord_devices(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
+int coord_device_revoke(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 
 /* coord_peers.c */
 int coord_peer_register(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);

@@ -235,6 +235,50 @@ db_key_account(struct db *db, const uint8_t pk[static DB_PKBYTES],
 	return db->ops->key_account(db, pk, account, em);
 }
 
+/* ---- device keys ---- */
+
+int
+db_key_list(struct db *db, int64_t account, struct db_key *out, size_t cap,
+    size_t *n, struct dz_errmsg *em)
+{
+	if (n == NULL || (out == NULL && cap > 0))
+		return DZ_EINVAL;
+	*n = 0;
+	return db->ops->key_list(db, account, out, cap, n, em);
+}
+
+int
+db_key_unbind(struct db *db, int64_t account,
+    const uint8_t pk[static DB_PKBYTES], struct dz_errmsg *em)
+{
+	return db->ops->key_unbind(db, account, pk, em);
+}
+
+int
+db_key_seen(struct db *db, const uint8_t pk[static DB_PKBYTES], int64_t now,
+    struct dz_errmsg *em)
+{
+	int rc;
+
+	if ((rc = check_time(now, em)) != 0)
+		return rc;
+	return db->ops->key_seen(db, pk, now, em);
+}
+
+int
+db_account_passwd(struct db *db, int64_t id, const uint8_t *keyblob,
+    size_t keyblob_len, const uint8_t login_pk[static DB_PKBYTES],
+    const char *hint, const uint8_t *keep, struct dz_errmsg *em)
+{
+	int rc;
+
+	if ((rc = check_keyblob(keyblob, keyblob_len, em)) != 0 ||
+	    (hint != NULL && (rc = check_hint(hint, em)) != 0))
+		return rc;
+	return db->ops->account_passwd(db, id, keyblob, keyblob_len, login_pk,
+	    hint, keep, em);
+}
+
 /* ---- peers ---- */
 
 int

@@ -149,6 +149,45 @@ int db_key_bind(struct db *db, const uint8_t pk[static DB_PKBYTES],
 int db_key_account(struct db *db, const uint8_t pk[static DB_PKBYTES],
     int64_t *account, struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* ---- device keys of an account (schema v3: last seen) ---- */
+
+/* A node key bound to an account: when bound and when it last made a
+ * request (0: never since schema v3). */
+struct db_key {
+	uint8_t pk[DB_PKBYTES];
+	int64_t bound;
+	int64_t seen;
+};
+
+/*
+ * db_key_list: fill out (cap entries) with the keys bound to account, in
+ * order of binding; *n = how many there are in all (may exceed cap: only
+ * cap are written). Returns 0 or a database error.
+ */
+int db_key_list(struct db *db, int64_t account, struct db_key *out,
+    size_t cap, size_t *n, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_key_unbind: unbind pk from account. DZ_ENOENT if pk is not bound to
+ * account (to another one, or to none). */
+int db_key_unbind(struct db *db, int64_t account,
+    const uint8_t pk[static DB_PKBYTES], struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* db_key_seen: record that pk made a request at time now. */
+int db_key_seen(struct db *db, const uint8_t pk[static DB_PKBYTES],
+    int64_t now, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * db_account_passwd: a password change of account id in one transaction:
+ * replace keyfile blob and login key (and the hint, unless hint is NULL),
+ * and unless keep is NULL unbind every key of the account but keep (the
+ * device that changed it), so that the other computers must log in with
+ * the new password. Returns 0, DZ_ENOENT (no such account), or as
+ * db_account_rekey.
+ */
+int db_account_passwd(struct db *db, int64_t id, const uint8_t *keyblob,
+    size_t keyblob_len, const uint8_t login_pk[static DB_PKBYTES],
+    const char *hint, const uint8_t *keep, struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* ---- peers ---- */
 
 /*

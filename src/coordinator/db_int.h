@@ -74,6 +74,16 @@ struct db_ops {
 	    struct dz_errmsg *em);
 	int (*account_used)(struct db *db, int64_t account, uint64_t *bytes,
 	    struct dz_errmsg *em);
+	/* schema v4: device keys listed, unbound, last seen */
+	int (*key_list)(struct db *db, int64_t account, struct db_key *out,
+	    size_t cap, size_t *n, struct dz_errmsg *em);
+	int (*key_unbind)(struct db *db, int64_t account, const uint8_t *pk,
+	    struct dz_errmsg *em);
+	int (*key_seen)(struct db *db, const uint8_t *pk, int64_t now,
+	    struct dz_errmsg *em);
+	int (*account_passwd)(struct db *db, int64_t id, const uint8_t *keyblob,
+	    size_t keyblob_len, const uint8_t *login_pk, const char *hint,
+	    const uint8_t *keep, struct dz_errmsg *em);
 };
 
 struct db {

@@ -115,6 +115,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX fragments_object ON fragments(account, object);"
 	"CREATE INDEX locations_peer ON locations(peer);"
 	"ALTER TABLE peers ADD COLUMN left_at INTEGER;",
+	/* 3 -> 4: when each device key last made a request, for
+	 * `drizzle devices` (0: not since this version) */
+	"ALTER TABLE account_keys ADD COLUMN seen INTEGER NOT NULL DEFAULT 0;",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -559,33 +562,15 @@ out:
 	return rc;
 }
 
+/* A password change that keeps every device: db_sqlite_keys.c's,
+ * which writes blob, key and hint in one transaction. */
 static int
 sq_account_rekey(struct db *db, int64_t id, const uint8_t *keyblob,
     size_t keyblob_len, const uint8_t *login_pk, const char *hint,
     struct dz_errmsg *em)
 {
-	struct db_sqlite *s = sq(db);
-	sqlite3_stmt *st = s->st[ST_ACC_REKEY];
-	int rc, changes = 0;
-
-	/* One UPDATE writes blob, key and hint: one implicit transaction,
-	 * so no reader ever sees the new blob with the old login key. */
-	pthread_mutex_lock(&s->mu);
-	if ((rc = sqlite3_bind_int64(st, 1, id)) != SQLITE_OK ||
-	    (rc = db_sqlite_bind_blob(st, 2, keyblob, keyblob_len)) != SQLITE_OK ||
-	    (rc = db_sqlite_bind_blob(st, 3, login_pk, DB_PKBYTES)) != SQLITE_OK ||
-	    (rc = hint != NULL ? sqlite3_bind_text(st, 4, hint, -1, SQLITE_STATIC) :
-	    sqlite3_bind_null(st, 4)) != SQLITE_OK) {
-		db_sqlite_done(st);
-		rc = db_sqlite_err(s, rc, "change account keys", em);
-		goto out;
-	}
-	rc = db_sqlite_exec(s, st, "change account keys", &changes, em);
-	if (rc == 0 && changes == 0)
-		rc = dz_errf(em, DZ_ENOENT, "no account has id %lld", (long long)id);
-out:
-	pthread_mutex_unlock(&s->mu);
-	return rc;
+	return db_sqlite_account_passwd(db, id, keyblob, keyblob_len, login_pk,
+	    hint, NULL, em);
 }
 
 /* ---- peers ---- */
@@ -746,4 +731,8 @@ static const struct db_ops sq_ops = {
 	.rec_page = db_sqlite_rec_page,
 	.peer_leave = db_sqlite_peer_leave,
 	.account_used = db_sqlite_account_used,
+	.key_list = db_sqlite_key_list,
+	.key_unbind = db_sqlite_key_unbind,
+	.key_seen = db_sqlite_key_seen,
+	.account_passwd = db_sqlite_account_passwd,
 };

@@ -115,4 +115,15 @@ int db_sqlite_rec_page(struct db *db, int64_t account, const uint8_t *after,
     size_t max, int (*fn)(void *, const uint8_t *, uint64_t, uint64_t),
     void *arg, struct dz_errmsg *em);
 
+/* Device keys of an account, schema v3 (db_sqlite_keys.c). */
+int db_sqlite_key_list(struct db *db, int64_t account, struct db_key *out,
+    size_t cap, size_t *n, struct dz_errmsg *em);
+int db_sqlite_key_unbind(struct db *db, int64_t account, const uint8_t *pk,
+    struct dz_errmsg *em);
+int db_sqlite_key_seen(struct db *db, const uint8_t *pk, int64_t now,
+    struct dz_errmsg *em);
+int db_sqlite_account_passwd(struct db *db, int64_t id, const uint8_t *keyblob,
+    size_t keyblob_len, const uint8_t *login_pk, const char *hint,
+    const uint8_t *keep, struct dz_errmsg *em);
+
 #endif

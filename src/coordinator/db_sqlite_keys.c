@@ -167,3 +167,161 @@ db_sqlite_peer_leave(struct db *db, const uint8_t *id, int64_t now,
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
+
+/* ---- device keys of an account (schema v4) ----
+ *
+ * These run rarely (a login, `drizzle devices`, a password change, and a
+ * "seen" stamp at most once a minute per connection), so each prepares
+ * its statement when called instead of adding to the handle's table. */
+
+/* Prepare text into *st inside the caller's lock. */
+static int
+key_prep(struct db_sqlite *s, const char *text, sqlite3_stmt **st,
+    const char *what, struct dz_errmsg *em)
+{
+	int rc = sqlite3_prepare_v2(s->h, text, -1, st, NULL);
+
+	if (rc != SQLITE_OK) {
+		*st = NULL;
+		return db_sqlite_err(s, rc, what, em);
+	}
+	return 0;
+}
+
+int
+db_sqlite_key_list(struct db *db, int64_t account, struct db_key *out,
+    size_t cap, size_t *n, struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	sqlite3_stmt *st = NULL;
+	int rc, step;
+
+	pthread_mutex_lock(&s->mu);
+	if ((rc = key_prep(s, "SELECT pk, created, seen FROM account_keys"
+	    " WHERE account = ?1 ORDER BY created, pk", &st, "list device keys",
+	    em)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK) {
+		rc = db_sqlite_err(s, rc, "list device keys", em);
+		goto out;
+	}
+	rc = 0;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n < cap) {
+			struct db_key *k = &out[*n];
+			if ((rc = db_sqlite_col_fixed(st, 0, k->pk, DB_PKBYTES)) != 0) {
+				dz_errf(em, rc, "coordinator database: a device key row is damaged");
+				goto out;
+			}
+			k->bound = sqlite3_column_int64(st, 1);
+			k->seen = sqlite3_column_int64(st, 2);
+		}
+		(*n)++;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_sqlite_err(s, step, "list device keys", em);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+db_sqlite_key_unbind(struct db *db, int64_t account, const uint8_t *pk,
+    struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	sqlite3_stmt *st = NULL;
+	int rc, changes = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if ((rc = key_prep(s, "DELETE FROM account_keys WHERE account = ?1"
+	    " AND pk = ?2", &st, "unbind device key", em)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
+	    (rc = db_sqlite_bind_blob(st, 2, pk, DB_PKBYTES)) != SQLITE_OK) {
+		rc = db_sqlite_err(s, rc, "unbind device key", em);
+		goto out;
+	}
+	rc = db_sqlite_exec(s, st, "unbind device key", &changes, em);
+	if (rc == 0 && changes == 0)
+		rc = dz_errf(em, DZ_ENOENT, "no such device key in this account");
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+db_sqlite_key_seen(struct db *db, const uint8_t *pk, int64_t now,
+    struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	if ((rc = key_prep(s, "UPDATE account_keys SET seen = max(seen, ?2)"
+	    " WHERE pk = ?1", &st, "stamp device key", em)) != 0)
+		goto out;
+	if ((rc = db_sqlite_bind_blob(st, 1, pk, DB_PKBYTES)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 2, now)) != SQLITE_OK) {
+		rc = db_sqlite_err(s, rc, "stamp device key", em);
+		goto out;
+	}
+	rc = db_sqlite_exec(s, st, "stamp device key", NULL, em);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+db_sqlite_account_passwd(struct db *db, int64_t id, const uint8_t *keyblob,
+    size_t keyblob_len, const uint8_t *login_pk, const char *hint,
+    const uint8_t *keep, struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	sqlite3_stmt *st = s->st[ST_ACC_REKEY], *del = NULL;
+	int rc, changes = 0;
+
+	pthread_mutex_lock(&s->mu);
+	if ((rc = db_sqlite_tx_begin(s, em)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, id)) != SQLITE_OK ||
+	    (rc = db_sqlite_bind_blob(st, 2, keyblob, keyblob_len)) != SQLITE_OK ||
+	    (rc = db_sqlite_bind_blob(st, 3, login_pk, DB_PKBYTES)) != SQLITE_OK ||
+	    (rc = hint != NULL ? sqlite3_bind_text(st, 4, hint, -1, SQLITE_STATIC) :
+	    sqlite3_bind_null(st, 4)) != SQLITE_OK) {
+		db_sqlite_done(st);
+		rc = db_sqlite_err(s, rc, "change account keys", em);
+		goto rollback;
+	}
+	if ((rc = db_sqlite_exec(s, st, "change account keys", &changes, em)) != 0)
+		goto rollback;
+	if (changes == 0) {
+		rc = dz_errf(em, DZ_ENOENT, "no account has id %lld", (long long)id);
+		goto rollback;
+	}
+	if (keep != NULL) {
+		if ((rc = key_prep(s, "DELETE FROM account_keys WHERE account = ?1"
+		    " AND pk <> ?2", &del, "log out the other devices", em)) != 0)
+			goto rollback;
+		if ((rc = sqlite3_bind_int64(del, 1, id)) != SQLITE_OK ||
+		    (rc = db_sqlite_bind_blob(del, 2, keep, DB_PKBYTES)) != SQLITE_OK) {
+			rc = db_sqlite_err(s, rc, "log out the other devices", em);
+			goto rollback;
+		}
+		if ((rc = db_sqlite_exec(s, del, "log out the other devices", NULL,
+		    em)) != 0)
+			goto rollback;
+	}
+	if ((rc = db_sqlite_tx_commit(s, em)) == 0)
+		goto out;
+rollback:
+	db_sqlite_tx_rollback(s);
+out:
+	sqlite3_finalize(del);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}

@@ -68,6 +68,7 @@ mkey_derive(const uint8_t mk[static MKEY_BYTES], enum mkey_sub id,
 	case MKEY_SUB_BOX:
 	case MKEY_SUB_FOLDER:
 	case MKEY_SUB_CONVERGENCE:
+	case MKEY_SUB_DEVICE:
 		break;
 	default:
 		sodium_memzero(out, MKEY_SUBBYTES);

@@ -28,6 +28,7 @@ enum mkey_sub {
 	MKEY_SUB_BOX = 2,         /* X25519 share-receiving seed */
 	MKEY_SUB_FOLDER = 3,      /* root folder key */
 	MKEY_SUB_CONVERGENCE = 4, /* convergence secret (dedup within the account) */
+	MKEY_SUB_DEVICE = 5,      /* wraps this computer's device key (client/device.h) */
 };
 
 /* mkey_generate: fill mk with a fresh random master key. */

@@ -43,6 +43,39 @@ pwkey_params_check(const struct pwkey_params *p)
 }
 
 int
+pwkey_params_judge(const struct pwkey_params *p,
+    const struct pwkey_params *floor, const char *who, struct dz_errmsg *em)
+{
+	if (p->alg != PWKEY_ALG_ARGON2ID13)
+		return dz_errf(em, DZ_EWEAKKDF,
+		    "%s asks for an unknown key-stretching algorithm (%u)", who,
+		    (unsigned)p->alg);
+	if (p->opslimit > PWKEY_CEIL_OPS || p->memlimit > PWKEY_CEIL_MEM)
+		return dz_errf(em, DZ_EWEAKKDF,
+		    "excessive key-stretching parameters from %s: %llu passes, %llu KiB (at most %u passes, %llu KiB)",
+		    who, (unsigned long long)p->opslimit,
+		    (unsigned long long)(p->memlimit / 1024), (unsigned)PWKEY_CEIL_OPS,
+		    (unsigned long long)(PWKEY_CEIL_MEM / 1024));
+	if (p->opslimit < floor->opslimit || p->memlimit < floor->memlimit)
+		return dz_errf(em, DZ_EWEAKKDF,
+		    "weak key-stretching parameters from %s: %llu passes, %llu KiB (this computer accepts at least %llu passes, %llu KiB)",
+		    who, (unsigned long long)p->opslimit,
+		    (unsigned long long)(p->memlimit / 1024),
+		    (unsigned long long)floor->opslimit,
+		    (unsigned long long)(floor->memlimit / 1024));
+	return 0;
+}
+
+void
+pwkey_params_raise(struct pwkey_params *floor, const struct pwkey_params *p)
+{
+	if (p->opslimit > floor->opslimit)
+		floor->opslimit = p->opslimit;
+	if (p->memlimit > floor->memlimit)
+		floor->memlimit = p->memlimit;
+}
+
+int
 pwkey_derive(const char *pw, size_t pwlen,
     const uint8_t salt[static PWKEY_SALTBYTES], const struct pwkey_params *p,
     uint8_t kek[static PWKEY_KEYBYTES],

@@ -30,6 +30,12 @@ struct pwkey_params {
 	uint64_t memlimit; /* bytes */
 };
 
+/* What a client accepts from a coordinator before deriving anything from
+ * the password: never more than an ordinary computer can give (a ceiling
+ * that keeps a hostile coordinator from exhausting it) ... */
+#define PWKEY_CEIL_OPS 16
+#define PWKEY_CEIL_MEM (1ULL << 30) /* 1 GiB */
+
 /* pwkey_params_default: the default costs, libsodium's MODERATE (about 0.5 s
  * and 256 MiB per guess on our machines). */
 void pwkey_params_default(struct pwkey_params *p);
@@ -37,6 +43,24 @@ void pwkey_params_default(struct pwkey_params *p);
 /* pwkey_params_check: 0 if alg is known and both limits are within the
  * bounds above, DZ_ERANGE or DZ_EVERSION otherwise. */
 int pwkey_params_check(const struct pwkey_params *p) DZ_MUST_CHECK;
+
+/*
+ * pwkey_params_judge: ... and never less than floor (the caller's: the
+ * default, this computer's own parameters if higher, or what the user
+ * asked for explicitly). 0 if p is within [floor, ceiling]; else
+ * DZ_EWEAKKDF with em saying "weak key-stretching parameters" (below the
+ * floor: costs that would make a leaked verifier cheap to crack) or
+ * "excessive key-stretching parameters" (above the ceiling), naming both.
+ * who names the party that asked for p ("the coordinator").
+ */
+int pwkey_params_judge(const struct pwkey_params *p,
+    const struct pwkey_params *floor, const char *who,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* pwkey_params_raise: floor = the larger of floor and p, limit by limit
+ * (both passes and memory), for "the parameters already held if higher". */
+void pwkey_params_raise(struct pwkey_params *floor,
+    const struct pwkey_params *p);
 
 /*
  * pwkey_derive: run Argon2id over the pwlen bytes of pw with salt and

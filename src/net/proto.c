@@ -134,6 +134,34 @@ v_passwd(struct io *io, void *v)
 	io_bytes(io, m->keyfile, KEYFILE_BYTES);
 	io_bytes(io, m->login_pk, PROTO_PKBYTES);
 	io_bytes(io, m->sig, PROTO_SIGBYTES);
+	io_u8(io, &m->flags);
+	io_check(io, (m->flags & ~PROTO_PASSWD_FLAGS_KNOWN) == 0, DZ_EFORMAT);
+	io_hint(io, m->hint);
+	return io->err;
+}
+
+/* -- devices of an account (0x0106..) -- */
+
+static int
+v_devices_rep(struct io *io, void *v)
+{
+	struct proto_devices_rep *m = v;
+
+	io_count16(io, &m->count, PROTO_DEVICES_MAX);
+	for (size_t i = 0; io->err == 0 && i < m->count; i++) {
+		io_bytes(io, m->dev[i].pk, PROTO_PKBYTES);
+		io_u64(io, &m->dev[i].bound);
+		io_u64(io, &m->dev[i].seen);
+	}
+	return io->err;
+}
+
+static int
+v_device_revoke(struct io *io, void *v)
+{
+	struct proto_device_revoke *m = v;
+
+	io_bytes(io, m->pk, PROTO_PKBYTES);
 	return io->err;
 }
 
@@ -468,6 +496,10 @@ static const struct msgdef msgdefs[] = {
 	MSG(LOGOUT_REP, proto_empty, v_empty),
 	MSG(PASSWD, proto_passwd, v_passwd),
 	MSG(PASSWD_REP, proto_empty, v_empty),
+	MSG(DEVICES, proto_empty, v_empty),
+	MSG(DEVICES_REP, proto_devices_rep, v_devices_rep),
+	MSG(DEVICE_REVOKE, proto_device_revoke, v_device_revoke),
+	MSG(DEVICE_REVOKE_REP, proto_empty, v_empty),
 	MSG(PLACE, proto_place, v_place),
 	MSG(PLACE_REP, proto_place_rep, v_place_rep),
 	MSG(FRAGS_COMMIT, proto_frags_commit, v_frags_commit),

@@ -71,6 +71,8 @@ enum proto_type {
 	PROTO_LOGIN = 0x0103,
 	PROTO_LOGOUT = 0x0104,
 	PROTO_PASSWD = 0x0105,
+	PROTO_DEVICES = 0x0106,
+	PROTO_DEVICE_REVOKE = 0x0107,
 	/* Placement and fragment locations, client -> coordinator */
 	PROTO_PLACE = 0x0201,
 	PROTO_FRAGS_COMMIT = 0x0202,
@@ -98,6 +100,8 @@ enum proto_type {
 	PROTO_LOGIN_REP = 0x8103,
 	PROTO_LOGOUT_REP = 0x8104,
 	PROTO_PASSWD_REP = 0x8105,
+	PROTO_DEVICES_REP = 0x8106,
+	PROTO_DEVICE_REVOKE_REP = 0x8107,
 	PROTO_PLACE_REP = 0x8201,
 	PROTO_FRAGS_COMMIT_REP = 0x8202,
 	PROTO_FRAGS_LOCATE_REP = 0x8203,
@@ -215,11 +219,40 @@ struct proto_login_rep {
 
 /* PASSWD: keyfile[KEYFILE_BYTES] | login_pk[32] | sig[64] by the OLD login
  * key over the passwd transcript (proto_passwd_transcript), whose
- * challenge comes from a fresh PRELOGIN. Reply: PASSWD_REP (empty). */
+ * challenge comes from a fresh PRELOGIN | flags u8 (PROTO_PASSWD_*; other
+ * bits zero) | hint text (the new hint with PROTO_PASSWD_HINT, else
+ * empty). Without PROTO_PASSWD_KEEP_DEVICES every other device key of the
+ * account is unbound in the same update. Reply: PASSWD_REP (empty). */
+#define PROTO_PASSWD_KEEP_DEVICES 0x1u
+#define PROTO_PASSWD_HINT 0x2u
+#define PROTO_PASSWD_FLAGS_KNOWN (PROTO_PASSWD_KEEP_DEVICES | PROTO_PASSWD_HINT)
 struct proto_passwd {
 	uint8_t keyfile[KEYFILE_BYTES];
 	uint8_t login_pk[PROTO_PKBYTES];
 	uint8_t sig[PROTO_SIGBYTES];
+	uint8_t flags;
+	char hint[PROTO_HINT_MAX + 1];
+};
+
+/* DEVICES (empty body, from a bound connection) -> DEVICES_REP:
+ * count u16 (<= PROTO_DEVICES_MAX) | count x {pk[32] | bound u64 |
+ * seen u64} (seconds since the epoch; seen 0: never), in order of bound. */
+#define PROTO_DEVICES_MAX 64
+struct proto_device {
+	uint8_t pk[PROTO_PKBYTES];
+	uint64_t bound;
+	uint64_t seen;
+};
+struct proto_devices_rep {
+	uint16_t count;
+	struct proto_device dev[PROTO_DEVICES_MAX];
+};
+
+/* DEVICE_REVOKE: pk[32], a device key of the connection's account, which
+ * is unbound (DZ_ENOENT if it is not one). Reply: DEVICE_REVOKE_REP
+ * (empty). */
+struct proto_device_revoke {
+	uint8_t pk[PROTO_PKBYTES];
 };
 
 /* A peer and where to reach it (PLACE_REP, FRAGS_LOCATE_REP):

@@ -441,6 +441,9 @@ call_run(struct rpc *r, struct rpc_req *reqs, size_t n, size_t want,
 	while (k.kept < want && !k.timed_out && k.finished < n)
 		(void)uv_run(&r->loop, UV_RUN_ONCE);
 	call_end(r, &k);
+	for (i = 0; i < n; i++)
+		if (reqs[i].why != NULL)
+			*reqs[i].why = k.ems[i];
 	*kept = k.kept;
 	rv = 0;
 	if (k.kept < want) {

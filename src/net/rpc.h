@@ -87,6 +87,8 @@ struct rpc_req {
 	int answered;        /* out: 1 if peer_pk is set (an answer came) */
 	uint8_t peer_pk[IDENT_PKBYTES]; /* out: the answering server's key
 	                                   (answered, or status DZ_EPEERKEY) */
+	struct dz_errmsg *why; /* in: NULL, or where this request's own
+	                          failure detail goes ("" if it has none) */
 };
 
 /*

@@ -36,18 +36,10 @@ expect_exit 1 "$DZ" status --home "$T/h0" $PW
 grep -q "drizzle login" "$T/err" || fail "not logged in: $(cat "$T/err")"
 ok "unreachable coordinator, not logged in"
 
-pid=
-cleanup_hooks+=('[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"; true')
-"$DZ" coordinator --data "$T/c" --listen 127.0.0.1:0 >"$T/cout" 2>"$T/cerr" &
-pid=$!
-for _ in $(seq 100); do
-	grep -q "listening" "$T/cout" 2>/dev/null && break
-	kill -0 "$pid" 2>/dev/null || { cat "$T/cerr" >&2; fail "coordinator died"; }
-	sleep 0.05
-done
-addr=$(cat "$T/c/coordinator.addr") || fail "no coordinator.addr"
-key=$(sed -n 's/.* key \([0-9a-f]\{64\}\)$/\1/p' "$T/cout")
-[ -n "$addr" ] && [ ${#key} -eq 64 ] || fail "coordinator line: $(cat "$T/cout")"
+coord_start
+addr=$CADDR
+key=$(sed -n 's/.* key \([0-9a-f]\{64\}\)$/\1/p' "$T/coord.out")
+[ -n "$addr" ] && [ ${#key} -eq 64 ] || fail "coordinator line: $(cat "$T/coord.out")"
 
 printf 'wrong guess\n' >"$T/bad"
 printf 'a new and better passphrase\n' >"$T/pw2"
@@ -80,15 +72,15 @@ echo "$out" | grep -q "nobody was logged in" || fail "second logout printed '$ou
 [ -e "$T/h1/coordinator" ] || fail "logout dropped the pin"
 ok "logout"
 
-out=$("$DZ" login --coordinator "$addr" --user alice --home "$T/h2" $PW) ||
+out=$("$DZ" login $KDF --coordinator "$addr" --user alice --home "$T/h2" $PW) ||
 	fail "login exited $?"
 [ "$out" = "logged in as alice at $addr" ] || fail "login printed '$out'"
 # with the profile's coordinator (kept by logout) and an explicit user
-out=$("$DZ" login --user alice --home "$T/h1" $PW) || fail "login from the profile exited $?"
+out=$("$DZ" login $KDF --user alice --home "$T/h1" $PW) || fail "login from the profile exited $?"
 [ "$out" = "logged in as alice at $addr" ] || fail "login printed '$out'"
 ok "login from another home, and with the profile's coordinator"
 
-expect_exit 3 "$DZ" login --coordinator "$addr" --user alice --home "$T/h3" --password-file "$T/bad"
+expect_exit 3 "$DZ" login $KDF --coordinator "$addr" --user alice --home "$T/h3" --password-file "$T/bad"
 grep -q "^drizzle: wrong password (hint: the usual one)$" "$T/err" || fail "wrong password: $(cat "$T/err")"
 [ ! -e "$T/h3/account" ] || fail "a wrong password wrote the profile"
 expect_exit 3 "$DZ" status --home "$T/h2" --password-file "$T/bad"
@@ -108,8 +100,8 @@ ok "a coordinator key other than the expected one is refused by name"
 out=$("$DZ" passwd --home "$T/h2" $PW --new-password-file "$T/pw2" $KDF --quiet) ||
 	fail "passwd exited $?"
 echo "$out" | grep -q "password changed" || fail "passwd printed '$out'"
-expect_exit 3 "$DZ" login --coordinator "$addr" --user alice --home "$T/h4" $PW
-expect_exit 0 "$DZ" login --coordinator "$addr" --user alice --home "$T/h4" --password-file "$T/pw2"
+expect_exit 3 "$DZ" login $KDF --coordinator "$addr" --user alice --home "$T/h4" $PW
+expect_exit 0 "$DZ" login $KDF --coordinator "$addr" --user alice --home "$T/h4" --password-file "$T/pw2"
 expect_exit 3 "$DZ" status --home "$T/h2" $PW
 expect_exit 0 "$DZ" status --home "$T/h2" --password-file "$T/pw2"
 expect_exit 3 "$DZ" passwd --home "$T/h2" --password-file "$T/bad" --new-password-file "$T/pw" $KDF --quiet
@@ -117,16 +109,14 @@ expect_exit 3 "$DZ" passwd --home "$T/h2" --password-file "$T/bad" --new-passwor
 DRIZZLE_PASSWORD=$(cat "$T/pw2") DRIZZLE_NEW_PASSWORD=$(cat "$T/pw") \
 	"$DZ" passwd --home "$T/h2" $KDF --quiet >/dev/null || fail "passwd from the environment exited $?"
 expect_exit 0 "$DZ" status --home "$T/h2" $PW
-expect_exit 0 "$DZ" login --coordinator "$addr" --user alice --home "$T/h5" $PW
+expect_exit 0 "$DZ" login $KDF --coordinator "$addr" --user alice --home "$T/h5" $PW
 ok "passwd: the old password fails, the new one works"
 
 for secret in "$(head -n 1 "$T/pw")" "$(head -n 1 "$T/pw2")"; do
-	if grep -rqaF -- "$secret" "$T/c" "$T"/h[0-9]*; then
-		fail "a password is stored in $(grep -rlaF -- "$secret" "$T/c" "$T"/h[0-9]*)"
+	if grep -rqaF -- "$secret" "$T/coord" "$T"/h[0-9]*; then
+		fail "a password is stored in $(grep -rlaF -- "$secret" "$T/coord" "$T"/h[0-9]*)"
 	fi
 done
 ok "no password in the coordinator's data or any profile"
 
-kill -TERM "$pid"
-wait "$pid" || fail "coordinator exit $? after SIGTERM"
-pid=
+coord_stop

@@ -95,7 +95,7 @@ cmp "$T/odd" "$T/back4" || fail "odd differs after restart"
 ok "coordinator and peers restarted: files still there"
 
 # a second computer: log in with the same user name and password
-"$DZ" login --coordinator "$ADDR" --user alice $PW --home "$T/b" >/dev/null || fail login
+"$DZ" login --coordinator "$ADDR" --user alice $PW $KDF --home "$T/b" >/dev/null || fail login
 "$DZ" ls --home "$T/b" $PW >"$T/ls2" || fail "ls on b"
 [ "$(wc -l <"$T/ls2")" = 5 ] || { cat "$T/ls2"; fail "second computer sees $(wc -l <"$T/ls2") files"; }
 "$DZ" get later/odd "$T/back5" --home "$T/b" $PW --quiet || fail "get on b"

@@ -51,7 +51,7 @@ ok "flooding the coordinator $ADDR and peer 1 $paddr"
 A="--home $T/a $PW"
 B="--home $T/b $PW"
 step signup "$DZ" signup --coordinator "$ADDR" --user alice $PW $KDF --home "$T/a" --quiet
-step login "$DZ" login --coordinator "$ADDR" --user alice $PW --home "$T/b"
+step login "$DZ" login --coordinator "$ADDR" --user alice $PW $KDF --home "$T/b"
 rand "$T/f" 2000000
 # 3-of-4: every segment has a fragment on peer 1, and the get below needs it
 step put "$DZ" put "$T/f" f $A --k 3 --n 4 --segment-size 1M --quiet

@@ -116,3 +116,30 @@ wait_for() {
 	cat "$1" >&2
 	fail "no '$2' in $1 within $3 s"
 }
+# A lone coordinator (no peers), for the account scenarios:
+# `coord_start ARGS...` runs `drizzle coordinator --data $T/coord
+# --listen 127.0.0.1:0 ARGS...` in the background (any free port, so no
+# clash) and waits for it (sets CADDR, coord_pid; its log, one line per
+# login proof and password change, is $T/coord.err). coord_stop requires
+# exit 0 after SIGTERM.
+coord_pid=
+cleanup_hooks+=('[ -n "$coord_pid" ] && { kill "$coord_pid"; wait "$coord_pid"; } 2>/dev/null; true')
+coord_start() {
+	"$DZ" coordinator --data "$T/coord" --listen 127.0.0.1:0 "$@" \
+		>"$T/coord.out" 2>"$T/coord.err" &
+	coord_pid=$!
+	for _ in $(seq 200); do
+		grep -q "listening" "$T/coord.out" 2>/dev/null && break
+		kill -0 "$coord_pid" 2>/dev/null || { cat "$T/coord.err" >&2; fail "coordinator died"; }
+		sleep 0.05
+	done
+	CADDR=$(cat "$T/coord/coordinator.addr" 2>/dev/null) || fail "coordinator not ready in 10 s"
+}
+coord_stop() {
+	kill -TERM "$coord_pid"
+	wait "$coord_pid" || fail "coordinator exit $? after SIGTERM"
+	coord_pid=
+}
+# coord_count WORD: how many log lines the coordinator wrote for WORD
+# requests (LOGIN, PASSWD) so far
+coord_count() { grep -c "^coordinator: $1 " "$T/coord.err"; }

@@ -34,6 +34,7 @@
 #include <sodium.h>
 
 #include "coordinator/coord.h"
+#include "coordinator/coord_int.h" /* the throttle's constants */
 #include "core/cursor.h"
 #include "core/keyfile.h"
 #include "net/ident.h"
@@ -269,10 +270,11 @@ prelogin(struct srv *s, struct cl *c, const char *user, uint8_t chal[32],
 }
 
 /* PRELOGIN + LOGIN from a fresh device signed with sk; the reply in r. */
+/* PRELOGIN then LOGIN signed by sk, on dev's connection. */
 static void
-login(struct srv *s, const char *user, const uint8_t *sk, struct frame *r)
+login_on(struct srv *s, struct cl *dev, const char *user, const uint8_t *sk,
+    struct frame *r)
 {
-	struct cl *dev = cl_new();
 	struct proto_login m;
 	uint8_t chal[32], t[PROTO_LOGIN_TBYTES];
 
@@ -282,6 +284,15 @@ login(struct srv *s, const char *user, const uint8_t *sk, struct frame *r)
 	proto_login_transcript(t, s->pk, dev->id->pk, chal);
 	crypto_sign_detached(m.sig, NULL, t, sizeof(t), sk);
 	call(s, dev, PROTO_LOGIN, &m, r);
+}
+
+/* The same from a new computer (a throwaway device key). */
+static void
+login(struct srv *s, const char *user, const uint8_t *sk, struct frame *r)
+{
+	struct cl *dev = cl_new();
+
+	login_on(s, dev, user, sk, r);
 	cl_free(dev);
 }
 
@@ -401,27 +412,66 @@ test_signup_login(void **state)
 	cl_free(b.node);
 }
 
+/* Failed proofs: a source address waits after COORD_SRC_FREE of them and
+ * an account refuses new computers past COORD_ACCT_BUDGET, but its own
+ * devices always get in; counts decay; a new computer's successful LOGIN
+ * binds its key, which DEVICES lists and DEVICE_REVOKE unbinds. */
 static void
 test_rate_limit(void **state)
 {
 	struct fx *f = *state;
 	struct srv *s = &f->s;
+	struct proto_devices_rep *d = calloc(1, sizeof(*d));
+	struct proto_device_revoke rv;
+	struct cl *laptop = cl_new();
 	uint8_t pk[32], sk[64];
 	struct acct a;
 	struct frame r;
 
+	assert_non_null(d);
 	signup(s, &a, "mallory-target");
 	crypto_sign_keypair(pk, sk);
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < COORD_SRC_FREE; i++) {
 		login(s, a.user, sk, &r);
 		want_error(&r, DZ_EPASSWORD);
 	}
-	login(s, a.user, a.login_sk, &r); /* right key, but locked */
-	want_error(&r, DZ_EAUTH);
-	atomic_fetch_add(&s->clock, 61);
-	login(s, a.user, a.login_sk, &r);
+	login(s, a.user, a.login_sk, &r); /* right key, new computer: waits */
+	want_error(&r, DZ_EDENIED);
+	login_on(s, a.node, a.user, a.login_sk, &r); /* the owner's device */
 	want(&r, PROTO_LOGIN_REP, NULL);
 	frame_free(&r);
+	/* past the delays, the account's budget runs out */
+	for (int i = COORD_SRC_FREE; i < COORD_ACCT_BUDGET; i++) {
+		/* the source's delay, 1, 2, 4 ... s: under a decay period in all */
+		atomic_fetch_add(&s->clock, (int64_t)1 << (i - COORD_SRC_FREE));
+		login(s, a.user, sk, &r);
+		want_error(&r, DZ_EPASSWORD);
+	}
+	login(s, a.user, a.login_sk, &r);
+	want_error(&r, DZ_EDENIED);
+	login_on(s, a.node, a.user, a.login_sk, &r);
+	want(&r, PROTO_LOGIN_REP, NULL);
+	frame_free(&r);
+	/* a day later every count has decayed: a new computer gets in, and
+	 * its key is bound */
+	atomic_fetch_add(&s->clock, 86400);
+	login_on(s, laptop, a.user, a.login_sk, &r);
+	want(&r, PROTO_LOGIN_REP, NULL);
+	frame_free(&r);
+	call(s, laptop, PROTO_DEVICES, NULL, &r);
+	want(&r, PROTO_DEVICES_REP, d);
+	frame_free(&r);
+	assert_int_equal(d->count, 2);
+	memcpy(rv.pk, laptop->id->pk, 32);
+	call(s, a.node, PROTO_DEVICE_REVOKE, &rv, &r);
+	want(&r, PROTO_DEVICE_REVOKE_REP, NULL);
+	frame_free(&r);
+	call(s, laptop, PROTO_STATUS, NULL, &r);
+	want_error(&r, DZ_ENOLOGIN);
+	call(s, a.node, PROTO_DEVICE_REVOKE, &rv, &r);
+	want_error(&r, DZ_ENOENT);
+	free(d);
+	cl_free(laptop);
 	cl_free(a.node);
 }
 
@@ -437,15 +487,15 @@ test_unbound_and_malformed(void **state)
 	uint8_t junk[5] = {1, 2, 3, 4, 5};
 
 	call(s, u, PROTO_STATUS, NULL, &r);
-	want_error(&r, DZ_EAUTH);
+	want_error(&r, DZ_ENOLOGIN);
 	memset(&rg, 0, sizeof(rg));
 	rg.id[0] = 1;
 	call(s, u, PROTO_REC_GET, &rg, &r);
-	want_error(&r, DZ_EAUTH);
+	want_error(&r, DZ_ENOLOGIN);
 	pl.n = 1;
 	pl.frag_size = 10;
 	call(s, u, PROTO_PLACE, &pl, &r);
-	want_error(&r, DZ_EAUTH);
+	want_error(&r, DZ_ENOLOGIN);
 	/* unknown types, a reply type, malformed bodies */
 	call_raw(s, u, 0x0777, NULL, 0, &r);
 	want_error(&r, DZ_EFORMAT);

@@ -114,7 +114,7 @@ records_in_quota(void **state)
 	assert_int_equal(db_rec_put(f->db, a, id2, 0, blob, 11, 100, &vx, &em), DZ_EQUOTA);
 	assert_int_equal(db_rec_put(f->db, a, id2, 0, blob, 10, 100, &v2, &em), 0);
 	/* a lost swap is still a conflict, not a quota refusal */
-	assert_int_equal(db_rec_put(f->db, a, id2, v2 + 5, blob, 1, 100, &vx, &em), DZ_EEXIST);
+	assert_int_equal(db_rec_put(f->db, a, id2, v2 + 5, blob, 1, 100, &vx, &em), DZ_ECONFLICT);
 }
 
 /* PEER_LEAVE: offline at once, counted so, back with its next heartbeat. */
@@ -196,7 +196,7 @@ migrate_v2(void **state)
 	sqlite3_close(h);
 
 	assert_int_equal(db_open(dir, &db, &em), 0);
-	assert_int_equal(db_schema_version(db), 3);
+	assert_int_equal(db_schema_version(db), 4);
 	assert_int_equal(db_frag_used(db, 1, &used, &em), 0);
 	assert_int_equal(used, 1234);
 	/* the old location is found under its account */

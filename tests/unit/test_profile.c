@@ -69,7 +69,7 @@ round_trip_and_logout(void **state)
 	assert_int_equal(st.st_mode & 0777, 0700);
 	assert_int_equal(keyfile_create("pw", 2, &pp, "alice", &kf, mk, login_pk), 0);
 	keyfile_encode(&kf, blob);
-	assert_int_equal(profile_save_account(home, "alice", blob, &em), 0);
+	assert_int_equal(profile_save_account(home, "alice", blob, NULL, &em), 0);
 	assert_int_equal(profile_load(home, &p, &em), 0);
 	assert_true(p.have_coordinator);
 	assert_string_equal(p.coord_addr, "127.0.0.1:7000");

@@ -460,7 +460,7 @@ test_type_numbers(void **state)
 	size_t n = proto_type_count(), nreq = 0, i, j;
 
 	(void)state;
-	assert_int_equal(n, 44); /* 42 + PEER_LEAVE and its reply */
+	assert_int_equal(n, 48); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE and replies */
 	for (i = 0; i < n; i++) {
 		uint16_t t = proto_type_at(i);
 
@@ -474,7 +474,7 @@ test_type_numbers(void **state)
 			assert_non_null(proto_type_name(PROTO_REPLY(t)));
 		}
 	}
-	assert_int_equal(nreq, 21);
+	assert_int_equal(nreq, 23);
 	assert_int_equal(proto_type_at(n), 0);
 	assert_string_equal(proto_type_name(PROTO_REC_PUT), "REC_PUT");
 	assert_string_equal(proto_type_name(PROTO_AUDIT_REP), "AUDIT_REP");
@@ -1248,8 +1248,9 @@ test_wrong_fixed_sizes(void **state)
 		    DZ_EFORMAT);
 	}
 	{
-		uint8_t p[KEYFILE_BYTES + 32 + 64 + 1] = {0};
-		size_t n = KEYFILE_BYTES + 32 + 64;
+		/* flags 0, empty hint */
+		uint8_t p[KEYFILE_BYTES + 32 + 64 + 3 + 1] = {0};
+		size_t n = KEYFILE_BYTES + 32 + 64 + 3;
 		assert_int_equal(decode_rc(PROTO_PASSWD, p, n - 1), DZ_ETRUNC);
 		assert_int_equal(decode_rc(PROTO_PASSWD, p, n), 0);
 		assert_int_equal(decode_rc(PROTO_PASSWD, p, n + 1), DZ_EFORMAT);

@@ -190,6 +190,56 @@ default_is_at_least_moderate(void **state)
 	assert_memory_not_equal(s, sc, 32);
 }
 
+/* The client's judgement of a coordinator's parameters: below the floor
+ * is weak, above 16 passes or 1 GiB excessive, both DZ_EWEAKKDF with the
+ * words the command line shows; the floor rises to what is held. */
+static void
+judge_floor_and_ceiling(void **state)
+{
+	struct pwkey_params floor, p, held;
+	struct dz_errmsg em = {{0}};
+
+	(void)state;
+	pwkey_params_default(&floor);
+	p = floor;
+	assert_int_equal(pwkey_params_judge(&p, &floor, "coordinator x", &em), 0);
+	p.opslimit = 1;
+	p.memlimit = 8192;
+	assert_int_equal(pwkey_params_judge(&p, &floor, "coordinator x", &em),
+	    DZ_EWEAKKDF);
+	assert_non_null(strstr(em.text, "weak key-stretching parameters"));
+	assert_non_null(strstr(em.text, "coordinator x"));
+	p = floor;
+	p.memlimit = floor.memlimit / 2;
+	assert_int_equal(pwkey_params_judge(&p, &floor, "c", &em), DZ_EWEAKKDF);
+	p = floor;
+	p.opslimit = PWKEY_CEIL_OPS + 1;
+	assert_int_equal(pwkey_params_judge(&p, &floor, "c", &em), DZ_EWEAKKDF);
+	assert_non_null(strstr(em.text, "excessive key-stretching parameters"));
+	p = floor;
+	p.memlimit = PWKEY_CEIL_MEM + 1;
+	assert_int_equal(pwkey_params_judge(&p, &floor, "c", &em), DZ_EWEAKKDF);
+	p.memlimit = PWKEY_CEIL_MEM;
+	p.opslimit = PWKEY_CEIL_OPS;
+	assert_int_equal(pwkey_params_judge(&p, &floor, "c", &em), 0);
+	/* an explicit lower floor accepts down to itself only */
+	floor.opslimit = 1;
+	floor.memlimit = 65536;
+	p.opslimit = 1;
+	p.memlimit = 65536;
+	assert_int_equal(pwkey_params_judge(&p, &floor, "c", &em), 0);
+	p.memlimit = 32768;
+	assert_int_equal(pwkey_params_judge(&p, &floor, "c", &em), DZ_EWEAKKDF);
+	/* raising: each limit to the larger */
+	pwkey_params_default(&floor);
+	held = floor;
+	held.opslimit = floor.opslimit + 2;
+	held.memlimit = floor.memlimit / 2;
+	pwkey_params_raise(&floor, &held);
+	assert_int_equal(floor.opslimit, held.opslimit);
+	assert_int_equal(floor.memlimit, (uint64_t)crypto_pwhash_argon2id_MEMLIMIT_MODERATE);
+}
+
 int
 main(void)
 {
@@ -200,6 +250,7 @@ main(void)
 		cmocka_unit_test(params_check_bounds),
 		cmocka_unit_test(bad_params_refused_and_outputs_zeroed),
 		cmocka_unit_test(default_is_at_least_moderate),
+		cmocka_unit_test(judge_floor_and_ceiling),
 	};
 
 	if (sodium_init() < 0)

@@ -1,12 +1,15 @@
 /* test_session: the client's account session against a real coordinator
  * running in-process on 127.0.0.1 (its own loop thread). Sign-up then
- * login from a second home gives the same master key and node identity;
+ * login from a second home gives the same master key and its own device
+ * key, both acting for the account;
  * a wrong password is DZ_EPASSWORD "wrong password" with the hint; an
  * unknown user is DZ_ENOENT and a taken name DZ_EEXIST, leaving the
  * profile untouched; passwd makes the old password fail and the new one
  * work, from a fresh home and from the home that changed it; a
  * coordinator showing another key than the pinned or given one is refused
- * by name (DZ_EAUTH, both keys in the message); logout forgets the
+ * by name (DZ_EPEERKEY, both keys in the message); passwd logs the other
+ * computers out (DZ_ENOLOGIN); login refuses weak key stretching
+ * (DZ_EWEAKKDF) unless asked for; logout forgets the
  * account but keeps the pin; neither the password nor the master key is
  * ever written to the profile or the coordinator's data directory. KDF
  * costs are cheap and explicit (1 pass, 64 KiB). */
@@ -231,17 +234,20 @@ test_signup_login(void **state)
 	assert_memory_equal(p.coord_pk, f->s.pk, IDENT_PKBYTES); /* pinned */
 
 	if (session_login(home(f, "b", hb), f->s.addr, NULL, "alice", PW,
-	    strlen(PW), &em) != 0)
+	    strlen(PW), &f->kdf, &em) != 0)
 		fail_msg("login: %s", em.text);
 	a = open_ok(ha, PW);
 	b = open_ok(hb, PW);
 	assert_memory_equal(a->mk, b->mk, MKEY_BYTES);
-	assert_memory_equal(a->id->pk, b->id->pk, IDENT_PKBYTES);
+	/* each computer its own device key */
+	assert_memory_not_equal(a->id->pk, b->id->pk, IDENT_PKBYTES);
 	assert_string_equal(b->user, "alice");
 	assert_string_equal(b->coord_addr, f->s.addr);
 	assert_memory_equal(b->coord_pk, f->s.pk, IDENT_PKBYTES);
 
-	/* the node key acts for the account from either home */
+	/* either device key acts for the account */
+	assert_int_equal(session_call(a, PROTO_STATUS, NULL, 0, &r, &em), 0);
+	frame_free(&r);
 	assert_int_equal(session_call(b, PROTO_STATUS, NULL, 0, &r, &em), 0);
 	assert_int_equal(r.type, PROTO_STATUS_REP);
 	assert_int_equal(proto_status_rep_decode(r.body, r.len, &st), 0);
@@ -269,7 +275,7 @@ test_wrong_password(void **state)
 
 	signup(f, home(f, "a", ha), "bob", PW, "name of the first cat");
 	assert_int_equal(session_login(home(f, "b", hb), f->s.addr, NULL, "bob",
-	    "nope", 4, &em), DZ_EPASSWORD);
+	    "nope", 4, &f->kdf, &em), DZ_EPASSWORD);
 	assert_string_equal(em.text, "wrong password (hint: name of the first cat)");
 	assert_false(file_exists(hb, "account")); /* profile untouched */
 	assert_false(file_exists(hb, "keyfile"));
@@ -285,10 +291,17 @@ test_wrong_password(void **state)
 	/* without a hint, the message is the bare sentence */
 	signup(f, home(f, "c", hc), "carol", PW, NULL);
 	assert_int_equal(session_login(hb, f->s.addr, NULL, "carol", "nope", 4,
-	    &em), DZ_EPASSWORD);
+	    &f->kdf, &em), DZ_EPASSWORD);
 	assert_string_equal(em.text, "wrong password");
 	assert_int_equal(session_hint(hc, hint, sizeof(hint), &em), 0);
 	assert_string_equal(hint, "");
+
+	/* the account's cheap costs are refused unless asked for: before
+	 * any proof, so even a wrong password is not judged */
+	assert_int_equal(session_login(hb, f->s.addr, NULL, "carol", "nope", 4,
+	    NULL, &em), DZ_EWEAKKDF);
+	assert_non_null(strstr(em.text, "weak key-stretching parameters"));
+	assert_false(file_exists(hb, "account"));
 }
 
 static void
@@ -299,7 +312,7 @@ test_unknown_and_taken(void **state)
 	char ha[256], hb[256];
 
 	assert_int_equal(session_login(home(f, "a", ha), f->s.addr, NULL,
-	    "nobody", PW, strlen(PW), &em), DZ_ENOENT);
+	    "nobody", PW, strlen(PW), &f->kdf, &em), DZ_ENOENT);
 	assert_non_null(strstr(em.text, "nobody"));
 	assert_false(file_exists(ha, "coordinator"));
 
@@ -325,27 +338,38 @@ test_passwd(void **state)
 {
 	struct fx *f = *state;
 	struct dz_errmsg em = {{0}};
-	struct session *s, *t;
+	struct session_passwd_opts po = {.params = &f->kdf, .floor = &f->kdf};
+	struct session *s, *t, *other;
+	struct frame r;
 	uint8_t mk[MKEY_BYTES];
-	char ha[256], hb[256];
+	char ha[256], hb[256], hc[256];
 
 	signup(f, home(f, "a", ha), "erin", PW, "old hint");
+	if (session_login(home(f, "c", hc), f->s.addr, NULL, "erin", PW,
+	    strlen(PW), &f->kdf, &em) != 0)
+		fail_msg("login c: %s", em.text);
+	other = open_ok(hc, PW);
 	s = open_ok(ha, PW);
 	memcpy(mk, s->mk, MKEY_BYTES);
 
 	/* a wrong old password changes nothing */
-	assert_int_equal(session_passwd(s, "nope", 4, PW2, strlen(PW2), &f->kdf,
+	assert_int_equal(session_passwd(s, "nope", 4, PW2, strlen(PW2), &po,
 	    &em), DZ_EPASSWORD);
 	assert_string_equal(em.text, "wrong password (hint: old hint)");
 
-	if (session_passwd(s, PW, strlen(PW), PW2, strlen(PW2), &f->kdf, &em) != 0)
+	if (session_passwd(s, PW, strlen(PW), PW2, strlen(PW2), &po, &em) != 0)
 		fail_msg("passwd: %s", em.text);
 	session_close(s);
+	/* the other computer is logged out, and told how to come back */
+	assert_int_equal(session_call(other, PROTO_STATUS, NULL, 0, &r, &em),
+	    DZ_ENOLOGIN);
+	assert_non_null(strstr(em.text, "drizzle login"));
+	session_close(other);
 
 	/* a fresh home: the old password fails, the new one works */
 	assert_int_equal(session_login(home(f, "b", hb), f->s.addr, NULL,
-	    "erin", PW, strlen(PW), &em), DZ_EPASSWORD);
-	if (session_login(hb, f->s.addr, NULL, "erin", PW2, strlen(PW2), &em) != 0)
+	    "erin", PW, strlen(PW), &f->kdf, &em), DZ_EPASSWORD);
+	if (session_login(hb, f->s.addr, NULL, "erin", PW2, strlen(PW2), &f->kdf, &em) != 0)
 		fail_msg("login with the new password: %s", em.text);
 	t = open_ok(hb, PW2);
 	assert_memory_equal(t->mk, mk, MKEY_BYTES); /* nothing re-encrypted */
@@ -356,7 +380,7 @@ test_passwd(void **state)
 	s = open_ok(ha, PW2);
 	assert_memory_equal(s->mk, mk, MKEY_BYTES);
 	/* and may change it again (the cached connection is reused) */
-	if (session_passwd(s, PW2, strlen(PW2), PW, strlen(PW), &f->kdf,
+	if (session_passwd(s, PW2, strlen(PW2), PW, strlen(PW), &po,
 	    &em) != 0)
 		fail_msg("passwd back: %s", em.text);
 	session_close(s);
@@ -383,7 +407,7 @@ test_pinning(void **state)
 
 	/* a key given by the caller that the server does not show */
 	assert_int_equal(session_signup(home(f, "a", ha), f->s.addr, other,
-	    "frank", PW, strlen(PW), &f->kdf, NULL, &em), DZ_EAUTH);
+	    "frank", PW, strlen(PW), &f->kdf, NULL, &em), DZ_EPEERKEY);
 	assert_non_null(strstr(em.text, hex1));
 	assert_non_null(strstr(em.text, hex2));
 	assert_non_null(strstr(em.text, "showed key"));
@@ -398,7 +422,7 @@ test_pinning(void **state)
 	home(f, "b", hb);
 	assert_int_equal(profile_save_coordinator(hb, f->s.addr, other, &em), 0);
 	assert_int_equal(session_login(hb, f->s.addr, NULL, "frank", PW,
-	    strlen(PW), &em), DZ_EAUTH);
+	    strlen(PW), &f->kdf, &em), DZ_EPEERKEY);
 	{
 		char want[512];
 		snprintf(want, sizeof(want), "coordinator %s showed key %s, pinned %s",
@@ -408,19 +432,19 @@ test_pinning(void **state)
 	assert_false(file_exists(hb, "account"));
 	/* ... and a given key that contradicts the pin is refused too */
 	assert_int_equal(session_login(hb, f->s.addr, f->s.pk, "frank", PW,
-	    strlen(PW), &em), DZ_EAUTH);
+	    strlen(PW), &f->kdf, &em), DZ_EPEERKEY);
 
 	/* ... and for every call of an open session */
 	assert_int_equal(profile_save_coordinator(ha, f->s.addr, other, &em), 0);
 	s = open_ok(ha, PW);
-	assert_int_equal(session_call(s, PROTO_STATUS, NULL, 0, &r, &em), DZ_EAUTH);
+	assert_int_equal(session_call(s, PROTO_STATUS, NULL, 0, &r, &em), DZ_EPEERKEY);
 	assert_non_null(strstr(em.text, hex1));
 	assert_non_null(strstr(em.text, hex2));
 	session_close(s);
 
 	/* an address nobody listens on */
 	assert_int_equal(session_login(hb, "127.0.0.1:1", NULL, "frank", PW,
-	    strlen(PW), &em), DZ_EIO);
+	    strlen(PW), &f->kdf, &em), DZ_ECONNECT);
 	assert_non_null(strstr(em.text, "cannot reach the coordinator 127.0.0.1:1"));
 }
 
@@ -435,7 +459,7 @@ test_logout(void **state)
 
 	signup(f, home(f, "a", ha), "grace", PW, NULL);
 	assert_int_equal(session_logout(ha, &em), 0);
-	assert_int_equal(session_open(ha, PW, strlen(PW), &s, &em), DZ_ENOENT);
+	assert_int_equal(session_open(ha, PW, strlen(PW), &s, &em), DZ_ENOLOGIN);
 	assert_null(s);
 	assert_non_null(strstr(em.text, "not logged in"));
 	assert_int_equal(profile_load(ha, &p, &em), 0);
@@ -445,7 +469,7 @@ test_logout(void **state)
 	assert_int_equal(session_hint(ha, (char[8]){0}, 8, &em), DZ_ENOENT);
 
 	/* and back in, against the kept pin */
-	if (session_login(ha, f->s.addr, NULL, "grace", PW, strlen(PW), &em) != 0)
+	if (session_login(ha, f->s.addr, NULL, "grace", PW, strlen(PW), &f->kdf, &em) != 0)
 		fail_msg("login after logout: %s", em.text);
 	s = open_ok(ha, PW);
 	session_close(s);
