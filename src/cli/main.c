@@ -107,7 +107,7 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* Fragments and frames are megabytes: by default glibc gives each
 	 * such buffer fresh pages from mmap and returns them at free, and a
-	 * page fault costs more here than encrypting the page (DESIGN.md).
+	 * page fault costs more here than encrypting the page (docs/design.md, "What this machine can do").
 	 * Serving them from the heap, and keeping freed memory for the next
 	 * one, cut a network put's CPU time by more than half. */
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);

@@ -3,7 +3,7 @@
  * computer, password change, logout, and the authenticated connection
  * every other command runs over.
  *
- * Keys (DESIGN.md, docs/protocol.md): the password gives, through Argon2id
+ * Keys (docs/design.md, docs/protocol.md): the password gives, through Argon2id
  * (pwkey.h), a key-encryption key that wraps the random master key
  * (keyfile.h) and a login key that answers login challenges. The master
  * key gives the account's node identity (mkey_sign_keypair, the same on

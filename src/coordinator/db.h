@@ -2,7 +2,7 @@
  * db: the coordinator's database, behind one small interface.
  *
  * Everything the coordinator stores goes through here, and here is all of
- * it (the privacy promise of DESIGN.md, enforced by the shape of the API):
+ * it (the privacy promise of docs/design.md, enforced by the shape of the API):
  *   accounts   name, opaque keyfile blob (salt, KDF parameters, wrapped
  *              master key: keyfile.h), login public key, hint, created time
  *   node keys  Ed25519 keys bound to an account (schema v2): the key a
