@@ -304,7 +304,8 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 	if (namelen > RECORD_MAXNAME)
 		return dz_errf(em, DZ_ERANGE, "the file name is longer than %d bytes",
 		    RECORD_MAXNAME);
-	rc = xfer_setup(&p.x, pp->k, pp->n, pp->seg_size, pp, 0);
+	rc = xfer_setup(&p.x, pp->k, pp->n, xfer_fit_segment(pp->k, pp->n,
+	    pp->seg_size, pp), pp, 0);
 	if (rc != 0)
 		return dz_errf(em, rc, "cannot set up a %u-of-%u transfer with %u-byte segments",
 		    pp->k, pp->n, pp->seg_size);

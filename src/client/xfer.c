@@ -49,6 +49,16 @@ seg_cap(const struct xfer *x)
 	return (size_t)x->seg_size + SEG_TAGBYTES;
 }
 
+/* A fragment's buffer: header and payload, page-aligned so that a store
+ * can move it with direct I/O. */
+static size_t
+frag_stride(const struct xfer *x)
+{
+	size_t payload = frag_payload_len((uint32_t)seg_cap(x), x->k);
+
+	return (FRAG_HDRBYTES + payload + 4095) & ~(size_t)4095;
+}
+
 size_t
 xfer_mem(const struct xfer *x, unsigned nslots, unsigned nworkers,
     unsigned store_copies)
@@ -91,12 +101,33 @@ size_pipeline(struct xfer *x, unsigned want, const struct xfer_params *pp)
 	x->nslots = 2;
 }
 
+uint32_t
+xfer_fit_segment(unsigned k, unsigned n, uint32_t seg_size,
+    const struct xfer_params *pp)
+{
+	struct xfer x;
+
+	if (pp == NULL || pp->mem_budget == 0 || k < 1 || k >= n)
+		return seg_size;
+	memset(&x, 0, sizeof(x));
+	x.k = k;
+	x.n = n;
+	for (x.seg_size = seg_size; x.seg_size / 2 >= RECORD_SEGMIN;
+	    x.seg_size /= 2) {
+		x.stride = frag_stride(&x);
+		/* the floor of size_pipeline: one worker, one spare slot */
+		if (xfer_mem(&x, 2, 1, pp->store_copies) <= pp->mem_budget)
+			break;
+	}
+	return x.seg_size;
+}
+
 int
 xfer_setup(struct xfer *x, unsigned k, unsigned n, uint32_t seg_size,
     const struct xfer_params *pp, int is_get)
 {
 	unsigned nworkers = pp != NULL ? pp->threads : 0;
-	size_t payload;
+
 	int rc;
 
 	memset(x, 0, sizeof(*x));
@@ -111,9 +142,7 @@ xfer_setup(struct xfer *x, unsigned k, unsigned n, uint32_t seg_size,
 	x->n = n;
 	x->seg_size = seg_size;
 	x->sparse = is_get;
-	payload = frag_payload_len((uint32_t)seg_cap(x), k);
-	/* page-aligned fragments let a store move them with direct I/O */
-	x->stride = (FRAG_HDRBYTES + payload + 4095) & ~(size_t)4095;
+	x->stride = frag_stride(x);
 	size_pipeline(x, nworkers, pp);
 	x->slots = calloc(x->nslots, sizeof(*x->slots));
 	x->workers = calloc(x->nworkers, sizeof(*x->workers));

@@ -49,6 +49,18 @@ struct xfer {
 int xfer_setup(struct xfer *x, unsigned k, unsigned n, uint32_t seg_size,
     const struct xfer_params *pp, int is_get) DZ_MUST_CHECK;
 
+/*
+ * xfer_fit_segment: the segment size a put should use: seg_size, halved
+ * (not below RECORD_SEGMIN) until one segment in flight fits pp's memory
+ * budget with its n fragments and the store's copies of them. Without it
+ * a wide code (1-of-10: ten fragments each the whole segment) would take
+ * the client past its bound however few segments are in flight. The size
+ * goes into the file record, so a get of the file fits as well (it holds
+ * k and a few of the n fragments). pp NULL or a zero budget: seg_size.
+ */
+uint32_t xfer_fit_segment(unsigned k, unsigned n, uint32_t seg_size,
+    const struct xfer_params *pp);
+
 /* xfer_mem: the bytes the buffers of a transfer with nslots slots and
  * nworkers workers are expected to take (xfer_setup's estimate). */
 size_t xfer_mem(const struct xfer *x, unsigned nslots, unsigned nworkers,
