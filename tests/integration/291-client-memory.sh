@@ -11,6 +11,9 @@
 . "$(dirname "$0")/lib.sh"
 
 limit=$((128 * 1024)) # KiB
+# under AddressSanitizer (make check) resident memory says nothing of ours:
+# the round trips still run, the bound is not judged
+[ -n "${DRIZZLE_SANITIZED:-}" ] && limit=$((1 << 40))
 net_start --peers 30 --capacity 128M
 "$DZ" signup --coordinator "$ADDR" --user alice --home "$T/a" $PW $KDF --quiet ||
 	fail signup
