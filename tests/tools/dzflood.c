@@ -9,8 +9,14 @@
  *     200 a second per kind), so the pressure lasts. Prints "ready" once
  *     all are open, and "opened X closed Y" when it ends.
  *   dzflood ADDR --getpipe NAMEHEX --count N [--for SECONDS]
- *     a TLS client (a throwaway key) that sends N FRAG_GET of fragment
- *     NAMEHEX at once and never reads a byte. Prints "sent N".
+ *   dzflood ADDR --auditpipe NAMEHEX --count N [--for SECONDS]
+ *     a TLS client (a throwaway key) that sends N FRAG_GET (or AUDIT, of
+ *     the fragment's blocks in turn, after one AUDIT read back to learn
+ *     how many it has) of fragment NAMEHEX at once and then reads
+ *     nothing. Prints "sent N". On SIGUSR1 it starts reading: it judges
+ *     every reply (an AUDIT_REP must hold a proof that verifies against
+ *     the name, the fragment's Merkle root) and prints "read R ok O
+ *     error E bad B" once it has the N replies or the time is up.
  *
  * Either ends at SIGTERM, SIGINT or after --for seconds (default 120), so
  * a test that dies cannot leave it running for long.
@@ -27,6 +33,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +41,7 @@
 #include <sodium.h>
 
 #include "core/cursor.h"
+#include "core/merkle.h"
 #include "net/frame.h"
 #include "net/ident.h"
 #include "net/netaddr.h"
@@ -47,13 +55,15 @@ struct slot {
 	enum kind kind;
 };
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, drain;
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		drain = 1;
+	else
+		stop = 1;
 }
 
 static uint64_t
@@ -69,7 +79,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: dzflood ADDR [--idle N] [--garbage N] [--stall N] "
-	    "[--for S]\n       dzflood ADDR --getpipe NAMEHEX --count N [--for S]\n");
+	    "[--for S]\n       dzflood ADDR --getpipe|--auditpipe NAMEHEX --count N "
+	    "[--for S]\n");
 	return 2;
 }
 
@@ -181,55 +192,218 @@ flood(const struct sockaddr_storage *sa, const unsigned want[K_N],
 	return 0;
 }
 
+/* A pipelining client: one TLS connection (a throwaway key) to a peer. */
+struct pipe {
+	SSL *ssl;
+	int fd;
+	uint16_t type;                  /* PROTO_FRAG_GET or PROTO_AUDIT */
+	uint8_t name[PROTO_NAMEBYTES];
+	uint32_t nleaves;               /* AUDIT: the fragment's, from a probe */
+	struct frame_dec dec;
+	uint8_t rbuf[65536];
+	size_t roff, rlen;              /* unconsumed bytes of rbuf */
+};
+
+/* Body of request i (reqid i + 1): the fragment, and for AUDIT the leaf
+ * i mod nleaves, so every block of it is asked for in turn. */
 static int
-getpipe(const struct sockaddr_storage *sa, const char *namehex,
+pipe_encode(const struct pipe *pp, uint32_t i, struct wbuf *w)
+{
+	if (pp->type == PROTO_AUDIT) {
+		struct proto_audit m;
+
+		memcpy(m.name, pp->name, sizeof(m.name));
+		m.leaf = pp->nleaves > 0 ? i % pp->nleaves : 0;
+		return proto_audit_encode(&m, w);
+	}
+	struct proto_frag_get m;
+
+	memcpy(m.name, pp->name, sizeof(m.name));
+	return proto_frag_get_encode(&m, w);
+}
+
+/* The next frame into *f: 1, 0 when the deadline passes (or stop) first,
+ * -1 when the connection fails. Reads wait at most 200 ms at a time. */
+static int
+pipe_read(struct pipe *pp, uint64_t end, struct frame *f)
+{
+	while (!stop && now_ms() < end) {
+		size_t used = 0;
+		int rc, n;
+
+		if (pp->roff < pp->rlen) {
+			rc = frame_dec_feed(&pp->dec, pp->rbuf + pp->roff,
+			    pp->rlen - pp->roff, &used, f);
+			pp->roff += used;
+			if (rc != 0)
+				return rc == 1 ? 1 : -1;
+			continue;
+		}
+		n = SSL_read(pp->ssl, pp->rbuf, sizeof(pp->rbuf));
+		if (n > 0) {
+			pp->roff = 0;
+			pp->rlen = (size_t)n;
+		} else {
+			/* the 200 ms receive timeout shows as a retry */
+			int e = SSL_get_error(pp->ssl, n);
+
+			if (e != SSL_ERROR_WANT_READ && (e != SSL_ERROR_SYSCALL ||
+			    (errno != EAGAIN && errno != EINTR)))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* A reply to request reqid: 1 if it is the right answer (for AUDIT, a
+ * proof that verifies against the fragment's name, the Merkle root),
+ * 0 if it is an ERROR, -1 if it is anything else. */
+static int
+pipe_judge(const struct pipe *pp, const struct frame *f)
+{
+	struct proto_audit_rep r;
+
+	if (f->type == PROTO_ERROR)
+		return 0;
+	if (pp->type == PROTO_FRAG_GET)
+		return f->type == PROTO_FRAG_GET_REP ? 1 : -1;
+	if (f->type != PROTO_AUDIT_REP || f->reqid == 0 ||
+	    proto_audit_rep_decode(f->body, f->len, &r) != 0 ||
+	    (pp->nleaves != 0 && r.nleaves != pp->nleaves))
+		return -1;
+	return merkle_verify(pp->name, r.nleaves, pp->nleaves != 0 ?
+	    (f->reqid - 1) % pp->nleaves : 0, r.block, r.block_len, r.path,
+	    r.npath) == 0 ? 1 : -1;
+}
+
+/* Send count requests at once, as few TLS records as can hold them;
+ * returns how many went out whole (a write stuck for 10 s ends it). */
+static unsigned
+pipe_send(struct pipe *pp, unsigned count)
+{
+	uint8_t buf[16000];
+	unsigned i = 0, batch;
+	size_t len = 0;
+	struct wbuf w;
+
+	while (i < count && !stop) {
+		for (batch = 0, len = 0; i + batch < count &&
+		    len + FRAME_HDRBYTES + 64 <= sizeof(buf); batch++) {
+			wbuf_init(&w, buf + len + FRAME_HDRBYTES, 64);
+			if (pipe_encode(pp, i + batch, &w) != 0 || w.err != 0 ||
+			    frame_hdr_encode(buf + len, pp->type, i + batch + 1, w.len) != 0)
+				return i;
+			len += FRAME_HDRBYTES + w.len;
+		}
+		if (SSL_write(pp->ssl, buf, (int)len) <= 0)
+			return i;
+		i += batch;
+	}
+	return i;
+}
+
+/* The connection, and for AUDIT a first request read back to learn how
+ * many blocks the fragment has. */
+static int
+pipe_open(struct pipe *pp, const struct sockaddr_storage *sa,
+    struct tls_ctx *tls, uint64_t end)
+{
+	struct timeval tv = {10, 0}, rtv = {0, 200000};
+	struct proto_audit_rep r;
+	struct frame f = {0};
+	struct wbuf w;
+	uint8_t buf[FRAME_HDRBYTES + 64];
+
+	if ((pp->fd = dial(sa, 1)) < 0 || (pp->ssl = tls_ssl_new(tls)) == NULL ||
+	    SSL_set_fd(pp->ssl, pp->fd) != 1 || SSL_connect(pp->ssl) != 1) {
+		fprintf(stderr, "dzflood: cannot connect with TLS\n");
+		return -1;
+	}
+	(void)setsockopt(pp->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(pp->fd, SOL_SOCKET, SO_RCVTIMEO, &rtv, sizeof(rtv));
+	frame_dec_init(&pp->dec, FRAME_MAX);
+	if (pp->type != PROTO_AUDIT)
+		return 0;
+	wbuf_init(&w, buf + FRAME_HDRBYTES, 64);
+	if (pipe_encode(pp, 0, &w) != 0 || w.err != 0 ||
+	    frame_hdr_encode(buf, PROTO_AUDIT, 0, w.len) != 0 ||
+	    SSL_write(pp->ssl, buf, (int)(FRAME_HDRBYTES + w.len)) <= 0 ||
+	    pipe_read(pp, end, &f) != 1 || f.type != PROTO_AUDIT_REP ||
+	    proto_audit_rep_decode(f.body, f.len, &r) != 0) {
+		fprintf(stderr, "dzflood: the first AUDIT got no AUDIT_REP\n");
+		frame_free(&f);
+		return -1;
+	}
+	pp->nleaves = r.nleaves;
+	frame_free(&f);
+	return 0;
+}
+
+/* --getpipe / --auditpipe: count requests at once, then nothing read
+ * until SIGUSR1 (or the end); after it, the replies are read and judged. */
+static int
+pipeline(const struct sockaddr_storage *sa, uint16_t type, const char *namehex,
     unsigned count, unsigned secs)
 {
-	uint8_t name[PROTO_NAMEBYTES], buf[FRAME_HDRBYTES + 64];
-	struct proto_frag_get m;
+	struct pipe *pp = calloc(1, sizeof(*pp));
 	struct tls_ctx *tls = NULL;
 	struct ident *id = NULL;
 	struct dz_errmsg em = {{0}};
-	struct wbuf w;
-	uint64_t end = now_ms() + (uint64_t)secs * 1000;
-	unsigned i;
-	SSL *ssl;
-	int fd;
+	uint64_t end = now_ms() + (uint64_t)secs * 1000, got = 0, okn = 0, errn = 0, bad = 0;
+	unsigned sent;
+	struct frame f;
+	int rc = 1;
 
 	/* a fragment name is 64 hex digits, as a key is */
-	if (ident_pk_parse(namehex, name) != 0) {
+	if (pp == NULL || ident_pk_parse(namehex, pp->name) != 0) {
 		fprintf(stderr, "dzflood: bad fragment name %s\n", namehex);
+		free(pp);
 		return 2;
 	}
-	memcpy(m.name, name, sizeof(name));
+	pp->type = type;
+	pp->fd = -1;
 	if (ident_generate(&id) != 0 ||
 	    tls_ctx_new(id, TLS_ROLE_CLIENT, &tls, &em) != 0) {
 		fprintf(stderr, "dzflood: identity: %s\n", em.text);
-		return 1;
+		goto out;
 	}
-	if ((fd = dial(sa, 1)) < 0 || (ssl = tls_ssl_new(tls)) == NULL ||
-	    SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1) {
-		fprintf(stderr, "dzflood: cannot connect with TLS\n");
-		return 1;
-	}
-	for (i = 0; i < count && !stop; i++) {
-		wbuf_init(&w, buf + FRAME_HDRBYTES, sizeof(buf) - FRAME_HDRBYTES);
-		if (proto_frag_get_encode(&m, &w) != 0 || w.err != 0 ||
-		    frame_hdr_encode(buf, PROTO_FRAG_GET, i + 1, w.len) != 0 ||
-		    SSL_write(ssl, buf, (int)(FRAME_HDRBYTES + w.len)) <= 0) {
-			fprintf(stderr, "dzflood: send %u failed\n", i);
-			return 1;
-		}
-	}
-	printf("sent %u\n", i);
+	if (pipe_open(pp, sa, tls, end) != 0)
+		goto out;
+	sent = pipe_send(pp, count);
+	printf("sent %u\n", sent);
 	fflush(stdout);
-	while (!stop && now_ms() < end) /* never read */
+	while (!stop && !drain && now_ms() < end) /* never read */
 		usleep(50000);
-	SSL_free(ssl);
-	close(fd);
+	if (drain) {
+		while (got < sent) {
+			int r = pipe_read(pp, end, &f);
+
+			if (r != 1)
+				break;
+			got++;
+			switch (pipe_judge(pp, &f)) {
+			case 1: okn++; break;
+			case 0: errn++; break;
+			default: bad++; break;
+			}
+			frame_free(&f);
+		}
+		printf("read %llu ok %llu error %llu bad %llu\n",
+		    (unsigned long long)got, (unsigned long long)okn,
+		    (unsigned long long)errn, (unsigned long long)bad);
+		fflush(stdout);
+	}
+	rc = 0;
+out:
+	if (pp->ssl != NULL)
+		SSL_free(pp->ssl);
+	if (pp->fd >= 0)
+		close(pp->fd);
+	frame_dec_free(&pp->dec);
+	free(pp);
 	tls_ctx_unref(tls);
 	ident_free(id);
-	return 0;
+	return rc;
 }
 
 int
@@ -237,6 +411,7 @@ main(int argc, char **argv)
 {
 	unsigned want[K_N] = {0}, count = 0, secs = 120;
 	const char *namehex = NULL;
+	uint16_t type = 0;
 	struct sockaddr_storage sa;
 	struct sigaction act;
 	struct rlimit rl;
@@ -259,8 +434,11 @@ main(int argc, char **argv)
 			secs = v;
 		else if (strcmp(argv[i], "--count") == 0)
 			count = v;
-		else if (strcmp(argv[i], "--getpipe") == 0)
+		else if (strcmp(argv[i], "--getpipe") == 0 ||
+		    strcmp(argv[i], "--auditpipe") == 0) {
 			namehex = argv[i + 1];
+			type = argv[i][2] == 'g' ? PROTO_FRAG_GET : PROTO_AUDIT;
+		}
 		else
 			return usage();
 	}
@@ -270,6 +448,7 @@ main(int argc, char **argv)
 	act.sa_handler = on_signal;
 	sigaction(SIGTERM, &act, NULL);
 	sigaction(SIGINT, &act, NULL);
+	sigaction(SIGUSR1, &act, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* as many descriptors as the hard limit allows */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -277,6 +456,6 @@ main(int argc, char **argv)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (namehex != NULL)
-		return getpipe(&sa, namehex, count, secs);
+		return pipeline(&sa, type, namehex, count, secs);
 	return flood(&sa, want, secs);
 }

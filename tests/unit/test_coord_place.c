@@ -1,0 +1,220 @@
+/* test_coord_place: peers and placement at the coordinator (coordfix.h).
+ * PLACE gives n distinct online peers by free space, honours exclusions,
+ * room and the quota, refuses too few (DZ_ETOOFEW), skips peers whose
+ * heartbeats stopped (the server's clock is the test's) and places a peer
+ * that comes back; it never gives an account the peers that declare it
+ * as their owner, bound at registration. A peer that sends PEER_LEAVE is
+ * offline at once, and its next heartbeat brings it back. */
+#include "coordfix.h"
+
+#define NPEERS 5
+
+static void
+test_place(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	struct cl *peers[NPEERS];
+	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
+	struct proto_status_rep st;
+	uint8_t ex[1][32];
+	struct acct a;
+	struct frame r;
+
+	assert_non_null(rep);
+	signup(s, &a, "placer");
+	for (int i = 0; i < NPEERS; i++) {
+		peers[i] = cl_new();
+		register_peer(s, peers[i], i);
+	}
+	/* most free space first: peers 4, 3, 2 */
+	assert_int_equal(place(s, a.node, 3, 100, NULL, 0, rep), 0);
+	assert_int_equal(rep->npeers, 3);
+	for (int j = 0; j < 3; j++) {
+		char want_addr[32];
+
+		assert_memory_equal(rep->peers[j].pk, peers[4 - j]->id->pk, 32);
+		snprintf(want_addr, sizeof(want_addr), "127.0.0.1:%d", 7000 + 4 - j);
+		assert_string_equal(rep->peers[j].addr, want_addr);
+	}
+	/* exclusions */
+	memcpy(ex[0], peers[4]->id->pk, 32);
+	assert_int_equal(place(s, a.node, 4, 100, ex, 1, rep), 0);
+	assert_memory_equal(rep->peers[0].pk, peers[3]->id->pk, 32);
+	assert_memory_equal(rep->peers[3].pk, peers[0]->id->pk, 32);
+	assert_int_equal(place(s, a.node, 5, 100, ex, 1, rep), DZ_ETOOFEW);
+	/* all five, distinct */
+	assert_int_equal(place(s, a.node, 5, 100, NULL, 0, rep), 0);
+	for (int j = 0; j < 5; j++)
+		for (int k = j + 1; k < 5; k++)
+			assert_memory_not_equal(rep->peers[j].pk, rep->peers[k].pk, 32);
+	assert_int_equal(place(s, a.node, 6, 100, NULL, 0, rep), DZ_ETOOFEW);
+	/* room: only peers 2..4 have 2500 bytes free */
+	assert_int_equal(place(s, a.node, 3, 2500, NULL, 0, rep), 0);
+	assert_int_equal(place(s, a.node, 4, 2500, NULL, 0, rep), DZ_ETOOFEW);
+	/* quota: 1000000 bytes */
+	assert_int_equal(place(s, a.node, 1, 1000001, NULL, 0, rep), DZ_EQUOTA);
+
+	/* time passes; only peers 0..2 keep beating */
+	atomic_fetch_add(&s->clock, TIMEOUT + 1);
+	for (int i = 0; i < 3; i++)
+		heartbeat(s, peers[i], i);
+	assert_int_equal(place(s, a.node, 3, 100, NULL, 0, rep), 0);
+	assert_memory_equal(rep->peers[0].pk, peers[2]->id->pk, 32);
+	assert_memory_equal(rep->peers[2].pk, peers[0]->id->pk, 32);
+	assert_int_equal(place(s, a.node, 4, 100, NULL, 0, rep), DZ_ETOOFEW);
+	call(s, a.node, PROTO_STATUS, NULL, &r);
+	want(&r, PROTO_STATUS_REP, &st);
+	frame_free(&r);
+	assert_int_equal(st.peers_online, 3);
+	assert_int_equal(st.peers_total, NPEERS);
+	assert_int_equal(st.quota, 1000000);
+	assert_int_equal(st.used, 0);
+	assert_int_equal(st.default_k, 4);
+	assert_int_equal(st.default_n, 12);
+	/* a peer back from the dead is placed again */
+	register_peer(s, peers[4], 4);
+	assert_int_equal(place(s, a.node, 4, 100, NULL, 0, rep), 0);
+	assert_memory_equal(rep->peers[0].pk, peers[4]->id->pk, 32);
+
+	for (int i = 0; i < NPEERS; i++)
+		cl_free(peers[i]);
+	cl_free(a.node);
+	free(rep);
+}
+
+/* 1 if PLACE's answer names peer c. */
+static int
+placed(const struct proto_place_rep *rep, const struct cl *c)
+{
+	for (size_t j = 0; j < rep->npeers; j++)
+		if (memcmp(rep->peers[j].pk, c->id->pk, 32) == 0)
+			return 1;
+	return 0;
+}
+
+/* PLACE never gives an account the peers that declare it as their owner,
+ * even when they have the most room, and refuses (DZ_ETOOFEW) rather than
+ * fall back to them; other accounts get them as usual. The owner is bound
+ * at registration: an unknown name binds none (nor later, until the peer
+ * registers again), and heartbeats keep the binding. */
+static void
+test_place_owner(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	struct cl *peers[NPEERS];
+	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
+	uint8_t ex[1][32];
+	struct acct alice, bob, carol;
+
+	assert_non_null(rep);
+	signup(s, &alice, "alice");
+	signup(s, &bob, "bob");
+	for (int i = 0; i < NPEERS; i++)
+		peers[i] = cl_new();
+	/* the two largest peers are alice's; peer 2 names an account that
+	 * does not exist yet */
+	register_peer(s, peers[0], 0);
+	register_peer(s, peers[1], 1);
+	register_owned(s, peers[2], 2, "carol");
+	register_owned(s, peers[3], 3, "alice");
+	register_owned(s, peers[4], 4, "alice");
+
+	/* alice: never peers 3 and 4, so at most three */
+	assert_int_equal(place(s, alice.node, 3, 100, NULL, 0, rep), 0);
+	assert_int_equal(rep->npeers, 3);
+	assert_memory_equal(rep->peers[0].pk, peers[2]->id->pk, 32);
+	assert_memory_equal(rep->peers[2].pk, peers[0]->id->pk, 32);
+	assert_false(placed(rep, peers[3]) || placed(rep, peers[4]));
+	assert_int_equal(place(s, alice.node, 4, 100, NULL, 0, rep), DZ_ETOOFEW);
+	memcpy(ex[0], peers[2]->id->pk, 32);
+	assert_int_equal(place(s, alice.node, 2, 100, ex, 1, rep), 0);
+	assert_memory_equal(rep->peers[0].pk, peers[1]->id->pk, 32);
+	assert_memory_equal(rep->peers[1].pk, peers[0]->id->pk, 32);
+	/* bob: all of them, alice's first (most room) */
+	assert_int_equal(place(s, bob.node, 5, 100, NULL, 0, rep), 0);
+	assert_memory_equal(rep->peers[0].pk, peers[4]->id->pk, 32);
+	assert_true(placed(rep, peers[3]));
+	/* only alice's peers have room for 3500 bytes */
+	assert_int_equal(place(s, alice.node, 1, 3500, NULL, 0, rep), DZ_ETOOFEW);
+	assert_int_equal(place(s, bob.node, 2, 3500, NULL, 0, rep), 0);
+	assert_true(placed(rep, peers[3]) && placed(rep, peers[4]));
+
+	/* heartbeats (a capacity change too) keep the owner */
+	atomic_fetch_add(&s->clock, 1);
+	heartbeat(s, peers[4], 5);
+	assert_int_equal(place(s, alice.node, 4, 100, NULL, 0, rep), DZ_ETOOFEW);
+
+	/* carol signs up after peer 2 registered: not bound until it
+	 * registers again */
+	signup(s, &carol, "carol");
+	assert_int_equal(place(s, carol.node, 5, 100, NULL, 0, rep), 0);
+	register_owned(s, peers[2], 2, "carol");
+	assert_int_equal(place(s, carol.node, 5, 100, NULL, 0, rep), DZ_ETOOFEW);
+	assert_int_equal(place(s, carol.node, 4, 100, NULL, 0, rep), 0);
+	assert_false(placed(rep, peers[2]));
+	/* registering again without an owner drops the claim */
+	register_peer(s, peers[3], 3);
+	assert_int_equal(place(s, alice.node, 4, 100, NULL, 0, rep), 0);
+	assert_true(placed(rep, peers[3]));
+	assert_false(placed(rep, peers[4]));
+
+	for (int i = 0; i < NPEERS; i++)
+		cl_free(peers[i]);
+	cl_free(alice.node);
+	cl_free(bob.node);
+	cl_free(carol.node);
+	free(rep);
+}
+
+/* PEER_LEAVE: offline at once (STATUS, PLACE), long before the heartbeat
+ * timeout; its next heartbeat brings it back. */
+static void
+test_peer_leave(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	struct cl *peer = cl_new();
+	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
+	uint32_t online = 0;
+	struct acct a;
+	struct frame r;
+
+	assert_non_null(rep);
+	signup(s, &a, "leave-user");
+	register_peer(s, peer, 3);
+	(void)status_used(s, a.node, &online);
+	assert_int_equal(online, 1);
+	assert_int_equal(place(s, a.node, 1, 10, NULL, 0, rep), 0);
+	call(s, peer, PROTO_PEER_LEAVE, NULL, &r);
+	want(&r, PROTO_PEER_LEAVE_REP, NULL);
+	frame_free(&r);
+	(void)status_used(s, a.node, &online);
+	assert_int_equal(online, 0);
+	assert_int_equal(place(s, a.node, 1, 10, NULL, 0, rep), DZ_ETOOFEW);
+	heartbeat(s, peer, 3);
+	(void)status_used(s, a.node, &online);
+	assert_int_equal(online, 1);
+	/* a node that never registered cannot leave */
+	call(s, a.node, PROTO_PEER_LEAVE, NULL, &r);
+	want_error(&r, DZ_ENOENT);
+	free(rep);
+	cl_free(peer);
+	cl_free(a.node);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_place_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_leave, setup, teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
