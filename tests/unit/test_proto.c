@@ -393,6 +393,39 @@ make(uint16_t type, int v, struct bufs *b)
 		a->path = (const uint8_t (*)[32])b->hashes;
 		break;
 	}
+	case PROTO_AUDIT_NEWS: {
+		struct proto_audit_news *a = m;
+		a->after = v == V_MIN ? 0 : v == V_MID ? 77 : UINT64_MAX;
+		break;
+	}
+	case PROTO_AUDIT_NEWS_REP: {
+		struct proto_audit_news_rep *a = m;
+		a->state = v == V_MIN ? 0 : v == V_MID ? 2 : PROTO_PEER_DISQUALIFIED;
+		a->count = v == V_MIN ? 0 : v == V_MID ? 3 : PROTO_NEWS_MAX;
+		for (size_t e = 0; e < a->count; e++) {
+			a->fail[e].seq = e + 1;
+			a->fail[e].at = 1000 + e;
+			fill(a->fail[e].name, 32, (int)e + v);
+			a->fail[e].reason = 1 + e % PROTO_AUDIT_REASON_MAX;
+		}
+		break;
+	}
+	case PROTO_PEER_REPORT_REP: {
+		struct proto_peer_report_rep *a = m;
+		a->count = v == V_MIN ? 0 : v == V_MID ? 2 : PROTO_REPORT_MAX;
+		for (size_t e = 0; e < a->count; e++) {
+			struct proto_peer_rec *r = &a->peer[e];
+			fill(r->pk, 32, (int)e);
+			r->state = e % 4;
+			r->online = e % 2;
+			r->passed = v == V_MAX ? UINT64_MAX : e;
+			r->window = 20;
+			r->window_failed = (uint16_t)(e % 21);
+			r->last_reason = e % 4;
+			r->last_at = UINT64_MAX - e;
+		}
+		break;
+	}
 	default:
 		break; /* empty bodies */
 	}
@@ -460,7 +493,8 @@ test_type_numbers(void **state)
 	size_t n = proto_type_count(), nreq = 0, i, j;
 
 	(void)state;
-	assert_int_equal(n, 48); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE and replies */
+	assert_int_equal(n, 52); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE,
+	                          * AUDIT_NEWS, PEER_REPORT and replies */
 	for (i = 0; i < n; i++) {
 		uint16_t t = proto_type_at(i);
 
@@ -474,7 +508,7 @@ test_type_numbers(void **state)
 			assert_non_null(proto_type_name(PROTO_REPLY(t)));
 		}
 	}
-	assert_int_equal(nreq, 23);
+	assert_int_equal(nreq, 25);
 	assert_int_equal(proto_type_at(n), 0);
 	assert_string_equal(proto_type_name(PROTO_REC_PUT), "REC_PUT");
 	assert_string_equal(proto_type_name(PROTO_AUDIT_REP), "AUDIT_REP");
