@@ -37,6 +37,7 @@ own_peer honest alice 50
 own_peer rot alice 51
 own_peer del bob 52
 C="--home $T/carol $PW"
+A="--home $T/alice $PW"
 for i in 1 2 3; do
 	rand "$T/f$i" 1000000
 	"$DZ" put "$T/f$i" "f$i" $C --k 3 --n 9 --segment-size 256K --quiet || fail "put f$i"
@@ -96,3 +97,29 @@ expect_exit 1 "$DZ" put "$T/f2" g2 $C --k 3 --n 8 --segment-size 256K --quiet
 grep -q "only 7 peers" "$T/err" || { cat "$T/err" >&2; fail "unclear refusal"; }
 "$DZ" get g1 "$T/back" $C --quiet && cmp "$T/f1" "$T/back" || fail "get g1"
 ok "placement skips suspended peers: 3-of-7 fits the 7 good ones, 3-of-8 does not"
+
+# vetting: three new peers, emptier than everyone, share one fragment of
+# each segment while 7 trusted peers have room (unlimited, the three
+# would take one fragment of every segment each)
+own_peer new1 carol 53
+own_peer new2 carol 54
+own_peer new3 carol 55
+rand "$T/v" 1000000
+"$DZ" put "$T/v" v $A --k 3 --n 6 --segment-size 256K --quiet 2>"$T/err" ||
+	{ cat "$T/err" >&2; fail "put with vetting peers"; }
+nv=$(( $(nfrags "$T/new1") + $(nfrags "$T/new2") + $(nfrags "$T/new3") ))
+[ "$nv" -ge 1 ] && [ "$nv" -le 5 ] || fail "vetting peers got $nv fragments of a 4-segment put"
+"$DZ" get v "$T/vback" $A --quiet && cmp "$T/v" "$T/vback" || fail "get v"
+ok "vetting peers get one fragment of each segment between them ($nv)"
+
+# a peer that stops answering (SIGSTOP) but is still counted online: its
+# audits time out; once it runs again its log says so
+p6=$(cat "$NET/peer-6/pid")
+kill -STOP "$p6"
+timed_out() { grep -Eq "audit failed: peer [0-9a-f]{16} fragment [0-9a-f]{16}: timeout" "$NET/coordinator.log"; }
+wait_until 20 timed_out || { kill -CONT "$p6"; fail "no audit timed out"; }
+kill -CONT "$p6"
+wait_for "$NET/peer-6/log" "audit failed: fragment " 20 "$p6"
+grep -Eq "audit failed: fragment [0-9a-f]{16}: timeout$" "$NET/peer-6/log" ||
+	{ cat "$NET/peer-6/log" >&2; fail "the stopped peer's log does not say timeout"; }
+ok "a peer that does not answer fails with 'timeout', and learns it when back"
