@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -593,6 +594,67 @@ out:
 	return ex;
 }
 
+/* The audit record of each peer the account runs (--owner): state,
+ * uptime, audits and the reason for any suspension. A coordinator that
+ * does not report them is said to, not treated as a failure. */
+static void
+print_peers(struct session *s)
+{
+	struct dz_errmsg em = {{0}};
+	struct proto_peer_report_rep *rep;
+	struct frame r;
+	char hex[IDENT_HEXBYTES], nh[MERKLE_HASHBYTES * 2 + 1], when[32];
+	int rc;
+
+	if ((rep = malloc(sizeof(*rep))) == NULL)
+		return;
+	rc = session_call(s, PROTO_PEER_REPORT, NULL, 0, &r, &em);
+	if (rc == 0) {
+		rc = r.type == PROTO_PEER_REPORT_REP ?
+		    proto_peer_report_rep_decode(r.body, r.len, rep) : DZ_EFORMAT;
+		frame_free(&r);
+	}
+	if (rc != 0) {
+		printf("your peers   (not reported: %s)\n", dz_strerror(rc));
+		free(rep);
+		return;
+	}
+	printf("your peers   %u (peers started with --owner %s)\n",
+	    (unsigned)rep->count, s->user);
+	for (size_t i = 0; i < rep->count; i++) {
+		const struct proto_peer_rec *p = &rep->peer[i];
+		uint64_t failed = p->wrong + p->missing + p->timeout;
+		unsigned up = p->hb_expected > 0 ? (unsigned)(100.0 * (double)p->hb_seen /
+		    (double)p->hb_expected) : 0;
+		time_t at = (time_t)p->last_at;
+		struct tm tm;
+
+		printf("  peer %.16s  %s, %s, uptime %u%%\n", ident_pk_hex(p->pk, hex),
+		    proto_peer_state_name(p->state), p->online ? "online" : "offline",
+		    up > 100 ? 100 : up);
+		printf("    audits %llu passed, %llu failed (wrong data %llu, missing "
+		    "%llu, timeout %llu); %u of the last %u failed\n",
+		    (unsigned long long)p->passed, (unsigned long long)failed,
+		    (unsigned long long)p->wrong, (unsigned long long)p->missing,
+		    (unsigned long long)p->timeout, (unsigned)p->window_failed,
+		    (unsigned)p->window);
+		if (p->last_reason == 0)
+			continue;
+		merkle_hex(p->last_name, nh);
+		if (gmtime_r(&at, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+			snprintf(when, sizeof(when), "?");
+		printf("    last failure: fragment %.16s: %s at %s\n", nh,
+		    proto_audit_reason_name(p->last_reason), when);
+		if (p->state >= PROTO_PEER_SUSPENDED)
+			printf("    %s because %u of its last %u audits failed "
+			    "(docs/protocol.md, \"Audits\")\n",
+			    proto_peer_state_name(p->state), (unsigned)p->window_failed,
+			    (unsigned)p->window);
+	}
+	free(rep);
+}
+
 int
 cmd_status_main(int argc, char **argv)
 {
@@ -641,6 +703,7 @@ cmd_status_main(int argc, char **argv)
 		(void)cli_unlock_describe(s->home, &p, line, sizeof(line));
 		printf("unlock       %s\n", line);
 	}
+	print_peers(s);
 	session_close(s);
 	return EXIT_OK;
 }

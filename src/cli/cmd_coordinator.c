@@ -32,6 +32,12 @@ static const char coord_usage[] =
     "  --k K, --n N          the default code offered to clients for new\n"
     "                        files: any K of N fragments rebuild a segment\n"
     "                        (default 4 of 12; 1 <= K < N <= 255)\n"
+    "  --audit-interval SECS how often every online peer is audited: a\n"
+    "                        random Merkle block of a few fragments it\n"
+    "                        should hold (default 300)\n"
+    "  --vetting-audits N    audits a new peer must pass before it is\n"
+    "                        trusted with more than a small share of each\n"
+    "                        file (default 10)\n"
     "  --no-source-throttle  every client comes from one address (behind a\n"
     "                        proxy or NAT): throttle failed logins per\n"
     "                        account only, not per address\n"
@@ -46,7 +52,8 @@ static const char coord_usage[] =
     "Exit codes: 0 stopped by a signal, 1 cannot start (the message names the\n"
     "directory or address), 2 bad command line.\n";
 
-/* The coordinator's log lines (logins, password changes) go to stderr. */
+/* The coordinator's log lines (logins, password changes, failed audits
+ * and peers' changes of standing) go to stderr. */
 static void
 log_line(void *arg, const char *line)
 {
@@ -81,6 +88,8 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"k", required_argument, NULL, 'k'},
 		{"n", required_argument, NULL, 'n'},
 		{"no-source-throttle", no_argument, NULL, 'S'},
+		{"audit-interval", required_argument, NULL, 'A'},
+		{"vetting-audits", required_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -104,6 +113,20 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 				return EXIT_USAGE;
 			}
 			o->peer_timeout = (unsigned)v;
+			break;
+		case 'A':
+			if (cli_parse_uint(optarg, 1, 86400, &v) != 0) {
+				cli_err("--audit-interval must be a whole number of seconds from 1 to 86400");
+				return EXIT_USAGE;
+			}
+			o->audit_interval = (unsigned)v;
+			break;
+		case 'V':
+			if (cli_parse_uint(optarg, 0, 100000, &v) != 0) {
+				cli_err("--vetting-audits must be a number from 0 to 100000");
+				return EXIT_USAGE;
+			}
+			o->vetting_audits = (unsigned)v;
 			break;
 		case 'q':
 			if (cli_parse_size(optarg, &v) != 0 || v > (uint64_t)INT64_MAX) {

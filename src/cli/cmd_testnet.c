@@ -65,6 +65,7 @@ static const char testnet_usage[] =
     "  --timeout SECONDS  give up if not ready within this time (default 30)\n"
     "  --k K, --n N       the coordinator's default code for new files (passed\n"
     "                     to it only if given; its default is 4 of 12)\n"
+    "  --audit-interval S, --vetting-audits N  passed on to the coordinator\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help, -h         this text\n"
     "\n"
@@ -81,6 +82,7 @@ struct testnet {
 	const char *capacity;
 	unsigned timeout_s;
 	const char *k, *n;      /* coordinator --k, --n; NULL: its default */
+	const char *audit_interval, *vetting_audits; /* passed on, or NULL */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -152,6 +154,8 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"k", required_argument, NULL, 'K'},
 		{"n", required_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"audit-interval", required_argument, NULL, 'A'},
+		{"vetting-audits", required_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -202,6 +206,16 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 			break;
 		case 'q':
 			tn->quiet = 1;
+			break;
+		case 'A':
+			if (cli_parse_uint(optarg, 1, 86400, &v) != 0)
+				return usage_error("--audit-interval must be 1 to 86400 seconds");
+			tn->audit_interval = optarg;
+			break;
+		case 'V':
+			if (cli_parse_uint(optarg, 0, 100000, &v) != 0)
+				return usage_error("--vetting-audits must be 0 to 100000");
+			tn->vetting_audits = optarg;
 			break;
 		default: /* an option in opts that this switch forgot */
 			return usage_error("option '%s' is not handled (a bug)",
@@ -286,7 +300,7 @@ spawn_coordinator(struct testnet *tn)
 {
 	struct sup_child *c = &tn->sup.ch[0];
 	char listen[32];
-	char *argv[11] = {"drizzle", "coordinator", "--data", c->datadir,
+	char *argv[15] = {"drizzle", "coordinator", "--data", c->datadir,
 		"--listen", listen, NULL};
 	size_t i = 6;
 
@@ -298,6 +312,14 @@ spawn_coordinator(struct testnet *tn)
 	if (tn->n != NULL) {
 		argv[i++] = "--n";
 		argv[i++] = (char *)tn->n;
+	}
+	if (tn->audit_interval != NULL) {
+		argv[i++] = "--audit-interval";
+		argv[i++] = (char *)tn->audit_interval;
+	}
+	if (tn->vetting_audits != NULL) {
+		argv[i++] = "--vetting-audits";
+		argv[i++] = (char *)tn->vetting_audits;
 	}
 	argv[i] = NULL;
 	return sup_spawn(&tn->sup, 0, argv);

@@ -27,6 +27,7 @@
 
 #include <sodium.h>
 
+#include "coordinator/coord_audit.h"
 #include "coordinator/coord_int.h"
 #include "core/cursor.h"
 #include "core/fsio.h"
@@ -59,6 +60,8 @@ static const struct coord_route routes[] = {
 	{PROTO_PEER_REGISTER, 0, coord_peer_register},
 	{PROTO_PEER_HEARTBEAT, 0, coord_peer_heartbeat},
 	{PROTO_PEER_LEAVE, 0, coord_peer_leave},
+	{PROTO_AUDIT_NEWS, 0, coord_audit_news},
+	{PROTO_PEER_REPORT, 1, coord_peer_report},
 };
 
 static const struct coord_route *
@@ -239,6 +242,8 @@ coord_opts_default(struct coord_opts *o)
 	o->base_quota = COORD_BASE_QUOTA_DEFAULT;
 	o->default_k = COORD_K_DEFAULT;
 	o->default_n = COORD_N_DEFAULT;
+	o->audit_interval = COORD_AUDIT_INTERVAL_DEFAULT;
+	o->vetting_audits = COORD_AUDIT_VETTING_DEFAULT;
 }
 
 /* The data directory: made if missing (one level), must be a directory. */
@@ -299,7 +304,8 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	int rc;
 
 	if (loop == NULL || o == NULL || out == NULL || o->data_dir == NULL ||
-	    o->listen == NULL || o->peer_timeout == 0 || o->default_k < 1 ||
+	    o->listen == NULL || o->peer_timeout == 0 || o->audit_interval == 0 ||
+	    o->default_k < 1 ||
 	    o->default_k >= o->default_n || o->default_n > 255)
 		return DZ_EINVAL;
 	*out = NULL;
@@ -349,7 +355,8 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	if ((rc = netsrv_listen(loop, co->tls, o->listen, &lim, &cbs, &co->srv, em)) != 0)
 		goto fail;
 	co->opts.listen = NULL; /* borrowed: co->addr says it from now on */
-	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0)
+	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0 ||
+	    (rc = coord_audit_start(co, em)) != 0)
 		goto fail;
 	*out = co;
 	return 0;
@@ -375,6 +382,8 @@ coord_pk(const struct coord *co)
 void
 coord_stop(struct coord *co)
 {
+	if (co != NULL)
+		coord_audit_stop(co);
 	if (co != NULL && co->srv != NULL) {
 		netsrv_close(co->srv, NULL, NULL);
 		co->srv = NULL;
@@ -387,6 +396,7 @@ coord_free(struct coord *co)
 	if (co == NULL)
 		return;
 	coord_stop(co);
+	coord_audit_free(co);
 	db_close(co->db);
 	tls_ctx_unref(co->tls);
 	ident_free(co->id);

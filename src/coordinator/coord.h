@@ -42,6 +42,8 @@ struct coord_opts {
 	uint64_t base_quota;    /* bytes every account may store */
 	unsigned default_k;     /* the erasure code STATUS offers clients */
 	unsigned default_n;     /* for new files: 1 <= k < n <= 255 */
+	unsigned audit_interval; /* seconds between audit rounds (> 0) */
+	unsigned vetting_audits; /* audits a new peer passes to be trusted */
 	int no_source_throttle; /* every client arrives from one address (a
 	                           proxy, a NAT): throttle failed logins per
 	                           account only */

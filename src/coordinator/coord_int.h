@@ -72,6 +72,7 @@ struct coord {
 	struct netsrv *srv;
 	char addr[NETADDR_STRMAX];
 	struct coord_throttle *thr; /* failed logins (in memory only) */
+	struct coord_audit *audit;  /* audit rounds (coord_audit.c) */
 };
 
 /* One connection's state (conn_udata). */
@@ -136,6 +137,10 @@ int coord_place(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *)
 int coord_frags_commit(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_frags_locate(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_obj_delete(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
+
+/* coord_audit.c */
+int coord_audit_news(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
+int coord_peer_report(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 
 /* coord_records.c */
 int coord_rec_put(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);

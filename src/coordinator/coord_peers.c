@@ -6,6 +6,8 @@
  * last heartbeat is at most opts.peer_timeout seconds old and it has not
  * said it is leaving (PEER_LEAVE, sent when it is stopped). PLACE answers
  * n distinct online peers, most free space first, that are not excluded,
+ * not suspended or disqualified by audits (coord_audit.h; vetting peers
+ * get a limited share while enough trusted ones exist),
  * not owned by the asking account, and have room for the fragment (and
  * refuses a put that would exceed the account's quota); FRAGS_COMMIT
  * records where an account's fragments went (names are the account's own:
@@ -32,6 +34,11 @@
 #include <string.h>
 
 #include "coordinator/coord_int.h"
+#include "coordinator/db_audit.h"
+
+/* A vetting peer gets at most one fragment in COORD_VETTING_DIV (at
+ * least one) of each segment while enough trusted peers exist. */
+#define COORD_VETTING_DIV 10
 
 /* Heartbeat interval assumed for availability: a third of the timeout. */
 static int64_t
@@ -153,6 +160,27 @@ excluded(const struct proto_place *m, const uint8_t *pk)
 	return 0;
 }
 
+/* Keep, in place, the first peers of p[0..n) that the request does not
+ * exclude and whose address fits a reply; returns how many. */
+static size_t
+eligible(const struct proto_place *m, struct db_peer *p, size_t n)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!excluded(m, p[i].id) && strlen(p[i].addr) <= PROTO_ADDR_MAX)
+			p[kept++] = p[i];
+	return kept;
+}
+
+static void
+add_peer(struct proto_place_rep *rep, const struct db_peer *p)
+{
+	memcpy(rep->peers[rep->npeers].pk, p->id, PROTO_PKBYTES);
+	memcpy(rep->peers[rep->npeers].addr, p->addr, strlen(p->addr) + 1);
+	rep->npeers++;
+}
+
 int
 coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
     struct dz_errmsg *em)
@@ -161,7 +189,8 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 	struct coord *co = s->co;
 	struct proto_place_rep *rep = NULL;
 	struct db_peer *peers = NULL;
-	size_t cap = (size_t)m->n + m->nexclude, got = 0;
+	size_t cap = (size_t)m->n + m->nexclude, nt = 0, nv = 0, share;
+	int64_t since = coord_now(co) - (int64_t)co->opts.peer_timeout;
 	uint64_t used, need = (uint64_t)m->n * m->frag_size;
 	char hu[32], hq[32];
 	int rc;
@@ -176,29 +205,37 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 		    "delete files or offer disk space to earn more", hu, hq,
 		    (unsigned long long)need);
 	}
-	/* Sorted by free space: at most nexclude of the first n + nexclude
-	 * are excluded, and once one lacks room all after it do. */
-	if ((peers = calloc(cap, sizeof(*peers))) == NULL ||
+	/* Trusted and vetting peers with room, each sorted by free space: at
+	 * most nexclude of the first n + nexclude of either are excluded.
+	 * Never the uploader's own peers (filtered by the database, so the
+	 * bound holds); never suspended or disqualified ones. */
+	if ((peers = calloc(2 * cap, sizeof(*peers))) == NULL ||
 	    (rep = calloc(1, sizeof(*rep))) == NULL) {
 		rc = DZ_ENOMEM;
 		goto out;
 	}
-	/* never the uploader's own peers: filtered by the database, so the
-	 * bound above still holds */
-	if ((rc = db_peer_online(co->db, coord_now(co), co->opts.peer_timeout, NULL,
-	    s->account, peers, cap, &got, em)) != 0)
+	if ((rc = db_audit_place(co->db, since, s->account, PROTO_PEER_TRUSTED,
+	    m->frag_size, peers, cap, &nt, em)) != 0 ||
+	    (rc = db_audit_place(co->db, since, s->account, PROTO_PEER_VETTING,
+	    m->frag_size, peers + cap, cap, &nv, em)) != 0)
 		goto out;
-	for (size_t i = 0; i < got && rep->npeers < m->n; i++) {
-		struct db_peer *p = &peers[i];
-
-		if (p->used > p->capacity || p->capacity - p->used < m->frag_size)
-			break;
-		if (excluded(m, p->id) || strlen(p->addr) > PROTO_ADDR_MAX)
-			continue;
-		memcpy(rep->peers[rep->npeers].pk, p->id, PROTO_PKBYTES);
-		memcpy(rep->peers[rep->npeers].addr, p->addr, strlen(p->addr) + 1);
-		rep->npeers++;
-	}
+	nt = eligible(m, peers, nt);
+	nv = eligible(m, peers + cap, nv);
+	/* Vetting peers get a share of each segment (one in COORD_VETTING_DIV),
+	 * which is how they earn their audits; where there are not n trusted
+	 * peers (a new or small network) they fill what trusted ones cannot,
+	 * or nothing could be stored at all. */
+	share = m->n / COORD_VETTING_DIV > 0 ? m->n / COORD_VETTING_DIV : 1;
+	if (nt >= m->n)
+		nv = nv < share ? nv : share;
+	else if (nv > (size_t)m->n - nt)
+		nv = (size_t)m->n - nt;
+	if (nt > (size_t)m->n - nv)
+		nt = (size_t)m->n - nv;
+	for (size_t i = 0; i < nt; i++)
+		add_peer(rep, &peers[i]);
+	for (size_t i = 0; i < nv; i++)
+		add_peer(rep, &peers[cap + i]);
 	if (rep->npeers < m->n) {
 		rc = dz_errf(em, DZ_ETOOFEW, "only %u peers online with room, need %u "
 		    "(peers run by your own account never count)",

@@ -118,6 +118,24 @@ static const char *const migrations[] = {
 	/* 3 -> 4: when each device key last made a request, for
 	 * `drizzle devices` (0: not since this version) */
 	"ALTER TABLE account_keys ADD COLUMN seen INTEGER NOT NULL DEFAULT 0;",
+	/* 4 -> 5: peer trust from audits (db_sqlite_audit.c): state (0
+	 * vetting, 1 trusted, 2 suspended, 3 disqualified), audit counters
+	 * per outcome, the last failure, and a bounded history per peer */
+	"ALTER TABLE peers ADD COLUMN state INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN audits_passed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN audits_wrong INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN audits_missing INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN audits_timeout INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN last_fail_reason INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN last_fail_name BLOB;"
+	"ALTER TABLE peers ADD COLUMN last_fail_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE audits("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  peer BLOB NOT NULL REFERENCES peers(id),"
+	"  at INTEGER NOT NULL,"
+	"  name BLOB NOT NULL CHECK(length(name) = 32),"
+	"  result INTEGER NOT NULL);"
+	"CREATE INDEX audits_peer ON audits(peer, seq);",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -575,8 +593,8 @@ sq_account_rekey(struct db *db, int64_t id, const uint8_t *keyblob,
 
 /* ---- peers ---- */
 
-static int
-read_peer(sqlite3_stmt *st, struct db_peer *p)
+int
+db_sqlite_read_peer(sqlite3_stmt *st, struct db_peer *p)
 {
 	int rc;
 
@@ -665,7 +683,7 @@ sq_peer_get(struct db *db, const uint8_t *id, struct db_peer *p,
 		rc = db_sqlite_err(s, rc, "get peer", em);
 	else if (rc == SQLITE_DONE)
 		rc = dz_errf(em, DZ_ENOENT, "no such peer");
-	else if ((rc = read_peer(st, p)) != 0)
+	else if ((rc = db_sqlite_read_peer(st, p)) != 0)
 		dz_errf(em, rc, "coordinator database: a peer row is damaged");
 	db_sqlite_done(st);
 	pthread_mutex_unlock(&s->mu);
@@ -693,7 +711,7 @@ sq_peer_online(struct db *db, int64_t since, const uint8_t *exclude,
 	}
 	/* step is SQLite's code, rc ours: never mixed */
 	for (step = SQLITE_DONE; *n < cap && (step = sqlite3_step(st)) == SQLITE_ROW;)
-		if ((rc = read_peer(st, &out[(*n)++])) != 0) {
+		if ((rc = db_sqlite_read_peer(st, &out[(*n)++])) != 0) {
 			dz_errf(em, rc, "coordinator database: a peer row is damaged");
 			goto out;
 		}

@@ -60,6 +60,10 @@ int db_sqlite_bind_blob(sqlite3_stmt *st, int i, const void *p, size_t len);
  * DZ_EFORMAT if it has another length (a damaged database). */
 int db_sqlite_col_fixed(sqlite3_stmt *st, int i, uint8_t *out, size_t n);
 
+/* db_sqlite_read_peer: the struct db_peer of a row whose columns are
+ * PEER_COLS (db_sqlite.c), then optionally left_at. 0 or DZ_EFORMAT. */
+int db_sqlite_read_peer(sqlite3_stmt *st, struct db_peer *p);
+
 /* Transactions on the handle's connection (BEGIN IMMEDIATE: the write
  * lock is taken at once, so a commit cannot fail for lock order). */
 int db_sqlite_tx_begin(struct db_sqlite *s, struct dz_errmsg *em);

@@ -473,6 +473,69 @@ v_audit_rep(struct io *io, void *v)
 	return io->err;
 }
 
+/* -- audits and reputation (0x0701.., proto_audit.h) -- */
+
+static int
+v_audit_news(struct io *io, void *v)
+{
+	struct proto_audit_news *m = v;
+
+	io_u64(io, &m->after);
+	return io->err;
+}
+
+static int
+v_audit_news_rep(struct io *io, void *v)
+{
+	struct proto_audit_news_rep *m = v;
+
+	io_u8(io, &m->state);
+	io_check(io, m->state <= PROTO_PEER_DISQUALIFIED, DZ_ERANGE);
+	io_count16(io, &m->count, PROTO_NEWS_MAX);
+	for (size_t i = 0; io->err == 0 && i < m->count; i++) {
+		struct proto_audit_fail *f = &m->fail[i];
+
+		io_u64(io, &f->seq);
+		io_u64(io, &f->at);
+		io_bytes(io, f->name, sizeof(f->name));
+		io_u8(io, &f->reason);
+		io_check(io, f->reason >= 1 && f->reason <= PROTO_AUDIT_REASON_MAX,
+		    DZ_ERANGE);
+	}
+	return io->err;
+}
+
+static int
+v_peer_report_rep(struct io *io, void *v)
+{
+	struct proto_peer_report_rep *m = v;
+
+	io_count16(io, &m->count, PROTO_REPORT_MAX);
+	for (size_t i = 0; io->err == 0 && i < m->count; i++) {
+		struct proto_peer_rec *r = &m->peer[i];
+
+		io_bytes(io, r->pk, PROTO_PKBYTES);
+		io_u8(io, &r->state);
+		io_check(io, r->state <= PROTO_PEER_DISQUALIFIED, DZ_ERANGE);
+		io_u8(io, &r->online);
+		io_check(io, r->online <= 1, DZ_ERANGE);
+		io_u64(io, &r->passed);
+		io_u64(io, &r->wrong);
+		io_u64(io, &r->missing);
+		io_u64(io, &r->timeout);
+		io_u16(io, &r->window);
+		io_u16(io, &r->window_failed);
+		io_check(io, r->window_failed <= r->window, DZ_ERANGE);
+		io_u64(io, &r->hb_seen);
+		io_u64(io, &r->hb_expected);
+		io_u8(io, &r->last_reason);
+		io_check(io, r->last_reason <= PROTO_AUDIT_REASON_MAX, DZ_ERANGE);
+		io_bytes(io, r->last_name, sizeof(r->last_name));
+		io_u64(io, &r->last_at);
+	}
+	return io->err;
+}
+
 /* ---- The table of messages ---------------------------------------------- */
 
 struct msgdef {
@@ -532,6 +595,10 @@ static const struct msgdef msgdefs[] = {
 	MSG(FRAG_HAS_REP, proto_frag_has_rep, v_frag_has_rep),
 	MSG(AUDIT, proto_audit, v_audit),
 	MSG(AUDIT_REP, proto_audit_rep, v_audit_rep),
+	MSG(AUDIT_NEWS, proto_audit_news, v_audit_news),
+	MSG(AUDIT_NEWS_REP, proto_audit_news_rep, v_audit_news_rep),
+	MSG(PEER_REPORT, proto_empty, v_empty),
+	MSG(PEER_REPORT_REP, proto_peer_report_rep, v_peer_report_rep),
 };
 #undef MSG
 #define NMSGDEFS (sizeof(msgdefs) / sizeof(msgdefs[0]))

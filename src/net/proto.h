@@ -58,6 +58,7 @@
 #include "core/keyfile.h"
 #include "core/merkle.h"
 #include "core/pwkey.h"
+#include "net/proto_audit.h"
 
 /* Message types (u16, the frame's type field). */
 #define PROTO_REPLY(t) ((uint16_t)((t) | 0x8000))
@@ -94,6 +95,9 @@ enum proto_type {
 	PROTO_FRAG_GET = 0x0602,
 	PROTO_FRAG_HAS = 0x0603,
 	PROTO_AUDIT = 0x0604,
+	/* Audits and reputation (proto_audit.h): peer, client -> coordinator */
+	PROTO_AUDIT_NEWS = 0x0701,
+	PROTO_PEER_REPORT = 0x0702,
 
 	PROTO_SIGNUP_REP = 0x8101,
 	PROTO_PRELOGIN_REP = 0x8102,
@@ -118,6 +122,8 @@ enum proto_type {
 	PROTO_FRAG_GET_REP = 0x8602,
 	PROTO_FRAG_HAS_REP = 0x8603,
 	PROTO_AUDIT_REP = 0x8604,
+	PROTO_AUDIT_NEWS_REP = 0x8701,
+	PROTO_PEER_REPORT_REP = 0x8702,
 };
 
 /* Sizes of fixed fields. */

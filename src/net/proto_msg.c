@@ -158,7 +158,28 @@ CODEC(frag_has, FRAG_HAS)
 CODEC(frag_has_rep, FRAG_HAS_REP)
 CODEC(audit, AUDIT)
 CODEC(audit_rep, AUDIT_REP)
+CODEC(audit_news, AUDIT_NEWS)
+CODEC(audit_news_rep, AUDIT_NEWS_REP)
+CODEC(peer_report_rep, PEER_REPORT_REP)
 #undef CODEC
+
+const char *
+proto_peer_state_name(unsigned state)
+{
+	static const char *const names[] = {"vetting", "trusted", "suspended",
+		"disqualified"};
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
+
+const char *
+proto_audit_reason_name(unsigned reason)
+{
+	static const char *const names[] = {"passed", "wrong data", "missing",
+		"timeout"};
+
+	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : "?";
+}
 
 /* ---- Helpers ------------------------------------------------------------- */
 

@@ -503,6 +503,14 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 		peerd_reply_error_(c, f->reqid, DZ_EINVAL, msg);
 		return;
 	}
+	/* audits are the coordinator's (its pinned key): nobody else makes
+	 * this peer read and hash whole fragments on request */
+	if (f->type == PROTO_AUDIT && (!p->co.have_pk || conn_peer_pk(c) == NULL ||
+	    memcmp(conn_peer_pk(c), p->co.pk, IDENT_PKBYTES) != 0)) {
+		peerd_reply_error_(c, f->reqid, DZ_EDENIED,
+		    "only the coordinator audits this peer");
+		return;
+	}
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		peerd_reply_error_(c, f->reqid, DZ_ENOMEM, "peer out of memory");
 		return;

@@ -76,6 +76,7 @@ pcoord_init(struct peerd *p, const struct peerd_config *cfg,
 	snprintf(co->addr, sizeof(co->addr), "%s", cfg->coordinator);
 	co->hb_ms = cfg->heartbeat_s * 1000u;
 	co->backoff_ms = PEERD_BACKOFF_MIN;
+	co->news_state = -1;
 	n = strlen(p->dir) + sizeof("/coordinator.key");
 	if ((co->keypath = malloc(n)) == NULL)
 		return dz_errf(em, DZ_ENOMEM, "out of memory");
@@ -133,6 +134,7 @@ go_down(struct peerd *p, int err, const char *msg)
 	co->st.registered = 0;
 	co->reg_reqid = 0;
 	co->hb_reqid = 0;
+	co->news_reqid = 0;
 	if (err == 0)
 		err = DZ_EIO;
 	if (was_up)
@@ -231,6 +233,59 @@ error_text(const struct frame *f, char *out, size_t cap)
 	return e.code;
 }
 
+/* ---- audit results: no opaque verdicts ---- */
+
+/* After each heartbeat: ask for the audits that failed since the last
+ * one logged (AUDIT_NEWS), so that the operator reads each failure and
+ * its reason here, even those from while this peer was away. */
+static void
+ask_news(struct peerd *p)
+{
+	struct pcoord *co = &p->co;
+	struct proto_audit_news q = {co->news_seq};
+	uint8_t buf[8];
+	struct wbuf w;
+
+	if (co->news_reqid != 0 || co->c == NULL)
+		return;
+	wbuf_init(&w, buf, sizeof(buf));
+	co->news_reqid = next_reqid(co);
+	if (proto_audit_news_encode(&q, &w) != 0 ||
+	    conn_send(co->c, PROTO_AUDIT_NEWS, co->news_reqid, buf, w.len) != 0)
+		co->news_reqid = 0; /* asked again after the next heartbeat */
+}
+
+static void
+on_news(struct peerd *p, const struct frame *f)
+{
+	struct pcoord *co = &p->co;
+	struct proto_audit_news_rep *r;
+	char hex[MERKLE_HASHBYTES * 2 + 1];
+
+	/* an older coordinator, or an error: nothing to log, no harm */
+	if (f->type != PROTO_AUDIT_NEWS_REP || (r = malloc(sizeof(*r))) == NULL)
+		return;
+	if (proto_audit_news_rep_decode(f->body, f->len, r) == 0) {
+		for (size_t i = 0; i < r->count; i++) {
+			if (r->fail[i].seq <= co->news_seq)
+				continue;
+			co->news_seq = r->fail[i].seq;
+			merkle_hex(r->fail[i].name, hex);
+			peerd_logf(p, "audit failed: fragment %.16s: %s", hex,
+			    proto_audit_reason_name(r->fail[i].reason));
+		}
+		if (co->news_state != r->state) {
+			if (co->news_state >= 0 || r->state != PROTO_PEER_VETTING)
+				peerd_logf(p, "the coordinator's audits rate this peer "
+				    "%s", proto_peer_state_name(r->state));
+			co->news_state = r->state;
+		}
+		if (r->count == PROTO_NEWS_MAX)
+			ask_news(p); /* more to come */
+	}
+	free(r);
+}
+
 static void
 co_on_frame(void *arg, struct conn *c, struct frame *f)
 {
@@ -266,6 +321,7 @@ co_on_frame(void *arg, struct conn *c, struct frame *f)
 		if (f->type == PROTO_PEER_HEARTBEAT_REP &&
 		    proto_empty_decode(f->body, f->len) == 0) {
 			co->st.heartbeats++;
+			ask_news(p);
 			return;
 		}
 		/* refused heartbeat (the coordinator forgot us?): register
@@ -288,6 +344,11 @@ co_on_frame(void *arg, struct conn *c, struct frame *f)
 			peerd_logf(p, "the coordinator %s did not take our leaving: %s",
 			    co->addr, msg);
 		finish_stop(p);
+		return;
+	}
+	if (f->reqid != 0 && f->reqid == co->news_reqid) {
+		co->news_reqid = 0;
+		on_news(p, f);
 		return;
 	}
 	conn_abort(c, DZ_EFORMAT, "answer to no question");

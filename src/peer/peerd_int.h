@@ -48,6 +48,9 @@ struct pcoord {
 	uint32_t reg_reqid;    /* PEER_REGISTER awaiting its answer, or 0 */
 	uint32_t hb_reqid;     /* PEER_HEARTBEAT awaiting its answer, or 0 */
 	uint32_t leave_reqid;  /* PEER_LEAVE awaiting its answer, or 0 */
+	uint32_t news_reqid;   /* AUDIT_NEWS awaiting its answer, or 0 */
+	uint64_t news_seq;     /* the last failed audit logged */
+	int news_state;        /* the standing last logged, -1: none yet */
 	int scanning;          /* a fragment count is running in the pool */
 	uint64_t nfrags;       /* last count */
 	uint64_t offer;        /* last room offered (fragstore_offer) */

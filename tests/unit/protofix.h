@@ -396,6 +396,39 @@ make(uint16_t type, int v, struct bufs *b)
 		a->path = (const uint8_t (*)[32])b->hashes;
 		break;
 	}
+	case PROTO_AUDIT_NEWS: {
+		struct proto_audit_news *a = m;
+		a->after = v == V_MIN ? 0 : v == V_MID ? 77 : UINT64_MAX;
+		break;
+	}
+	case PROTO_AUDIT_NEWS_REP: {
+		struct proto_audit_news_rep *a = m;
+		a->state = v == V_MIN ? 0 : v == V_MID ? 2 : PROTO_PEER_DISQUALIFIED;
+		a->count = v == V_MIN ? 0 : v == V_MID ? 3 : PROTO_NEWS_MAX;
+		for (size_t e = 0; e < a->count; e++) {
+			a->fail[e].seq = e + 1;
+			a->fail[e].at = 1000 + e;
+			fill(a->fail[e].name, 32, (int)e + v);
+			a->fail[e].reason = 1 + e % PROTO_AUDIT_REASON_MAX;
+		}
+		break;
+	}
+	case PROTO_PEER_REPORT_REP: {
+		struct proto_peer_report_rep *a = m;
+		a->count = v == V_MIN ? 0 : v == V_MID ? 2 : PROTO_REPORT_MAX;
+		for (size_t e = 0; e < a->count; e++) {
+			struct proto_peer_rec *r = &a->peer[e];
+			fill(r->pk, 32, (int)e);
+			r->state = e % 4;
+			r->online = e % 2;
+			r->passed = v == V_MAX ? UINT64_MAX : e;
+			r->window = 20;
+			r->window_failed = (uint16_t)(e % 21);
+			r->last_reason = e % 4;
+			r->last_at = UINT64_MAX - e;
+		}
+		break;
+	}
 	default:
 		break; /* empty bodies */
 	}
