@@ -158,6 +158,8 @@ CODEC(frag_has, FRAG_HAS)
 CODEC(frag_has_rep, FRAG_HAS_REP)
 CODEC(audit, AUDIT)
 CODEC(audit_rep, AUDIT_REP)
+CODEC(gc_filter, GC_FILTER)
+CODEC(gc_filter_rep, GC_FILTER_REP)
 #undef CODEC
 
 /* ---- Helpers ------------------------------------------------------------- */

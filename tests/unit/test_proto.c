@@ -393,6 +393,31 @@ make(uint16_t type, int v, struct bufs *b)
 		a->path = (const uint8_t (*)[32])b->hashes;
 		break;
 	}
+	case PROTO_GC_FILTER: {
+		struct proto_gc_filter *g = m;
+		uint32_t nbits = v == V_MIN ? BLOOM_MINBITS : v == V_MID ? 8000 :
+		    BLOOM_MAXBITS;
+		g->created = v == V_MIN ? 0 : v == V_MID ? 1700000000 : UINT64_MAX;
+		g->protect = v == V_MIN ? 0 : v == V_MID ? 7200 : PROTO_GC_PROTECT_MAX;
+		g->lo = v == V_MAX ? 0xffff : 0;
+		g->hi = v == V_MIN ? 0 : 0xffff;
+		b->data[0] = BLOOM_VERSION;
+		b->data[1] = v == V_MAX ? BLOOM_MAXHASH : 1 + v;
+		fill(b->data + 2, BLOOM_SEEDBYTES, 90 + v);
+		for (i = 0; i < 4; i++)
+			b->data[2 + BLOOM_SEEDBYTES + i] = (uint8_t)(nbits >> (8 * i));
+		fill(b->data + BLOOM_HDRBYTES, nbits / 8, 91 + v);
+		g->filter = b->data;
+		g->filter_len = BLOOM_HDRBYTES + nbits / 8;
+		break;
+	}
+	case PROTO_GC_FILTER_REP: {
+		struct proto_gc_filter_rep *g = m;
+		g->examined = v == V_MIN ? 0 : v == V_MID ? 10 : UINT64_MAX;
+		g->deleted = v == V_MIN ? 0 : v == V_MID ? 4 : UINT64_MAX;
+		g->freed = v == V_MIN ? 0 : v == V_MID ? 16384 : UINT64_MAX;
+		break;
+	}
 	default:
 		break; /* empty bodies */
 	}
@@ -460,7 +485,7 @@ test_type_numbers(void **state)
 	size_t n = proto_type_count(), nreq = 0, i, j;
 
 	(void)state;
-	assert_int_equal(n, 48); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE and replies */
+	assert_int_equal(n, 50); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE, GC_FILTER and replies */
 	for (i = 0; i < n; i++) {
 		uint16_t t = proto_type_at(i);
 
@@ -474,7 +499,7 @@ test_type_numbers(void **state)
 			assert_non_null(proto_type_name(PROTO_REPLY(t)));
 		}
 	}
-	assert_int_equal(nreq, 23);
+	assert_int_equal(nreq, 24);
 	assert_int_equal(proto_type_at(n), 0);
 	assert_string_equal(proto_type_name(PROTO_REC_PUT), "REC_PUT");
 	assert_string_equal(proto_type_name(PROTO_AUDIT_REP), "AUDIT_REP");
