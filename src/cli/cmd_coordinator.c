@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "coordinator/coord.h"
 #include "net/ident.h"
+#include "net/proto.h"
 
 static const char coord_usage[] =
     "usage: drizzle coordinator --data DIR [options]\n"
@@ -32,6 +33,11 @@ static const char coord_usage[] =
     "  --k K, --n N          the default code offered to clients for new\n"
     "                        files: any K of N fragments rebuild a segment\n"
     "                        (default 4 of 12; 1 <= K < N <= 255)\n"
+    "  --gc-interval SECS    how often peers learn which fragments to keep\n"
+    "                        and delete the rest (clean-up; default 3600,\n"
+    "                        0: never)\n"
+    "  --gc-margin SECS      clean-up spares fragments stored less than this\n"
+    "                        long ago: puts in flight (default 3600)\n"
     "  --no-source-throttle  every client comes from one address (behind a\n"
     "                        proxy or NAT): throttle failed logins per\n"
     "                        account only, not per address\n"
@@ -70,6 +76,9 @@ on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&r->sigterm, NULL);
 }
 
+/* long options without a short letter */
+enum { OPT_GC_INTERVAL = 0x200, OPT_GC_MARGIN };
+
 static int
 parse(int argc, char **argv, struct coord_opts *o, int *help)
 {
@@ -81,6 +90,8 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"k", required_argument, NULL, 'k'},
 		{"n", required_argument, NULL, 'n'},
 		{"no-source-throttle", no_argument, NULL, 'S'},
+		{"gc-interval", required_argument, NULL, OPT_GC_INTERVAL},
+		{"gc-margin", required_argument, NULL, OPT_GC_MARGIN},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -111,6 +122,21 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 				return EXIT_USAGE;
 			}
 			o->base_quota = v;
+			break;
+		case OPT_GC_INTERVAL:
+			if (cli_parse_uint(optarg, 0, 604800, &v) != 0) {
+				cli_err("--gc-interval must be a whole number of seconds from 0 to 604800");
+				return EXIT_USAGE;
+			}
+			o->gc_interval = (unsigned)v;
+			break;
+		case OPT_GC_MARGIN:
+			if (cli_parse_uint(optarg, 0, PROTO_GC_PROTECT_MAX, &v) != 0) {
+				cli_err("--gc-margin must be a whole number of seconds from 0 to %u",
+				    PROTO_GC_PROTECT_MAX);
+				return EXIT_USAGE;
+			}
+			o->gc_margin = (unsigned)v;
 			break;
 		case 'k':
 			if (cli_parse_uint(optarg, 1, 254, &v) != 0) {

@@ -65,6 +65,8 @@ static const char testnet_usage[] =
     "  --timeout SECONDS  give up if not ready within this time (default 30)\n"
     "  --k K, --n N       the coordinator's default code for new files (passed\n"
     "                     to it only if given; its default is 4 of 12)\n"
+    "  --gc-interval SECS, --gc-margin SECS  the coordinator's clean-up\n"
+    "                     (passed to it only if given)\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help, -h         this text\n"
     "\n"
@@ -81,6 +83,7 @@ struct testnet {
 	const char *capacity;
 	unsigned timeout_s;
 	const char *k, *n;      /* coordinator --k, --n; NULL: its default */
+	const char *gc_interval, *gc_margin; /* coordinator --gc-*; NULL: default */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -152,6 +155,8 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"k", required_argument, NULL, 'K'},
 		{"n", required_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"gc-interval", required_argument, NULL, 'G'},
+		{"gc-margin", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -202,6 +207,12 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 			break;
 		case 'q':
 			tn->quiet = 1;
+			break;
+		case 'G': /* judged by the coordinator */
+			tn->gc_interval = optarg;
+			break;
+		case 'M':
+			tn->gc_margin = optarg;
 			break;
 		default: /* an option in opts that this switch forgot */
 			return usage_error("option '%s' is not handled (a bug)",
@@ -286,7 +297,7 @@ spawn_coordinator(struct testnet *tn)
 {
 	struct sup_child *c = &tn->sup.ch[0];
 	char listen[32];
-	char *argv[11] = {"drizzle", "coordinator", "--data", c->datadir,
+	char *argv[16] = {"drizzle", "coordinator", "--data", c->datadir,
 		"--listen", listen, NULL};
 	size_t i = 6;
 
@@ -298,6 +309,14 @@ spawn_coordinator(struct testnet *tn)
 	if (tn->n != NULL) {
 		argv[i++] = "--n";
 		argv[i++] = (char *)tn->n;
+	}
+	if (tn->gc_interval != NULL) {
+		argv[i++] = "--gc-interval";
+		argv[i++] = (char *)tn->gc_interval;
+	}
+	if (tn->gc_margin != NULL) {
+		argv[i++] = "--gc-margin";
+		argv[i++] = (char *)tn->gc_margin;
 	}
 	argv[i] = NULL;
 	return sup_spawn(&tn->sup, 0, argv);

@@ -27,6 +27,7 @@
 
 #include <sodium.h>
 
+#include "coordinator/coord_gc.h"
 #include "coordinator/coord_int.h"
 #include "core/cursor.h"
 #include "core/fsio.h"
@@ -239,6 +240,8 @@ coord_opts_default(struct coord_opts *o)
 	o->base_quota = COORD_BASE_QUOTA_DEFAULT;
 	o->default_k = COORD_K_DEFAULT;
 	o->default_n = COORD_N_DEFAULT;
+	o->gc_interval = COORD_GC_INTERVAL_DEFAULT;
+	o->gc_margin = COORD_GC_MARGIN_DEFAULT;
 }
 
 /* The data directory: made if missing (one level), must be a directory. */
@@ -349,7 +352,8 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	if ((rc = netsrv_listen(loop, co->tls, o->listen, &lim, &cbs, &co->srv, em)) != 0)
 		goto fail;
 	co->opts.listen = NULL; /* borrowed: co->addr says it from now on */
-	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0)
+	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0 ||
+	    (rc = coord_gc_start(co, em)) != 0)
 		goto fail;
 	*out = co;
 	return 0;
@@ -375,6 +379,8 @@ coord_pk(const struct coord *co)
 void
 coord_stop(struct coord *co)
 {
+	if (co != NULL)
+		coord_gc_stop(co);
 	if (co != NULL && co->srv != NULL) {
 		netsrv_close(co->srv, NULL, NULL);
 		co->srv = NULL;
@@ -387,6 +393,7 @@ coord_free(struct coord *co)
 	if (co == NULL)
 		return;
 	coord_stop(co);
+	coord_gc_free(co);
 	db_close(co->db);
 	tls_ctx_unref(co->tls);
 	ident_free(co->id);

@@ -72,6 +72,7 @@ struct coord {
 	struct netsrv *srv;
 	char addr[NETADDR_STRMAX];
 	struct coord_throttle *thr; /* failed logins (in memory only) */
+	struct coord_gc *gc;   /* clean-up rounds (coord_gc.c), or NULL */
 };
 
 /* One connection's state (conn_udata). */
