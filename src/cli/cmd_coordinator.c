@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "coordinator/coord.h"
 #include "net/ident.h"
+#include "net/proto.h"
 
 static const char coord_usage[] =
     "usage: drizzle coordinator --data DIR [options]\n"
@@ -38,6 +39,11 @@ static const char coord_usage[] =
     "  --vetting-audits N    audits a new peer must pass before it is\n"
     "                        trusted with more than a small share of each\n"
     "                        file (default 10)\n"
+    "  --gc-interval SECS    how often peers learn which fragments to keep\n"
+    "                        and delete the rest (clean-up; default 3600,\n"
+    "                        0: never)\n"
+    "  --gc-margin SECS      clean-up spares fragments stored less than this\n"
+    "                        long ago: puts in flight (default 3600)\n"
     "  --no-source-throttle  every client comes from one address (behind a\n"
     "                        proxy or NAT): throttle failed logins per\n"
     "                        account only, not per address\n"
@@ -77,6 +83,9 @@ on_signal(uv_signal_t *h, int signum)
 	uv_close((uv_handle_t *)&r->sigterm, NULL);
 }
 
+/* long options without a short letter */
+enum { OPT_GC_INTERVAL = 0x200, OPT_GC_MARGIN };
+
 static int
 parse(int argc, char **argv, struct coord_opts *o, int *help)
 {
@@ -90,6 +99,8 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"no-source-throttle", no_argument, NULL, 'S'},
 		{"audit-interval", required_argument, NULL, 'A'},
 		{"vetting-audits", required_argument, NULL, 'V'},
+		{"gc-interval", required_argument, NULL, OPT_GC_INTERVAL},
+		{"gc-margin", required_argument, NULL, OPT_GC_MARGIN},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -134,6 +145,21 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 				return EXIT_USAGE;
 			}
 			o->base_quota = v;
+			break;
+		case OPT_GC_INTERVAL:
+			if (cli_parse_uint(optarg, 0, 604800, &v) != 0) {
+				cli_err("--gc-interval must be a whole number of seconds from 0 to 604800");
+				return EXIT_USAGE;
+			}
+			o->gc_interval = (unsigned)v;
+			break;
+		case OPT_GC_MARGIN:
+			if (cli_parse_uint(optarg, 0, PROTO_GC_PROTECT_MAX, &v) != 0) {
+				cli_err("--gc-margin must be a whole number of seconds from 0 to %u",
+				    PROTO_GC_PROTECT_MAX);
+				return EXIT_USAGE;
+			}
+			o->gc_margin = (unsigned)v;
 			break;
 		case 'k':
 			if (cli_parse_uint(optarg, 1, 254, &v) != 0) {

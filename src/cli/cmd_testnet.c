@@ -66,6 +66,8 @@ static const char testnet_usage[] =
     "  --k K, --n N       the coordinator's default code for new files (passed\n"
     "                     to it only if given; its default is 4 of 12)\n"
     "  --audit-interval S, --vetting-audits N  passed on to the coordinator\n"
+    "  --gc-interval SECS, --gc-margin SECS  the coordinator's clean-up\n"
+    "                     (passed to it only if given)\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help, -h         this text\n"
     "\n"
@@ -83,6 +85,7 @@ struct testnet {
 	unsigned timeout_s;
 	const char *k, *n;      /* coordinator --k, --n; NULL: its default */
 	const char *audit_interval, *vetting_audits; /* passed on, or NULL */
+	const char *gc_interval, *gc_margin; /* coordinator --gc-*; NULL: default */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -156,6 +159,8 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"quiet", no_argument, NULL, 'q'},
 		{"audit-interval", required_argument, NULL, 'A'},
 		{"vetting-audits", required_argument, NULL, 'V'},
+		{"gc-interval", required_argument, NULL, 'G'},
+		{"gc-margin", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -216,6 +221,12 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 			if (cli_parse_uint(optarg, 0, 100000, &v) != 0)
 				return usage_error("--vetting-audits must be 0 to 100000");
 			tn->vetting_audits = optarg;
+			break;
+		case 'G': /* judged by the coordinator */
+			tn->gc_interval = optarg;
+			break;
+		case 'M':
+			tn->gc_margin = optarg;
 			break;
 		default: /* an option in opts that this switch forgot */
 			return usage_error("option '%s' is not handled (a bug)",
@@ -300,7 +311,7 @@ spawn_coordinator(struct testnet *tn)
 {
 	struct sup_child *c = &tn->sup.ch[0];
 	char listen[32];
-	char *argv[15] = {"drizzle", "coordinator", "--data", c->datadir,
+	char *argv[20] = {"drizzle", "coordinator", "--data", c->datadir,
 		"--listen", listen, NULL};
 	size_t i = 6;
 
@@ -320,6 +331,14 @@ spawn_coordinator(struct testnet *tn)
 	if (tn->vetting_audits != NULL) {
 		argv[i++] = "--vetting-audits";
 		argv[i++] = (char *)tn->vetting_audits;
+	}
+	if (tn->gc_interval != NULL) {
+		argv[i++] = "--gc-interval";
+		argv[i++] = (char *)tn->gc_interval;
+	}
+	if (tn->gc_margin != NULL) {
+		argv[i++] = "--gc-margin";
+		argv[i++] = (char *)tn->gc_margin;
 	}
 	argv[i] = NULL;
 	return sup_spawn(&tn->sup, 0, argv);

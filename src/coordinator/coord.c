@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "coordinator/coord_audit.h"
+#include "coordinator/coord_gc.h"
 #include "coordinator/coord_int.h"
 #include "core/cursor.h"
 #include "core/fsio.h"
@@ -244,6 +245,8 @@ coord_opts_default(struct coord_opts *o)
 	o->default_n = COORD_N_DEFAULT;
 	o->audit_interval = COORD_AUDIT_INTERVAL_DEFAULT;
 	o->vetting_audits = COORD_AUDIT_VETTING_DEFAULT;
+	o->gc_interval = COORD_GC_INTERVAL_DEFAULT;
+	o->gc_margin = COORD_GC_MARGIN_DEFAULT;
 }
 
 /* The data directory: made if missing (one level), must be a directory. */
@@ -356,7 +359,8 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 		goto fail;
 	co->opts.listen = NULL; /* borrowed: co->addr says it from now on */
 	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0 ||
-	    (rc = coord_audit_start(co, em)) != 0)
+	    (rc = coord_audit_start(co, em)) != 0 ||
+	    (rc = coord_gc_start(co, em)) != 0)
 		goto fail;
 	*out = co;
 	return 0;
@@ -382,8 +386,10 @@ coord_pk(const struct coord *co)
 void
 coord_stop(struct coord *co)
 {
-	if (co != NULL)
+	if (co != NULL) {
 		coord_audit_stop(co);
+		coord_gc_stop(co);
+	}
 	if (co != NULL && co->srv != NULL) {
 		netsrv_close(co->srv, NULL, NULL);
 		co->srv = NULL;
@@ -397,6 +403,7 @@ coord_free(struct coord *co)
 		return;
 	coord_stop(co);
 	coord_audit_free(co);
+	coord_gc_free(co);
 	db_close(co->db);
 	tls_ctx_unref(co->tls);
 	ident_free(co->id);

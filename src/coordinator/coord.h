@@ -32,6 +32,11 @@
 #define COORD_BASE_QUOTA_DEFAULT (10ull << 30) /* 10 GiB */
 #define COORD_K_DEFAULT 4                      /* default code: 4 of 12 */
 #define COORD_N_DEFAULT 12
+#define COORD_GC_INTERVAL_DEFAULT 3600         /* seconds between clean-ups */
+/* clean-up spares fragments younger than this: a put's fragments are
+ * committed right after its segment is placed (seconds, at most one
+ * placement's deadlines), so an hour is many times the longest put */
+#define COORD_GC_MARGIN_DEFAULT 3600
 
 /* struct coord_opts: fill with coord_opts_default, then set data_dir. */
 struct coord_opts {
@@ -44,6 +49,9 @@ struct coord_opts {
 	unsigned default_n;     /* for new files: 1 <= k < n <= 255 */
 	unsigned audit_interval; /* seconds between audit rounds (> 0) */
 	unsigned vetting_audits; /* audits a new peer passes to be trusted */
+	unsigned gc_interval;   /* seconds between clean-up rounds (0: none) */
+	unsigned gc_margin;     /* seconds a stored fragment is safe from
+	                           clean-up before it must be committed */
 	int no_source_throttle; /* every client arrives from one address (a
 	                           proxy, a NAT): throttle failed logins per
 	                           account only */

@@ -73,6 +73,7 @@ struct coord {
 	char addr[NETADDR_STRMAX];
 	struct coord_throttle *thr; /* failed logins (in memory only) */
 	struct coord_audit *audit;  /* audit rounds (coord_audit.c) */
+	struct coord_gc *gc;   /* clean-up rounds (coord_gc.c), or NULL */
 };
 
 /* One connection's state (conn_udata). */

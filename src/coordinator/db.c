@@ -345,6 +345,16 @@ db_peer_online(struct db *db, int64_t now, int64_t max_age,
 }
 
 int
+db_peer_frags(struct db *db, const uint8_t peer[static DB_IDBYTES],
+    uint64_t *count, int (*fn)(void *arg, const uint8_t *name), void *arg,
+    struct dz_errmsg *em)
+{
+	if (peer == NULL)
+		return DZ_EINVAL;
+	return db->ops->peer_frags(db, peer, count, fn, arg, em);
+}
+
+int
 db_peer_count(struct db *db, int64_t now, int64_t max_age, uint64_t *online,
     uint64_t *total, struct dz_errmsg *em)
 {

@@ -235,6 +235,18 @@ int db_peer_count(struct db *db, int64_t now, int64_t max_age,
     uint64_t *online, uint64_t *total, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /*
+ * db_peer_frags: clean-up: *count (may be NULL) = the fragment locations
+ * on peer (its rows in locations, every account), and, if fn is not NULL,
+ * fn(arg, name) for each of them (a name kept for two accounts comes
+ * twice), in no particular order; a non-zero return of fn stops and is
+ * returned. The count and the listing are read in one transaction, so
+ * they agree. What a peer must keep is exactly these names.
+ */
+int db_peer_frags(struct db *db, const uint8_t peer[static DB_IDBYTES],
+    uint64_t *count, int (*fn)(void *arg, const uint8_t *name), void *arg,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
  * db_peer_leave: peer id said at now (> 0) that it is stopping: it counts
  * as offline from now (db_peer_online, db_peer_count) until it registers
  * or sends a heartbeat again. Its availability history is kept: the time

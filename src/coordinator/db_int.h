@@ -84,6 +84,9 @@ struct db_ops {
 	int (*account_passwd)(struct db *db, int64_t id, const uint8_t *keyblob,
 	    size_t keyblob_len, const uint8_t *login_pk, const char *hint,
 	    const uint8_t *keep, struct dz_errmsg *em);
+	/* clean-up (db_sqlite_gc.c): the names a peer holds */
+	int (*peer_frags)(struct db *db, const uint8_t *peer, uint64_t *count,
+	    int (*fn)(void *, const uint8_t *), void *arg, struct dz_errmsg *em);
 };
 
 struct db {

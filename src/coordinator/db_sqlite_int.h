@@ -119,6 +119,11 @@ int db_sqlite_rec_page(struct db *db, int64_t account, const uint8_t *after,
     size_t max, int (*fn)(void *, const uint8_t *, uint64_t, uint64_t),
     void *arg, struct dz_errmsg *em);
 
+/* The names a peer holds, for clean-up (db_sqlite_gc.c; its statements
+ * are its own, prepared per call). */
+int db_sqlite_peer_frags(struct db *db, const uint8_t *peer, uint64_t *count,
+    int (*fn)(void *, const uint8_t *), void *arg, struct dz_errmsg *em);
+
 /* Device keys of an account, schema v3 (db_sqlite_keys.c). */
 int db_sqlite_key_list(struct db *db, int64_t account, struct db_key *out,
     size_t cap, size_t *n, struct dz_errmsg *em);

@@ -37,6 +37,8 @@ _Static_assert(PROTO_IDBYTES + 8 + 4 + (size_t)PROTO_REC_MAX <= FRAME_MAXBODY,
 _Static_assert(PROTO_IDBYTES + 2 + 4 +
     (size_t)PROTO_COMMIT_MAX * PROTO_COMMIT_ENTBYTES <= FRAME_MAXBODY,
     "FRAGS_COMMIT fits a frame");
+_Static_assert(8 + 4 + 2 + 2 + 4 + (size_t)PROTO_GC_FILTER_MAX <= FRAME_MAXBODY,
+    "GC_FILTER fits a frame");
 _Static_assert(PROTO_ERRMSG_MAX < DZ_ERRMSG_MAX, "ERROR text fits dz_errmsg");
 _Static_assert(sizeof(PROTO_LOGIN_LABEL) - 1 == 16, "login label");
 _Static_assert(sizeof(PROTO_PASSWD_LABEL) - 1 == 17, "passwd label");
@@ -536,6 +538,39 @@ v_peer_report_rep(struct io *io, void *v)
 	return io->err;
 }
 
+/* -- clean-up (0x0711..) -- */
+
+static int
+v_gc_filter(struct io *io, void *v)
+{
+	struct proto_gc_filter *m = v;
+	struct bloom b;
+
+	io_u64(io, &m->created);
+	io_u32(io, &m->protect);
+	io_check(io, m->protect <= PROTO_GC_PROTECT_MAX, DZ_ERANGE);
+	io_u16(io, &m->lo);
+	io_u16(io, &m->hi);
+	io_check(io, m->lo <= m->hi, DZ_ERANGE);
+	io_blob(io, &m->filter, &m->filter_len, BLOOM_HDRBYTES + BLOOM_MINBITS / 8,
+	    PROTO_GC_FILTER_MAX);
+	if (io->err == 0)
+		io->err = bloom_view(m->filter, m->filter_len, &b);
+	return io->err;
+}
+
+static int
+v_gc_filter_rep(struct io *io, void *v)
+{
+	struct proto_gc_filter_rep *m = v;
+
+	io_u64(io, &m->examined);
+	io_u64(io, &m->deleted);
+	io_u64(io, &m->freed);
+	io_check(io, m->deleted <= m->examined, DZ_ERANGE);
+	return io->err;
+}
+
 /* ---- The table of messages ---------------------------------------------- */
 
 struct msgdef {
@@ -599,6 +634,8 @@ static const struct msgdef msgdefs[] = {
 	MSG(AUDIT_NEWS_REP, proto_audit_news_rep, v_audit_news_rep),
 	MSG(PEER_REPORT, proto_empty, v_empty),
 	MSG(PEER_REPORT_REP, proto_peer_report_rep, v_peer_report_rep),
+	MSG(GC_FILTER, proto_gc_filter, v_gc_filter),
+	MSG(GC_FILTER_REP, proto_gc_filter_rep, v_gc_filter_rep),
 };
 #undef MSG
 #define NMSGDEFS (sizeof(msgdefs) / sizeof(msgdefs[0]))

@@ -53,6 +53,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/bloom.h"
 #include "core/cursor.h"
 #include "core/err.h"
 #include "core/keyfile.h"
@@ -98,6 +99,8 @@ enum proto_type {
 	/* Audits and reputation (proto_audit.h): peer, client -> coordinator */
 	PROTO_AUDIT_NEWS = 0x0701,
 	PROTO_PEER_REPORT = 0x0702,
+	/* Clean-up, coordinator -> peer (docs/protocol.md, "Clean-up") */
+	PROTO_GC_FILTER = 0x0711,
 
 	PROTO_SIGNUP_REP = 0x8101,
 	PROTO_PRELOGIN_REP = 0x8102,
@@ -124,6 +127,7 @@ enum proto_type {
 	PROTO_AUDIT_REP = 0x8604,
 	PROTO_AUDIT_NEWS_REP = 0x8701,
 	PROTO_PEER_REPORT_REP = 0x8702,
+	PROTO_GC_FILTER_REP = 0x8711,
 };
 
 /* Sizes of fixed fields. */
@@ -162,6 +166,12 @@ enum proto_type {
 #define PROTO_PASSWD_LABEL "drizzle passwd v1" /* 17 bytes, no NUL */
 #define PROTO_LOGIN_TBYTES (16 + 3 * 32)
 #define PROTO_PASSWD_TBYTES (17 + 3 * 32)
+
+/* GC_FILTER bounds: a peer keeps any fragment younger than protect
+ * seconds, at most PROTO_GC_PROTECT_MAX (30 days); the filter is a
+ * bloom.h encoding of at most BLOOM_HDRBYTES + BLOOM_MAXBITS / 8 bytes. */
+#define PROTO_GC_PROTECT_MAX (30u * 24 * 3600)
+#define PROTO_GC_FILTER_MAX (BLOOM_HDRBYTES + BLOOM_MAXBITS / 8)
 
 /* ---- Message bodies ---------------------------------------------------- */
 
@@ -484,6 +494,31 @@ struct proto_audit_rep {
 	const uint8_t (*path)[MERKLE_HASHBYTES];
 };
 
+/* GC_FILTER (coordinator -> peer, only from the peer's pinned
+ * coordinator): created u64 (the coordinator's clock, seconds, when it
+ * began reading the peer's locations) | protect u32 (<=
+ * PROTO_GC_PROTECT_MAX) | lo u16 | hi u16 (lo <= hi) | filter (u32
+ * length, a bloom.h encoding that bloom_view accepts, else DZ_ERANGE /
+ * DZ_EFORMAT; points into the input). The peer deletes every fragment
+ * whose name's first two bytes (big-endian) are in lo..hi, that the
+ * filter does not hold, and whose file is older than protect seconds by
+ * the peer's own clock. Reply: GC_FILTER_REP. */
+struct proto_gc_filter {
+	uint64_t created;
+	uint32_t protect;
+	uint16_t lo, hi;
+	const uint8_t *filter;
+	size_t filter_len;
+};
+
+/* GC_FILTER_REP: examined u64 (fragments in lo..hi) | deleted u64 |
+ * freed u64 (bytes given back to the capacity). */
+struct proto_gc_filter_rep {
+	uint64_t examined;
+	uint64_t deleted;
+	uint64_t freed;
+};
+
 /* ---- Generic codec ----------------------------------------------------- */
 
 /*
@@ -630,6 +665,12 @@ int proto_audit_decode(const uint8_t *buf, size_t len, struct proto_audit *m) DZ
 /* PROTO_AUDIT_REP */
 int proto_audit_rep_encode(const struct proto_audit_rep *m, struct wbuf *w) DZ_MUST_CHECK;
 int proto_audit_rep_decode(const uint8_t *buf, size_t len, struct proto_audit_rep *m) DZ_MUST_CHECK;
+/* PROTO_GC_FILTER */
+int proto_gc_filter_encode(const struct proto_gc_filter *m, struct wbuf *w) DZ_MUST_CHECK;
+int proto_gc_filter_decode(const uint8_t *buf, size_t len, struct proto_gc_filter *m) DZ_MUST_CHECK;
+/* PROTO_GC_FILTER_REP */
+int proto_gc_filter_rep_encode(const struct proto_gc_filter_rep *m, struct wbuf *w) DZ_MUST_CHECK;
+int proto_gc_filter_rep_decode(const uint8_t *buf, size_t len, struct proto_gc_filter_rep *m) DZ_MUST_CHECK;
 
 /* ---- Helpers ------------------------------------------------------------ */
 

@@ -161,6 +161,8 @@ CODEC(audit_rep, AUDIT_REP)
 CODEC(audit_news, AUDIT_NEWS)
 CODEC(audit_news_rep, AUDIT_NEWS_REP)
 CODEC(peer_report_rep, PEER_REPORT_REP)
+CODEC(gc_filter, GC_FILTER)
+CODEC(gc_filter_rep, GC_FILTER_REP)
 #undef CODEC
 
 const char *

@@ -59,6 +59,12 @@ struct fragstore {
 
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	/* clean-up: held around "touch an existing fragment" (a put of a
+	 * name already stored) and around "delete it if still old"
+	 * (fragstore_del_older), so that a put acknowledged for a name never
+	 * loses its file to a sweep that judged it before the put. Short
+	 * file-system calls only (fstatat, utimensat, unlinkat). */
+	pthread_mutex_t gcmu;
 	uint64_t used;        /* stored bytes + reservations of puts in flight */
 	uint64_t nfrags;      /* fragments stored (counted at open, then kept) */
 	uint64_t tmpseq;      /* makes temporary names unique */
@@ -165,6 +171,25 @@ place(int dirfd, const char *tmp, const char *path)
 	return 0;
 }
 
+/* A put of a name already stored: its file counts as stored now (mtime
+ * set to now), so that clean-up, which spares young files, spares it
+ * until the client has committed it. 0, DZ_ENOENT if absent, or another
+ * code. The ticket issued after this covers the new mtime too (syncfs). */
+static int
+touch_existing(struct fragstore *fs, const char *path)
+{
+	struct stat st;
+	int rc = 0;
+
+	pthread_mutex_lock(&fs->gcmu);
+	if (fstatat(fs->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		rc = errno == ENOENT ? DZ_ENOENT : fsio_errno(errno);
+	else if (utimensat(fs->dirfd, path, NULL, AT_SYMLINK_NOFOLLOW) != 0)
+		rc = fsio_errno(errno);
+	pthread_mutex_unlock(&fs->gcmu);
+	return rc;
+}
+
 /* Record a successful put and issue its ticket. */
 static uint64_t
 put_done(struct fragstore *fs, int is_new)
@@ -208,7 +233,6 @@ fragstore_put(struct fragstore *fs,
 	char path[FS_PATH_MAX], tmp[FS_PATH_MAX];
 	struct merkle *m = NULL;
 	struct frag_hdr h;
-	struct stat st;
 	uint64_t total, seq = 0, cost = fragstore_charge(fs, len);
 	int rc;
 
@@ -233,10 +257,14 @@ fragstore_put(struct fragstore *fs,
 	if (rc != 0)
 		return dz_errf(em, rc, "refused fragment %s: %s", path, dz_strerror(rc));
 
-	if (fstatat(fs->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	if ((rc = touch_existing(fs, path)) != DZ_ENOENT) {
+		if (rc != 0)
+			return dz_errf(em, rc, "cannot refresh fragment %s: %s", path,
+			    strerror(errno));
 		*ticket = put_done(fs, 0); /* idempotent; the ticket covers it */
 		return 0;
 	}
+	rc = 0;
 	pthread_mutex_lock(&fs->mu);
 	if (fs->broken) {
 		rc = dz_errf(em, DZ_EIO, "fragment store unusable after a failed sync: reopen it");
@@ -263,7 +291,11 @@ fragstore_put(struct fragstore *fs,
 	}
 	if (rc == 0) {
 		rc = place(fs->dirfd, tmp, path);
-		if (rc == DZ_EEXIST) { /* a concurrent put of the same name won */
+		/* a concurrent put of the same name won; if a sweep took its
+		 * file since, ours goes in after all */
+		if (rc == DZ_EEXIST && touch_existing(fs, path) == DZ_ENOENT)
+			rc = place(fs->dirfd, tmp, path);
+		if (rc == DZ_EEXIST) {
 			unlinkat(fs->dirfd, tmp, 0);
 			unreserve(fs, cost);
 			*ticket = put_done(fs, 0);
@@ -382,6 +414,40 @@ fragstore_del(struct fragstore *fs,
 	fs->nfrags--;
 	pthread_mutex_unlock(&fs->mu);
 	return 0;
+}
+
+int
+fragstore_del_older(struct fragstore *fs,
+    const uint8_t name[static FRAGSTORE_NAMEBYTES], int64_t cutoff,
+    uint64_t *freed, struct dz_errmsg *em)
+{
+	char path[FS_PATH_MAX];
+	struct stat st;
+	int rc = 0;
+
+	*freed = 0;
+	final_path(name, path);
+	pthread_mutex_lock(&fs->gcmu);
+	if (fstatat(fs->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno != ENOENT)
+			rc = dz_errf(em, fsio_errno(errno), "cannot examine fragment %s: %s",
+			    path, strerror(errno));
+	} else if (S_ISREG(st.st_mode) && (int64_t)st.st_mtime < cutoff) {
+		if (unlinkat(fs->dirfd, path, 0) != 0)
+			rc = errno == ENOENT ? 0 : dz_errf(em, fsio_errno(errno),
+			    "cannot delete fragment %s: %s", path, strerror(errno));
+		else
+			rc = 1;
+	}
+	pthread_mutex_unlock(&fs->gcmu);
+	if (rc != 1)
+		return rc;
+	*freed = fragstore_charge(fs, (uint64_t)st.st_size);
+	unreserve(fs, *freed);
+	pthread_mutex_lock(&fs->mu);
+	fs->nfrags--;
+	pthread_mutex_unlock(&fs->mu);
+	return 1;
 }
 
 int
@@ -569,6 +635,11 @@ fragstore_open(const char *dir, uint64_t capacity, struct fragstore **out,
 		goto fail;
 	}
 	locks++;
+	if (pthread_mutex_init(&fs->gcmu, NULL) != 0) {
+		rc = DZ_ENOMEM;
+		goto fail;
+	}
+	locks++;
 	/* the fragment block: f_frsize is what statvfs counts free space in */
 	if (fstatvfs(fs->dirfd, &vfs) == 0)
 		fs->blk = vfs.f_frsize > 0 ? vfs.f_frsize : vfs.f_bsize;
@@ -593,6 +664,8 @@ fragstore_open(const char *dir, uint64_t capacity, struct fragstore **out,
 	*out = fs;
 	return 0;
 fail:
+	if (locks > 2)
+		pthread_mutex_destroy(&fs->gcmu);
 	if (locks > 1)
 		pthread_cond_destroy(&fs->cv);
 	if (locks > 0)
@@ -620,6 +693,7 @@ fragstore_close(struct fragstore *fs)
 	for (size_t i = 0; i < fs->npool; i++)
 		merkle_free(fs->pool[i]);
 	pthread_cond_destroy(&fs->cv);
+	pthread_mutex_destroy(&fs->gcmu);
 	pthread_mutex_destroy(&fs->mu);
 	close(fs->dirfd);
 	free(fs);

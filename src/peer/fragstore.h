@@ -85,8 +85,9 @@ int fragstore_close(struct fragstore *fs);
  * only read). Verifies buf with frag_check first. The file is in place when
  * this returns but not yet durable: *ticket receives the ticket to pass to
  * fragstore_sync before acknowledging. Putting a name already present is a
- * success that writes nothing (and still yields a ticket that covers the
- * existing file). A buffer aligned to FRAGSTORE_DIO_ALIGN is written with
+ * success that writes nothing but the file's mtime, set to now so that
+ * clean-up treats it as just stored (and still yields a ticket that covers
+ * the existing file). A buffer aligned to FRAGSTORE_DIO_ALIGN is written with
  * direct I/O. Returns 0; DZ_EINTEGRITY if the bytes do not match name (or
  * a frag_parse code if they are not a fragment at all); DZ_ERANGE if len is
  * below FRAGSTORE_MINFRAG or above FRAGSTORE_MAXFRAG; DZ_ENOSPC if its
@@ -134,6 +135,20 @@ int fragstore_has(struct fragstore *fs,
  * a crash may bring a deleted fragment back, which is harmless. */
 int fragstore_del(struct fragstore *fs,
     const uint8_t name[static FRAGSTORE_NAMEBYTES], struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * fragstore_del_older: clean-up's delete: remove fragment `name` only if
+ * its file's mtime (the time it was stored, or last put again: a put of
+ * a name already present refreshes it) is before cutoff (seconds since
+ * the epoch, this machine's clock), judged and done atomically with
+ * respect to puts, so a put acknowledged for the name is never undone.
+ * *freed receives the bytes given back to the capacity. Returns 1 if it
+ * was deleted, 0 if it was kept (young) or absent, or DZ_EIO (detail in
+ * em). Not synced, like fragstore_del.
+ */
+int fragstore_del_older(struct fragstore *fs,
+    const uint8_t name[static FRAGSTORE_NAMEBYTES], int64_t cutoff,
+    uint64_t *freed, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /*
  * fragstore_audit: answer a storage audit: read and re-verify fragment

@@ -41,6 +41,7 @@
 #include "net/netsrv.h"
 #include "net/proto.h"
 #include "peer/peerd.h"
+#include "peer/peerd_gc.h"
 #include "peer/peerd_int.h"
 
 /* ERROR body: code i32 | text u16 + up to PROTO_ERRMSG_MAX bytes */
@@ -337,6 +338,9 @@ peerd_work_(uv_work_t *req)
 	case PROTO_AUDIT:
 		w->rc = work_audit(w);
 		break;
+	case PROTO_GC_FILTER:
+		w->rc = peerd_gc_work(w);
+		break;
 	default:
 		w->rc = DZ_EINVAL;
 		break;
@@ -405,6 +409,8 @@ peerd_work_done_(uv_work_t *req, int status)
 	}
 	if (status != 0 && w->rc == 0)
 		w->rc = DZ_EIO;
+	if (w->type == PROTO_GC_FILTER)
+		peerd_gc_done(p, w);
 	if (c != NULL && conn_is_open(c)) {
 		if (w->rc != 0) {
 			peerd_reply_error_(c, w->reqid, w->rc,
@@ -434,11 +440,13 @@ on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
 	struct peerd *p = arg;
 	struct pconn *pc;
 
-	(void)pk; /* any authenticated node may store and fetch */
+	/* any authenticated node may store and fetch; its key says who may
+	 * send clean-up (peerd_gc_admit) */
 	if (p->stopping)
 		return DZ_EIO;
 	if ((pc = calloc(1, sizeof(*pc))) == NULL)
 		return DZ_ENOMEM;
+	memcpy(pc->pk, pk, IDENT_PKBYTES);
 	pc->p = p;
 	pc->c = c;
 	pc->refs = 1; /* the connection's own */
@@ -474,6 +482,8 @@ decode_request(struct pwork *w)
 		return proto_frag_has_decode(w->body, w->len, &w->m.has);
 	case PROTO_AUDIT:
 		return proto_audit_decode(w->body, w->len, &w->m.audit);
+	case PROTO_GC_FILTER:
+		return proto_gc_filter_decode(w->body, w->len, &w->m.gc);
 	default:
 		return DZ_EFORMAT;
 	}
@@ -485,6 +495,7 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 	struct peerd *p = arg;
 	struct pconn *pc = conn_udata(c);
 	const char *tname = proto_type_name(f->type);
+	struct dz_errmsg em = {{0}};
 	struct pwork *w;
 	char msg[128];
 	int rc;
@@ -497,6 +508,12 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 	case PROTO_FRAG_HAS:
 	case PROTO_AUDIT:
 		break;
+	case PROTO_GC_FILTER:
+		if ((rc = peerd_gc_admit(p, pc, &em)) == 0)
+			break;
+		peerd_logf(p, "%s", em.text);
+		peerd_reply_error_(c, f->reqid, rc, em.text);
+		return;
 	default:
 		snprintf(msg, sizeof(msg), "a peer does not answer %s (type 0x%04x)",
 		    tname != NULL ? tname : "unknown messages", f->type);

@@ -65,6 +65,7 @@ struct pcoord {
 struct pconn {
 	struct peerd *p;
 	struct conn *c;
+	uint8_t pk[IDENT_PKBYTES]; /* the key its TLS handshake showed */
 	unsigned refs;
 	unsigned nwork, naudit;    /* its requests in the pool */
 	atomic_size_t reserved;    /* reply bytes being made or queued */
@@ -93,6 +94,7 @@ struct peerd {
 	atomic_size_t reserved; /* reply bytes of all connections */
 	struct pconn *wait_head, *wait_tail; /* connections waiting, FIFO */
 	int full_logged;        /* "disk full" was logged and still holds */
+	atomic_int gc_busy;     /* a clean-up sweep is running (peerd_gc.c) */
 	int stopping;
 	int srv_open;           /* listener not yet released */
 	int done_called;
@@ -121,6 +123,7 @@ struct pwork {
 		struct proto_frag_get get;
 		struct proto_frag_has has;
 		struct proto_audit audit;
+		struct proto_gc_filter gc;
 	} m;
 	/* results, written by the worker */
 	int rc;                 /* 0: send rep; else an ERROR with em */

@@ -429,6 +429,31 @@ make(uint16_t type, int v, struct bufs *b)
 		}
 		break;
 	}
+	case PROTO_GC_FILTER: {
+		struct proto_gc_filter *g = m;
+		uint32_t nbits = v == V_MIN ? BLOOM_MINBITS : v == V_MID ? 8000 :
+		    BLOOM_MAXBITS;
+		g->created = v == V_MIN ? 0 : v == V_MID ? 1700000000 : UINT64_MAX;
+		g->protect = v == V_MIN ? 0 : v == V_MID ? 7200 : PROTO_GC_PROTECT_MAX;
+		g->lo = v == V_MAX ? 0xffff : 0;
+		g->hi = v == V_MIN ? 0 : 0xffff;
+		b->data[0] = BLOOM_VERSION;
+		b->data[1] = v == V_MAX ? BLOOM_MAXHASH : 1 + v;
+		fill(b->data + 2, BLOOM_SEEDBYTES, 90 + v);
+		for (i = 0; i < 4; i++)
+			b->data[2 + BLOOM_SEEDBYTES + i] = (uint8_t)(nbits >> (8 * i));
+		fill(b->data + BLOOM_HDRBYTES, nbits / 8, 91 + v);
+		g->filter = b->data;
+		g->filter_len = BLOOM_HDRBYTES + nbits / 8;
+		break;
+	}
+	case PROTO_GC_FILTER_REP: {
+		struct proto_gc_filter_rep *g = m;
+		g->examined = v == V_MIN ? 0 : v == V_MID ? 10 : UINT64_MAX;
+		g->deleted = v == V_MIN ? 0 : v == V_MID ? 4 : UINT64_MAX;
+		g->freed = v == V_MIN ? 0 : v == V_MID ? 16384 : UINT64_MAX;
+		break;
+	}
 	default:
 		break; /* empty bodies */
 	}
