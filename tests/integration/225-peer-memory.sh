@@ -6,7 +6,10 @@
 #    18 MB to 528 MB resident.
 #  - 5,000 AUDITs (--auditpipe), each of which makes the peer re-read and
 #    hash the whole fragment and queue a 17 KiB proof: unbounded, 85 MB
-#    of replies, and one core busy hashing.
+#    of replies, and one core busy hashing. Peers answer AUDIT only from
+#    the coordinator's key (a stranger's first one is refused), so this
+#    flood shows the coordinator's key: what a coordinator gone wrong, or
+#    one whose key was stolen, could do.
 # Under each the peer's resident memory stays under PEER_RSS_MAX_KB
 # (docs/net.md, "Memory per connection"), and the same peer keeps serving
 # another client meanwhile: a get that needs it (the only other holders
@@ -42,7 +45,7 @@ wait_line() {
 
 # flood_start KIND COUNT: the attacker on peer 1, until its requests are out
 flood_start() {
-	"$FLOOD" "$paddr" "--$1" "$name" --count "$2" --for 90 >"$T/$1.out" 2>"$T/$1.err" &
+	"$FLOOD" "$paddr" "--$1" "$name" --count "$2" --for 90 "${@:3}" >"$T/$1.out" 2>"$T/$1.err" &
 	flood_pid=$!
 	wait_line "$T/$1.out" '^sent ' 30 || { cat "$T/$1.err" >&2; fail "$1: the flooder did not send"; }
 	grep -q "^sent $2\$" "$T/$1.out" || { cat "$T/$1.out" "$T/$1.err" >&2; fail "$1: the $2 requests did not go out"; }
@@ -93,7 +96,15 @@ under_attack "2000 FRAG_GETs"
 kill "$flood_pid"; wait "$flood_pid" 2>/dev/null; flood_pid=
 ok "FRAG_GET flooder stopped"
 
-flood_start auditpipe "$AUDITS"
+# AUDIT is the coordinator's: from any other key the first one is refused
+# (DZ_EDENIED), before the peer reads a byte of the fragment
+"$FLOOD" "$paddr" --auditpipe "$name" --count 1 --for 10 >"$T/refused.out" 2>"$T/refused.err"
+grep -q "^refused -22\$" "$T/refused.out" ||
+	{ cat "$T/refused.out" "$T/refused.err" >&2; fail "an AUDIT from a stranger's key was not refused"; }
+ok "an AUDIT from another key than the coordinator's is refused"
+# the flood itself comes with the coordinator's own key (a coordinator
+# gone wrong, or one whose key was stolen): still bounded
+flood_start auditpipe "$AUDITS" --identity "$NET/coordinator/identity.key"
 under_attack "$AUDITS AUDITs"
 # now the attacker reads: every request answered, every proof verifies
 t0=$(now_ms)

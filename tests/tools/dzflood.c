@@ -80,7 +80,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: dzflood ADDR [--idle N] [--garbage N] [--stall N] "
 	    "[--for S]\n       dzflood ADDR --getpipe|--auditpipe NAMEHEX --count N "
-	    "[--for S]\n");
+	    "[--for S] [--identity SEEDFILE]\n");
 	return 2;
 }
 
@@ -328,7 +328,22 @@ pipe_open(struct pipe *pp, const struct sockaddr_storage *sa,
 	if (pipe_encode(pp, 0, &w) != 0 || w.err != 0 ||
 	    frame_hdr_encode(buf, PROTO_AUDIT, 0, w.len) != 0 ||
 	    SSL_write(pp->ssl, buf, (int)(FRAME_HDRBYTES + w.len)) <= 0 ||
-	    pipe_read(pp, end, &f) != 1 || f.type != PROTO_AUDIT_REP ||
+	    pipe_read(pp, end, &f) != 1) {
+		fprintf(stderr, "dzflood: the first AUDIT got no answer\n");
+		frame_free(&f);
+		return -1;
+	}
+	if (f.type == PROTO_ERROR) {
+		struct proto_error e;
+
+		/* said on stdout: a test may expect the refusal */
+		printf("refused %d\n", proto_error_decode(f.body, f.len, &e) == 0 ?
+		    (int)e.code : 0);
+		fflush(stdout);
+		frame_free(&f);
+		return -1;
+	}
+	if (f.type != PROTO_AUDIT_REP ||
 	    proto_audit_rep_decode(f.body, f.len, &r) != 0) {
 		fprintf(stderr, "dzflood: the first AUDIT got no AUDIT_REP\n");
 		frame_free(&f);
@@ -343,7 +358,7 @@ pipe_open(struct pipe *pp, const struct sockaddr_storage *sa,
  * until SIGUSR1 (or the end); after it, the replies are read and judged. */
 static int
 pipeline(const struct sockaddr_storage *sa, uint16_t type, const char *namehex,
-    unsigned count, unsigned secs)
+    unsigned count, unsigned secs, const char *idfile)
 {
 	struct pipe *pp = calloc(1, sizeof(*pp));
 	struct tls_ctx *tls = NULL;
@@ -362,7 +377,8 @@ pipeline(const struct sockaddr_storage *sa, uint16_t type, const char *namehex,
 	}
 	pp->type = type;
 	pp->fd = -1;
-	if (ident_generate(&id) != 0 ||
+	if ((idfile != NULL ? ident_load_or_create(idfile, &id, NULL, &em) :
+	    ident_generate(&id)) != 0 ||
 	    tls_ctx_new(id, TLS_ROLE_CLIENT, &tls, &em) != 0) {
 		fprintf(stderr, "dzflood: identity: %s\n", em.text);
 		goto out;
@@ -412,6 +428,7 @@ main(int argc, char **argv)
 	unsigned want[K_N] = {0}, count = 0, secs = 120;
 	const char *namehex = NULL;
 	uint16_t type = 0;
+	const char *idfile = NULL; /* --identity: a seed file to show */
 	struct sockaddr_storage sa;
 	struct sigaction act;
 	struct rlimit rl;
@@ -434,6 +451,8 @@ main(int argc, char **argv)
 			secs = v;
 		else if (strcmp(argv[i], "--count") == 0)
 			count = v;
+		else if (strcmp(argv[i], "--identity") == 0)
+			idfile = argv[i + 1];
 		else if (strcmp(argv[i], "--getpipe") == 0 ||
 		    strcmp(argv[i], "--auditpipe") == 0) {
 			namehex = argv[i + 1];
@@ -456,6 +475,6 @@ main(int argc, char **argv)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (namehex != NULL)
-		return pipeline(&sa, type, namehex, count, secs);
+		return pipeline(&sa, type, namehex, count, secs, idfile);
 	return flood(&sa, want, secs);
 }
