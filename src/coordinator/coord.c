@@ -59,6 +59,7 @@ static const struct coord_route routes[] = {
 	{PROTO_PEER_REGISTER, 0, coord_peer_register},
 	{PROTO_PEER_HEARTBEAT, 0, coord_peer_heartbeat},
 	{PROTO_PEER_LEAVE, 0, coord_peer_leave},
+	{PROTO_OBJ_HEALTH, 1, coord_obj_health},
 };
 
 static const struct coord_route *
@@ -239,6 +240,7 @@ coord_opts_default(struct coord_opts *o)
 	o->base_quota = COORD_BASE_QUOTA_DEFAULT;
 	o->default_k = COORD_K_DEFAULT;
 	o->default_n = COORD_N_DEFAULT;
+	o->grace = COORD_GRACE_DEFAULT;
 }
 
 /* The data directory: made if missing (one level), must be a directory. */

@@ -32,6 +32,7 @@
 #define COORD_BASE_QUOTA_DEFAULT (10ull << 30) /* 10 GiB */
 #define COORD_K_DEFAULT 4                      /* default code: 4 of 12 */
 #define COORD_N_DEFAULT 12
+#define COORD_GRACE_DEFAULT (6 * 3600)         /* seconds */
 
 /* struct coord_opts: fill with coord_opts_default, then set data_dir. */
 struct coord_opts {
@@ -42,6 +43,9 @@ struct coord_opts {
 	uint64_t base_quota;    /* bytes every account may store */
 	unsigned default_k;     /* the erasure code STATUS offers clients */
 	unsigned default_n;     /* for new files: 1 <= k < n <= 255 */
+	unsigned grace;         /* a peer offline longer than this many
+	                           seconds holds nothing healthy (its
+	                           fragments count as lost) */
 	int no_source_throttle; /* every client arrives from one address (a
 	                           proxy, a NAT): throttle failed logins per
 	                           account only */

@@ -84,6 +84,11 @@ struct db_ops {
 	int (*account_passwd)(struct db *db, int64_t id, const uint8_t *keyblob,
 	    size_t keyblob_len, const uint8_t *login_pk, const char *hint,
 	    const uint8_t *keep, struct dz_errmsg *em);
+	/* health of stored objects (no schema change): holders healthy if
+	 * seen at or after since */
+	int (*obj_health)(struct db *db, int64_t account, const uint8_t *object,
+	    int64_t since, int (*fn)(void *, const struct db_seg_health *),
+	    void *arg, struct dz_errmsg *em);
 };
 
 struct db {

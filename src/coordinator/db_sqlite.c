@@ -735,4 +735,5 @@ static const struct db_ops sq_ops = {
 	.key_unbind = db_sqlite_key_unbind,
 	.key_seen = db_sqlite_key_seen,
 	.account_passwd = db_sqlite_account_passwd,
+	.obj_health = db_sqlite_obj_health,
 };

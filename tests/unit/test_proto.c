@@ -30,6 +30,7 @@ struct bufs {
 	uint8_t *hashes;     /* 255 x 32 */
 	uint8_t *commit;     /* PROTO_COMMIT_MAX entries */
 	uint8_t *reclist;    /* PROTO_RECLIST_MAX entries */
+	uint8_t *hsegs;      /* PROTO_HEALTH_MAXSEGS entries, worst first */
 };
 
 static void
@@ -57,8 +58,15 @@ setup(void **state)
 	b->hashes = malloc(255 * 32);
 	b->commit = malloc((size_t)PROTO_COMMIT_MAX * PROTO_COMMIT_ENTBYTES);
 	b->reclist = malloc((size_t)PROTO_RECLIST_MAX * PROTO_RECLIST_ENTBYTES);
-	if (!b->data || !b->hashes || !b->commit || !b->reclist)
+	b->hsegs = malloc((size_t)PROTO_HEALTH_MAXSEGS * PROTO_HEALTH_SEGBYTES);
+	if (!b->data || !b->hashes || !b->commit || !b->reclist || !b->hsegs)
 		return -1;
+	for (size_t i = 0; i < PROTO_HEALTH_MAXSEGS; i++) {
+		/* healthy 1..255, avail rising within each healthy count */
+		struct proto_health_seg e = {(uint8_t)(1 + i / 258),
+		    (uint16_t)((i % 258) * 254)};
+		proto_health_seg_put(b->hsegs + i * PROTO_HEALTH_SEGBYTES, &e);
+	}
 	fill(b->data, PROTO_FRAG_MAX, 1);
 	fill(b->hashes, 255 * 32, 2);
 	*state = b;
@@ -74,6 +82,7 @@ teardown(void **state)
 	free(b->hashes);
 	free(b->commit);
 	free(b->reclist);
+	free(b->hsegs);
 	free(b);
 	return 0;
 }
@@ -393,6 +402,29 @@ make(uint16_t type, int v, struct bufs *b)
 		a->path = (const uint8_t (*)[32])b->hashes;
 		break;
 	}
+	case PROTO_OBJ_HEALTH: {
+		struct proto_obj_health *h = m;
+		h->nobjs = v == V_MIN ? 0 : v == V_MID ? 3 : PROTO_HEALTH_MAXOBJ;
+		h->ids = (const uint8_t (*)[32])b->hashes;
+		break;
+	}
+	case PROTO_OBJ_HEALTH_REP: {
+		/* MAX: 64 objects, the last one past the listed bound (its
+		 * nsegs the largest, its list the longest) */
+		struct proto_obj_health_rep *h = m;
+		h->nobjs = v == V_MIN ? 0 : v == V_MID ? 3 : PROTO_HEALTH_MAXOBJ;
+		for (i = 0; i < h->nobjs; i++) {
+			struct proto_obj_hstate *o = &h->objs[i];
+			o->nsegs = i % 3;
+			if (v == V_MAX && i + 1 == h->nobjs)
+				o->nsegs = UINT64_MAX;
+			o->nlisted = o->nsegs < PROTO_HEALTH_MAXSEGS ?
+			    (uint32_t)o->nsegs : PROTO_HEALTH_MAXSEGS;
+			o->threshold = (uint8_t)(v == V_MAX ? 255 : i);
+			o->segs = b->hsegs;
+		}
+		break;
+	}
 	default:
 		break; /* empty bodies */
 	}
@@ -460,7 +492,7 @@ test_type_numbers(void **state)
 	size_t n = proto_type_count(), nreq = 0, i, j;
 
 	(void)state;
-	assert_int_equal(n, 48); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE and replies */
+	assert_int_equal(n, 50); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE, OBJ_HEALTH and replies */
 	for (i = 0; i < n; i++) {
 		uint16_t t = proto_type_at(i);
 
@@ -474,7 +506,7 @@ test_type_numbers(void **state)
 			assert_non_null(proto_type_name(PROTO_REPLY(t)));
 		}
 	}
-	assert_int_equal(nreq, 23);
+	assert_int_equal(nreq, 24);
 	assert_int_equal(proto_type_at(n), 0);
 	assert_string_equal(proto_type_name(PROTO_REC_PUT), "REC_PUT");
 	assert_string_equal(proto_type_name(PROTO_AUDIT_REP), "AUDIT_REP");
@@ -858,6 +890,18 @@ test_counts_over_bound(void **state)
 	assert_int_equal(DEC(PROTO_AUDIT_REP, "\x01\0\0\0\0\0\0\0\0\0"),
 	    DZ_ERANGE);
 
+	/* OBJ_HEALTH: 65 ids; OBJ_HEALTH_REP: 65 objects, then an object
+	 * of 65537 segments listing 65537, or 2 segments listing 1 */
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH, "\x41\x00"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH, "\x40\x00"), DZ_ETRUNC);
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH_REP, "\x41\x00"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH_REP, "\x01\x00"
+	    "\x01\x00\x01\0\0\0\0\0" "\0" "\x01\x00\x01\x00"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH_REP, "\x01\x00"
+	    "\x02\0\0\0\0\0\0\0" "\0" "\x01\0\0\0"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH_REP, "\x01\x00"
+	    "\x00\x00\x01\0\0\0\0\0" "\0" "\x00\x00\x01\x00"), DZ_ETRUNC);
+
 	/* FRAGS_COMMIT: id, k 1, n 2, nentries 65537 / 2^32 - 1 */
 	wbuf_init(&w, b, sizeof(b));
 	wbuf_bytes(&w, (const uint8_t[32]){1}, 32);
@@ -1077,6 +1121,17 @@ test_values_out_of_range(void **state)
 		free(buf);
 		free(r);
 	}
+	/* OBJ_HEALTH_REP: one object of two segments; worst first, and no
+	 * availability without a healthy holder */
+#define HREP(s1, s2) DEC(PROTO_OBJ_HEALTH_REP, "\x01\x00" \
+	"\x02\0\0\0\0\0\0\0" "\x07" "\x02\0\0\0" s1 s2)
+	assert_int_equal(HREP("\x01\x10\x00", "\x01\x10\x00"), 0);
+	assert_int_equal(HREP("\x01\x10\x00", "\x02\x00\x00"), 0);
+	assert_int_equal(HREP("\x00\x00\x00", "\x01\x00\x00"), 0);
+	assert_int_equal(HREP("\x02\x00\x00", "\x01\xff\xff"), DZ_EFORMAT);
+	assert_int_equal(HREP("\x01\x11\x00", "\x01\x10\x00"), DZ_EFORMAT);
+	assert_int_equal(HREP("\x00\x01\x00", "\x01\x10\x00"), DZ_EFORMAT);
+#undef HREP
 }
 
 /* Decode a PRELOGIN whose user is the n bytes of s. */
