@@ -16,6 +16,7 @@
 
 #include "cli/account.h"
 #include "cli/cli.h"
+#include "cli/filehealth.h"
 #include "client/profile.h"
 #include "client/session.h"
 #include "net/netaddr.h"
@@ -132,8 +133,10 @@ static const char status_usage[] =
     "usage: drizzle status [--home DIR] [--password-file FILE]\n"
     "\n"
     "Show the logged-in account: user, coordinator and its key, space used\n"
-    "and quota, peers online, and the coordinator's default code for new\n"
-    "files (what put uses without --k and --n).\n"
+    "and quota, peers online, the coordinator's default code for new\n"
+    "files (what put uses without --k and --n), the number of files, how\n"
+    "many are under-replicated (health below n) and the worst estimated\n"
+    "durability; a `warning:` line when any file is under-replicated.\n"
     "\n"
     "  --home DIR             profile directory (default $DRIZZLE_HOME, else\n"
     "                         ~/.config/drizzle)\n"
@@ -641,8 +644,9 @@ cmd_status_main(int argc, char **argv)
 		(void)cli_unlock_describe(s->home, &p, line, sizeof(line));
 		printf("unlock       %s\n", line);
 	}
+	ex = cli_fh_status(s, stdout);
 	session_close(s);
-	return EXIT_OK;
+	return ex;
 }
 
 /*
