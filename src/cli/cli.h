@@ -107,6 +107,10 @@ void cli_progress_end(struct cli_progress *p);
 struct option;
 int cli_getopt(int argc, char **argv, const struct option *longopts,
     const char *help, int *ex);
+/* cli_getopt_short: cli_getopt that also takes the short options of
+ * shortopts (getopt syntax, e.g. "l"; their val is the letter). */
+int cli_getopt_short(int argc, char **argv, const char *shortopts,
+    const struct option *longopts, const char *help, int *ex);
 
 /* cli_suggest: the name among names[0..n) nearest to word by edit distance
  * (a wrong, missing or extra letter, or two swapped, cost one each), or

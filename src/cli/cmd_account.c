@@ -17,6 +17,7 @@
 
 #include "cli/account.h"
 #include "cli/cli.h"
+#include "cli/filehealth.h"
 #include "client/profile.h"
 #include "client/session.h"
 #include "net/netaddr.h"
@@ -133,8 +134,10 @@ static const char status_usage[] =
     "usage: drizzle status [--home DIR] [--password-file FILE]\n"
     "\n"
     "Show the logged-in account: user, coordinator and its key, space used\n"
-    "and quota, peers online, and the coordinator's default code for new\n"
-    "files (what put uses without --k and --n).\n"
+    "and quota, peers online, the coordinator's default code for new\n"
+    "files (what put uses without --k and --n), the number of files, how\n"
+    "many are under-replicated (health below n) and the worst estimated\n"
+    "durability; a `warning:` line when any file is under-replicated.\n"
     "\n"
     "  --home DIR             profile directory (default $DRIZZLE_HOME, else\n"
     "                         ~/.config/drizzle)\n"
@@ -704,8 +707,9 @@ cmd_status_main(int argc, char **argv)
 		printf("unlock       %s\n", line);
 	}
 	print_peers(s);
+	ex = cli_fh_status(s, stdout); /* its warning, if any, comes last */
 	session_close(s);
-	return EXIT_OK;
+	return ex;
 }
 
 /*

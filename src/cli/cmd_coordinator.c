@@ -30,6 +30,9 @@ static const char coord_usage[] =
     "  --peer-timeout SECS   a peer is online if it sent a heartbeat within\n"
     "                        this many seconds (default 15)\n"
     "  --base-quota SIZE     bytes every account may store (default 10G)\n"
+    "  --grace SECONDS       a peer offline longer than this holds nothing\n"
+    "                        healthy: its fragments count as lost (default\n"
+    "                        21600, 6 hours; 1 to 2592000)\n"
     "  --k K, --n N          the default code offered to clients for new\n"
     "                        files: any K of N fragments rebuild a segment\n"
     "                        (default 4 of 12; 1 <= K < N <= 255)\n"
@@ -94,6 +97,7 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"listen", required_argument, NULL, 'l'},
 		{"peer-timeout", required_argument, NULL, 't'},
 		{"base-quota", required_argument, NULL, 'q'},
+		{"grace", required_argument, NULL, 'g'},
 		{"k", required_argument, NULL, 'k'},
 		{"n", required_argument, NULL, 'n'},
 		{"no-source-throttle", no_argument, NULL, 'S'},
@@ -160,6 +164,13 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 				return EXIT_USAGE;
 			}
 			o->gc_margin = (unsigned)v;
+			break;
+		case 'g':
+			if (cli_parse_uint(optarg, 1, 30 * 86400, &v) != 0) {
+				cli_err("--grace must be a whole number of seconds from 1 to 2592000");
+				return EXIT_USAGE;
+			}
+			o->grace = (unsigned)v;
 			break;
 		case 'k':
 			if (cli_parse_uint(optarg, 1, 254, &v) != 0) {

@@ -17,6 +17,7 @@
 
 #include "cli/account.h"
 #include "cli/cli.h"
+#include "cli/filehealth.h"
 #include "client/files.h"
 #include "client/netstore.h"
 #include "client/session.h"
@@ -88,11 +89,20 @@ static const char ls_usage[] =
     "time, path.\n"
     "\n"
     FILES_COMMON_HELP
+    "  --long, -l            per file: exact size in bytes, modification time,\n"
+    "                        code (4-of-12), health H/N (the fewest fragments\n"
+    "                        of any segment on peers online and trusted, of\n"
+    "                        N), estimated durability (nines of the chance\n"
+    "                        to keep it a year: docs/durability.md), path\n"
+    "  --json                the same as a JSON array, one object per file:\n"
+    "                        path, size, mtime, k, n, health, segments,\n"
+    "                        threshold, durability, loss_per_year\n"
     "  --help, -h            this text\n"
     "\n"
     "examples:\n"
     "  drizzle ls                           every file\n"
     "  drizzle ls docs                      docs and the files under docs/\n"
+    "  drizzle ls -l                        with code, health and durability\n"
     "\n"
     "Exit codes: 0 listed, 1 failed (nothing at PATH, coordinator unreachable,\n"
     "...), 2 bad command line, 3 wrong password, 4 the file list could not be\n"
@@ -133,7 +143,12 @@ static const struct option get_opts[] = {
 	{"force", no_argument, NULL, 'f'},
 	F_QUIET, F_HELP, F_END,
 };
-static const struct option ls_opts[] = {F_HOME, F_PWFILE, F_HELP, F_END};
+static const struct option ls_opts[] = {
+	F_HOME, F_PWFILE,
+	{"long", no_argument, NULL, 'l'},
+	{"json", no_argument, NULL, 'j'},
+	F_HELP, F_END,
+};
 static const struct option rm_opts[] = {F_HOME, F_PWFILE, F_QUIET, F_HELP, F_END};
 
 struct files_opts {
@@ -141,6 +156,7 @@ struct files_opts {
 	struct xfer_params xp;
 	int k_set, n_set; /* --k, --n given: else the coordinator's default */
 	int force, quiet;
+	int long_, json; /* ls -l, ls --json */
 };
 
 /* Parse the options of longopts (help: the command's text); leaves the
@@ -156,7 +172,9 @@ files_parse(int argc, char **argv, const struct option *longopts, const char *he
 	xfer_params_default(&o->xp);
 	o->xp.threads = FILES_THREADS;
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, longopts, help, &ex)) != -1) {
+	/* -l only where --long exists: ls */
+	while ((c = cli_getopt_short(argc, argv, longopts == ls_opts ? "l" : "",
+	    longopts, help, &ex)) != -1) {
 		switch (c) {
 		case CLI_OPT_EXIT:
 			return ex == EXIT_OK ? -1 : ex;
@@ -192,6 +210,8 @@ files_parse(int argc, char **argv, const struct option *longopts, const char *he
 			break;
 		case 'f': o->force = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 'l': o->long_ = 1; break;
+		case 'j': o->json = 1; break;
 		default: /* an option in longopts that this switch forgot */
 			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
 			return EXIT_USAGE;
@@ -521,6 +541,7 @@ cmd_ls_main(int argc, char **argv)
 	struct files_opts o;
 	struct files_ctx fc;
 	struct catalog c;
+	struct cli_fh *fh = NULL;
 	char pre[CATALOG_PATHMAX + 1];
 	size_t plen, shown = 0;
 	int ex, rc;
@@ -540,15 +561,43 @@ cmd_ls_main(int argc, char **argv)
 		ex = cli_fail(rc, &em, "cannot read the file list");
 		goto out;
 	}
+	/* the files under PATH, for every format */
+	if (c.n > 0 && (fh = calloc(c.n, sizeof(*fh))) == NULL) {
+		ex = cli_fail(DZ_ENOMEM, NULL, "ls");
+		goto out_cat;
+	}
 	for (size_t i = 0; i < c.n; i++) {
 		const struct cat_entry *e = &c.e[i];
-		char date[32], h[32];
-		time_t t = (time_t)e->mtime;
-		struct tm tm;
 
 		if (plen > 0 && !(strcmp(e->path, pre) == 0 ||
 		    (strncmp(e->path, pre, plen) == 0 && e->path[plen] == '/')))
 			continue;
+		fh[shown++].e = e;
+	}
+	if (plen > 0 && shown == 0) {
+		cli_err("no file or folder '%s' (drizzle ls lists everything)", pre);
+		ex = EXIT_FAIL;
+		goto out_cat;
+	}
+	if ((o.long_ || o.json) &&
+	    (rc = cli_fh_survey(fc.f, fc.ns, fh, shown, &em)) != 0) {
+		ex = cli_fail(rc, &em, "cannot check the files' health");
+		goto out_cat;
+	}
+	if (o.json) {
+		cli_fh_print_json(stdout, fh, shown);
+		goto out_cat;
+	}
+	for (size_t i = 0; i < shown; i++) {
+		const struct cat_entry *e = fh[i].e;
+		char date[32], h[32];
+		time_t t = (time_t)e->mtime;
+		struct tm tm;
+
+		if (o.long_) {
+			cli_fh_print_long(stdout, &fh[i]);
+			continue;
+		}
 		if (localtime_r(&t, &tm) == NULL ||
 		    strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm) == 0)
 			snprintf(date, sizeof(date), "?");
@@ -556,12 +605,9 @@ cmd_ls_main(int argc, char **argv)
 		printf("%10s  %s  ", h, date);
 		cli_escape_put(stdout, e->path);
 		putchar('\n');
-		shown++;
 	}
-	if (plen > 0 && shown == 0) {
-		cli_err("no file or folder '%s' (drizzle ls lists everything)", pre);
-		ex = EXIT_FAIL;
-	}
+out_cat:
+	free(fh);
 	catalog_free(&c);
 out:
 	files_ctx_close(&fc);

@@ -68,6 +68,9 @@ static const char testnet_usage[] =
     "  --audit-interval S, --vetting-audits N  passed on to the coordinator\n"
     "  --gc-interval SECS, --gc-margin SECS  the coordinator's clean-up\n"
     "                     (passed to it only if given)\n"
+    "  --peer-timeout SECONDS, --base-quota SIZE, --grace SECONDS\n"
+    "                     passed to the coordinator if given (see\n"
+    "                     `drizzle coordinator --help`)\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help, -h         this text\n"
     "\n"
@@ -86,6 +89,7 @@ struct testnet {
 	const char *k, *n;      /* coordinator --k, --n; NULL: its default */
 	const char *audit_interval, *vetting_audits; /* passed on, or NULL */
 	const char *gc_interval, *gc_margin; /* coordinator --gc-*; NULL: default */
+	const char *peer_timeout, *base_quota, *grace; /* likewise */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -156,6 +160,9 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"timeout", required_argument, NULL, 't'},
 		{"k", required_argument, NULL, 'K'},
 		{"n", required_argument, NULL, 'N'},
+		{"peer-timeout", required_argument, NULL, 'T'},
+		{"base-quota", required_argument, NULL, 'Q'},
+		{"grace", required_argument, NULL, 'g'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"audit-interval", required_argument, NULL, 'A'},
 		{"vetting-audits", required_argument, NULL, 'V'},
@@ -208,6 +215,22 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 			if (cli_parse_uint(optarg, 2, 255, &n) != 0)
 				return usage_error("--n must be a number from 2 to 255");
 			tn->n = optarg;
+			break;
+		/* judged here too, so a typo fails before anything starts */
+		case 'T':
+			if (cli_parse_uint(optarg, 1, 86400, &v) != 0)
+				return usage_error("--peer-timeout must be 1 to 86400 seconds");
+			tn->peer_timeout = optarg;
+			break;
+		case 'Q':
+			if (cli_parse_size(optarg, &v) != 0 || v > (uint64_t)INT64_MAX)
+				return usage_error("--base-quota must be a size such as 10G");
+			tn->base_quota = optarg;
+			break;
+		case 'g':
+			if (cli_parse_uint(optarg, 1, 30 * 86400, &v) != 0)
+				return usage_error("--grace must be 1 to 2592000 seconds");
+			tn->grace = optarg;
 			break;
 		case 'q':
 			tn->quiet = 1;
@@ -311,7 +334,7 @@ spawn_coordinator(struct testnet *tn)
 {
 	struct sup_child *c = &tn->sup.ch[0];
 	char listen[32];
-	char *argv[20] = {"drizzle", "coordinator", "--data", c->datadir,
+	char *argv[26] = {"drizzle", "coordinator", "--data", c->datadir,
 		"--listen", listen, NULL};
 	size_t i = 6;
 
@@ -339,6 +362,18 @@ spawn_coordinator(struct testnet *tn)
 	if (tn->gc_margin != NULL) {
 		argv[i++] = "--gc-margin";
 		argv[i++] = (char *)tn->gc_margin;
+	}
+	if (tn->peer_timeout != NULL) {
+		argv[i++] = "--peer-timeout";
+		argv[i++] = (char *)tn->peer_timeout;
+	}
+	if (tn->base_quota != NULL) {
+		argv[i++] = "--base-quota";
+		argv[i++] = (char *)tn->base_quota;
+	}
+	if (tn->grace != NULL) {
+		argv[i++] = "--grace";
+		argv[i++] = (char *)tn->grace;
 	}
 	argv[i] = NULL;
 	return sup_spawn(&tn->sup, 0, argv);

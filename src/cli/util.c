@@ -332,11 +332,24 @@ int
 cli_getopt(int argc, char **argv, const struct option *longopts, const char *help,
     int *ex)
 {
+	return cli_getopt_short(argc, argv, "", longopts, help, ex);
+}
+
+int
+cli_getopt_short(int argc, char **argv, const char *shortopts,
+    const struct option *longopts, const char *help, int *ex)
+{
+	char spec[16];
 	int c;
 
 	opterr = 0;
 	/* ':' first: a missing value is ':', not '?'; "h" is -h */
-	c = getopt_long(argc, argv, ":h", longopts, NULL);
+	if (snprintf(spec, sizeof(spec), ":h%s", shortopts) >= (int)sizeof(spec))
+	{
+		*ex = EXIT_USAGE; /* a bug: too many short options */
+		return CLI_OPT_EXIT;
+	}
+	c = getopt_long(argc, argv, spec, longopts, NULL);
 	if (c == 'h') {
 		fputs(help, stdout);
 		*ex = EXIT_OK;

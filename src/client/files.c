@@ -302,6 +302,25 @@ out:
 }
 
 int
+files_code(struct files *f, const uint8_t id[static 32], unsigned *k,
+    unsigned *n, struct dz_errmsg *em)
+{
+	struct record_hdr *hdr = sodium_malloc(sizeof(*hdr));
+	struct store st;
+	int rc;
+
+	if (hdr == NULL)
+		return DZ_ENOMEM;
+	netstore_store(f->ns, &st);
+	if ((rc = get_record(&st, FOLDER_KEY(f), id, hdr, em)) == 0) {
+		*k = hdr->k;
+		*n = hdr->n;
+	}
+	sodium_free(hdr); /* wipes the file key */
+	return rc;
+}
+
+int
 files_rm(struct files *f, const char *path, struct dz_errmsg *em)
 {
 	char norm[CATALOG_PATHMAX + 1];

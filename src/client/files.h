@@ -48,6 +48,11 @@ int files_put(struct files *f, int fd, const char *path, const struct xfer_file 
 int files_get(struct files *f, const char *path, int fd, const struct xfer_params *pp,
     struct cat_entry *e, struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* files_code: the code k-of-n of object id's file record (its header
+ * read and authenticated, the table not). */
+int files_code(struct files *f, const uint8_t id[static 32], unsigned *k,
+    unsigned *n, struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* files_rm: remove the file at path and forget its object. DZ_ENOENT if
  * none. */
 int files_rm(struct files *f, const char *path, struct dz_errmsg *em) DZ_MUST_CHECK;

@@ -63,6 +63,7 @@ static const struct coord_route routes[] = {
 	{PROTO_PEER_LEAVE, 0, coord_peer_leave},
 	{PROTO_AUDIT_NEWS, 0, coord_audit_news},
 	{PROTO_PEER_REPORT, 1, coord_peer_report},
+	{PROTO_OBJ_HEALTH, 1, coord_obj_health},
 };
 
 static const struct coord_route *
@@ -247,6 +248,7 @@ coord_opts_default(struct coord_opts *o)
 	o->vetting_audits = COORD_AUDIT_VETTING_DEFAULT;
 	o->gc_interval = COORD_GC_INTERVAL_DEFAULT;
 	o->gc_margin = COORD_GC_MARGIN_DEFAULT;
+	o->grace = COORD_GRACE_DEFAULT;
 }
 
 /* The data directory: made if missing (one level), must be a directory. */

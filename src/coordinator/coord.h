@@ -37,6 +37,7 @@
  * committed right after its segment is placed (seconds, at most one
  * placement's deadlines), so an hour is many times the longest put */
 #define COORD_GC_MARGIN_DEFAULT 3600
+#define COORD_GRACE_DEFAULT (6 * 3600)         /* seconds */
 
 /* struct coord_opts: fill with coord_opts_default, then set data_dir. */
 struct coord_opts {
@@ -52,6 +53,9 @@ struct coord_opts {
 	unsigned gc_interval;   /* seconds between clean-up rounds (0: none) */
 	unsigned gc_margin;     /* seconds a stored fragment is safe from
 	                           clean-up before it must be committed */
+	unsigned grace;         /* a peer offline longer than this many
+	                           seconds holds nothing healthy (its
+	                           fragments count as lost) */
 	int no_source_throttle; /* every client arrives from one address (a
 	                           proxy, a NAT): throttle failed logins per
 	                           account only */

@@ -149,4 +149,7 @@ int coord_rec_get(struct coord_sess *, uint32_t, const void *, struct dz_errmsg 
 int coord_rec_list(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_rec_del(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 
+/* coord_health.c */
+int coord_obj_health(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
+
 #endif

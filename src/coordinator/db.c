@@ -430,6 +430,27 @@ db_frag_used(struct db *db, int64_t account, uint64_t *bytes,
 	return db->ops->frag_used(db, account, bytes, em);
 }
 
+/* ---- health of stored objects ---- */
+
+int
+db_obj_health(struct db *db, int64_t account,
+    const uint8_t object[static DB_IDBYTES], int64_t now, int64_t grace,
+    int (*fn)(void *arg, const struct db_seg_health *h), void *arg,
+    struct dz_errmsg *em)
+{
+	int rc;
+
+	if (fn == NULL)
+		return DZ_EINVAL;
+	if ((rc = check_time(now, em)) != 0)
+		return rc;
+	if (grace < 0)
+		return dz_errf(em, DZ_ERANGE, "a negative grace period is out of range");
+	if (grace > now)
+		grace = now;
+	return db->ops->obj_health(db, account, object, now - grace, fn, arg, em);
+}
+
 /* ---- records ---- */
 
 int

@@ -306,6 +306,33 @@ int db_frag_used(struct db *db, int64_t account, uint64_t *bytes,
 int db_account_used(struct db *db, int64_t account, uint64_t *bytes,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* ---- health of stored objects (db_sqlite_health.c) ---- */
+
+/* One segment's health: how many of its fragments sit on a healthy holder
+ * (a peer seen within the grace period that has not left longer ago), and
+ * the mean measured availability (hb_seen / hb_expected, 0..1) of the
+ * peers holding those fragments, the best holder of each fragment counted
+ * (0 if none). */
+struct db_seg_health {
+	uint64_t segment;
+	unsigned healthy;
+	double avail;
+};
+
+/*
+ * db_obj_health: call fn(arg, h) once per segment of account's object
+ * (the segments its fragments name), worst first: by healthy, then avail,
+ * ascending. Holders count as healthy if they sent a heartbeat at or after
+ * now - grace and did not leave before then. An object with no fragments
+ * (or another account's) has no segments: fn is never called. Stops at
+ * and returns fn's first non-zero value; else 0, or DZ_ERANGE for a
+ * negative now or grace.
+ */
+int db_obj_health(struct db *db, int64_t account,
+    const uint8_t object[static DB_IDBYTES], int64_t now, int64_t grace,
+    int (*fn)(void *arg, const struct db_seg_health *h), void *arg,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* ---- records ---- */
 
 /*

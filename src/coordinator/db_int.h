@@ -87,6 +87,11 @@ struct db_ops {
 	/* clean-up (db_sqlite_gc.c): the names a peer holds */
 	int (*peer_frags)(struct db *db, const uint8_t *peer, uint64_t *count,
 	    int (*fn)(void *, const uint8_t *), void *arg, struct dz_errmsg *em);
+	/* health of stored objects (no schema change): holders healthy if
+	 * seen at or after since */
+	int (*obj_health)(struct db *db, int64_t account, const uint8_t *object,
+	    int64_t since, int (*fn)(void *, const struct db_seg_health *),
+	    void *arg, struct dz_errmsg *em);
 };
 
 struct db {

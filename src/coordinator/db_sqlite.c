@@ -754,4 +754,5 @@ static const struct db_ops sq_ops = {
 	.key_seen = db_sqlite_key_seen,
 	.account_passwd = db_sqlite_account_passwd,
 	.peer_frags = db_sqlite_peer_frags,
+	.obj_health = db_sqlite_obj_health,
 };

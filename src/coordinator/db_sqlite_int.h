@@ -135,4 +135,9 @@ int db_sqlite_account_passwd(struct db *db, int64_t id, const uint8_t *keyblob,
     size_t keyblob_len, const uint8_t *login_pk, const char *hint,
     const uint8_t *keep, struct dz_errmsg *em);
 
+/* Health of stored objects (db_sqlite_health.c). */
+int db_sqlite_obj_health(struct db *db, int64_t account, const uint8_t *object,
+    int64_t since, int (*fn)(void *, const struct db_seg_health *), void *arg,
+    struct dz_errmsg *em);
+
 #endif

@@ -39,6 +39,9 @@ _Static_assert(PROTO_IDBYTES + 2 + 4 +
     "FRAGS_COMMIT fits a frame");
 _Static_assert(8 + 4 + 2 + 2 + 4 + (size_t)PROTO_GC_FILTER_MAX <= FRAME_MAXBODY,
     "GC_FILTER fits a frame");
+_Static_assert(2 + (size_t)PROTO_HEALTH_MAXOBJ * (8 + 1 + 4 +
+    (size_t)PROTO_HEALTH_MAXSEGS * PROTO_HEALTH_SEGBYTES) <= FRAME_MAXBODY,
+    "OBJ_HEALTH_REP fits a frame");
 _Static_assert(PROTO_ERRMSG_MAX < DZ_ERRMSG_MAX, "ERROR text fits dz_errmsg");
 _Static_assert(sizeof(PROTO_LOGIN_LABEL) - 1 == 16, "login label");
 _Static_assert(sizeof(PROTO_PASSWD_LABEL) - 1 == 17, "passwd label");
@@ -571,6 +574,49 @@ v_gc_filter_rep(struct io *io, void *v)
 	return io->err;
 }
 
+/* -- health of stored objects (0x0731..) -- */
+
+static int
+v_obj_health(struct io *io, void *v)
+{
+	struct proto_obj_health *m = v;
+
+	io_hashes(io, &m->ids, &m->nobjs, PROTO_HEALTH_MAXOBJ);
+	return io->err;
+}
+
+static int
+v_obj_health_rep(struct io *io, void *v)
+{
+	struct proto_obj_health_rep *m = v;
+	struct proto_health_seg e, prev = {0, 0};
+
+	io_count16(io, &m->nobjs, PROTO_HEALTH_MAXOBJ);
+	for (size_t i = 0; io->err == 0 && i < m->nobjs; i++) {
+		struct proto_obj_hstate *o = &m->objs[i];
+
+		io_u64(io, &o->nsegs);
+		io_u8(io, &o->threshold);
+		io_count32(io, &o->nlisted, PROTO_HEALTH_MAXSEGS);
+		io_check(io, o->nlisted == (o->nsegs < PROTO_HEALTH_MAXSEGS ?
+		    o->nsegs : PROTO_HEALTH_MAXSEGS), DZ_ERANGE);
+		io_span(io, &o->segs, (size_t)o->nlisted * PROTO_HEALTH_SEGBYTES);
+		/* one encoding: worst first, (healthy, avail) ascending */
+		for (size_t j = 0; io->err == 0 && j < o->nlisted; j++) {
+			if (proto_health_seg_get(o, j, &e) != 0) {
+				io->err = DZ_EINVAL; /* unreachable: j < nlisted */
+				break;
+			}
+			io_check(io, e.healthy > 0 || e.avail == 0, DZ_EFORMAT);
+			io_check(io, j == 0 || prev.healthy < e.healthy ||
+			    (prev.healthy == e.healthy && prev.avail <= e.avail),
+			    DZ_EFORMAT);
+			prev = e;
+		}
+	}
+	return io->err;
+}
+
 /* ---- The table of messages ---------------------------------------------- */
 
 struct msgdef {
@@ -636,6 +682,8 @@ static const struct msgdef msgdefs[] = {
 	MSG(PEER_REPORT_REP, proto_peer_report_rep, v_peer_report_rep),
 	MSG(GC_FILTER, proto_gc_filter, v_gc_filter),
 	MSG(GC_FILTER_REP, proto_gc_filter_rep, v_gc_filter_rep),
+	MSG(OBJ_HEALTH, proto_obj_health, v_obj_health),
+	MSG(OBJ_HEALTH_REP, proto_obj_health_rep, v_obj_health_rep),
 };
 #undef MSG
 #define NMSGDEFS (sizeof(msgdefs) / sizeof(msgdefs[0]))

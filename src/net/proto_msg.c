@@ -163,6 +163,8 @@ CODEC(audit_news_rep, AUDIT_NEWS_REP)
 CODEC(peer_report_rep, PEER_REPORT_REP)
 CODEC(gc_filter, GC_FILTER)
 CODEC(gc_filter_rep, GC_FILTER_REP)
+CODEC(obj_health, OBJ_HEALTH)
+CODEC(obj_health_rep, OBJ_HEALTH_REP)
 #undef CODEC
 
 const char *
@@ -184,6 +186,29 @@ proto_audit_reason_name(unsigned reason)
 }
 
 /* ---- Helpers ------------------------------------------------------------- */
+
+void
+proto_health_seg_put(uint8_t out[static PROTO_HEALTH_SEGBYTES],
+    const struct proto_health_seg *e)
+{
+	out[0] = e->healthy;
+	out[1] = (uint8_t)e->avail;
+	out[2] = (uint8_t)(e->avail >> 8);
+}
+
+int
+proto_health_seg_get(const struct proto_obj_hstate *o, size_t i,
+    struct proto_health_seg *e)
+{
+	const uint8_t *p;
+
+	if (i >= o->nlisted)
+		return DZ_EINVAL;
+	p = o->segs + i * PROTO_HEALTH_SEGBYTES;
+	e->healthy = p[0];
+	e->avail = (uint16_t)(p[1] | p[2] << 8);
+	return 0;
+}
 
 void
 proto_commit_ent_put(uint8_t out[static PROTO_COMMIT_ENTBYTES],

@@ -33,6 +33,7 @@ struct bufs {
 	uint8_t *hashes;     /* 255 x 32 */
 	uint8_t *commit;     /* PROTO_COMMIT_MAX entries */
 	uint8_t *reclist;    /* PROTO_RECLIST_MAX entries */
+	uint8_t *hsegs;      /* PROTO_HEALTH_MAXSEGS entries, worst first */
 };
 
 __attribute__((unused)) static void
@@ -60,8 +61,15 @@ setup(void **state)
 	b->hashes = malloc(255 * 32);
 	b->commit = malloc((size_t)PROTO_COMMIT_MAX * PROTO_COMMIT_ENTBYTES);
 	b->reclist = malloc((size_t)PROTO_RECLIST_MAX * PROTO_RECLIST_ENTBYTES);
-	if (!b->data || !b->hashes || !b->commit || !b->reclist)
+	b->hsegs = malloc((size_t)PROTO_HEALTH_MAXSEGS * PROTO_HEALTH_SEGBYTES);
+	if (!b->data || !b->hashes || !b->commit || !b->reclist || !b->hsegs)
 		return -1;
+	for (size_t i = 0; i < PROTO_HEALTH_MAXSEGS; i++) {
+		/* healthy 1..255, avail rising within each healthy count */
+		struct proto_health_seg e = {(uint8_t)(1 + i / 258),
+		    (uint16_t)((i % 258) * 254)};
+		proto_health_seg_put(b->hsegs + i * PROTO_HEALTH_SEGBYTES, &e);
+	}
 	fill(b->data, PROTO_FRAG_MAX, 1);
 	fill(b->hashes, 255 * 32, 2);
 	*state = b;
@@ -77,6 +85,7 @@ teardown(void **state)
 	free(b->hashes);
 	free(b->commit);
 	free(b->reclist);
+	free(b->hsegs);
 	free(b);
 	return 0;
 }
@@ -452,6 +461,29 @@ make(uint16_t type, int v, struct bufs *b)
 		g->examined = v == V_MIN ? 0 : v == V_MID ? 10 : UINT64_MAX;
 		g->deleted = v == V_MIN ? 0 : v == V_MID ? 4 : UINT64_MAX;
 		g->freed = v == V_MIN ? 0 : v == V_MID ? 16384 : UINT64_MAX;
+		break;
+	}
+	case PROTO_OBJ_HEALTH: {
+		struct proto_obj_health *h = m;
+		h->nobjs = v == V_MIN ? 0 : v == V_MID ? 3 : PROTO_HEALTH_MAXOBJ;
+		h->ids = (const uint8_t (*)[32])b->hashes;
+		break;
+	}
+	case PROTO_OBJ_HEALTH_REP: {
+		/* MAX: 64 objects, the last one past the listed bound (its
+		 * nsegs the largest, its list the longest) */
+		struct proto_obj_health_rep *h = m;
+		h->nobjs = v == V_MIN ? 0 : v == V_MID ? 3 : PROTO_HEALTH_MAXOBJ;
+		for (i = 0; i < h->nobjs; i++) {
+			struct proto_obj_hstate *o = &h->objs[i];
+			o->nsegs = i % 3;
+			if (v == V_MAX && i + 1 == h->nobjs)
+				o->nsegs = UINT64_MAX;
+			o->nlisted = o->nsegs < PROTO_HEALTH_MAXSEGS ?
+			    (uint32_t)o->nsegs : PROTO_HEALTH_MAXSEGS;
+			o->threshold = (uint8_t)(v == V_MAX ? 255 : i);
+			o->segs = b->hsegs;
+		}
 		break;
 	}
 	default:

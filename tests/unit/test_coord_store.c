@@ -334,6 +334,128 @@ test_records_quota(void **state)
 	cl_free(a.node);
 }
 
+/* ---- health of stored objects ---- */
+
+/* commit fragment (seg, index) of object 7 on peer, named by (seg, idx) */
+static void
+health_commit(struct srv *s, struct acct *a, uint64_t seg, unsigned idx,
+    const struct cl *peer)
+{
+	struct proto_frags_commit fc = {.k = 2, .n = 3, .nentries = 1};
+	struct proto_commit_ent e;
+	uint8_t ent[PROTO_COMMIT_ENTBYTES];
+	struct frame r;
+
+	memset(&e, 0, sizeof(e));
+	e.seg = seg;
+	e.index = (uint8_t)idx;
+	memset(e.name, (int)(0x40 + seg * 16 + idx), 32);
+	e.size = 100;
+	memcpy(e.peer, peer->id->pk, 32);
+	proto_commit_ent_put(ent, &e);
+	memset(fc.object_id, 7, 32);
+	fc.entries = ent;
+	call(s, a->node, PROTO_FRAGS_COMMIT, &fc, &r);
+	want(&r, PROTO_FRAGS_COMMIT_REP, NULL);
+	frame_free(&r);
+}
+
+/* OBJ_HEALTH for objects 7 and 9 as c; returns the reply (free it). */
+static struct proto_obj_health_rep *
+obj_health(struct srv *s, struct cl *c, struct frame *r)
+{
+	static const uint8_t ids[2][32] = {{7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+		7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7}, {9}};
+	struct proto_obj_health m = {2, ids};
+	struct proto_obj_health_rep *rep = calloc(1, sizeof(*rep));
+
+	assert_non_null(rep);
+	call(s, c, PROTO_OBJ_HEALTH, &m, r);
+	want(r, PROTO_OBJ_HEALTH_REP, rep);
+	assert_int_equal(rep->nobjs, 2);
+	assert_true(rep->objs[1].nsegs == 0); /* object 9: never stored */
+	return rep;
+}
+
+/* Segment i of object 0 of rep: healthy count, availability. */
+static unsigned
+seg_healthy(const struct proto_obj_health_rep *rep, size_t i, uint16_t *avail)
+{
+	struct proto_health_seg e;
+
+	assert_int_equal(proto_health_seg_get(&rep->objs[0], i, &e), 0);
+	*avail = e.avail;
+	return e.healthy;
+}
+
+/* OBJ_HEALTH counts, per segment and worst first, the fragments on peers
+ * seen within the grace period; a peer silent longer holds nothing
+ * healthy; another account's object reads as unknown. */
+static void
+test_obj_health(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	struct proto_obj_health_rep *rep;
+	struct cl *peers[3];
+	struct acct a, b;
+	struct frame r;
+	uint16_t av;
+
+	signup(s, &a, "health-a");
+	signup(s, &b, "health-b");
+	for (int i = 0; i < 3; i++) {
+		peers[i] = cl_new();
+		register_peer(s, peers[i], i);
+	}
+	/* segment 0: fragment 0 on peers 0 and 1, 1 on peer 2, 2 on peer 0;
+	 * segment 1: fragment 0 on peer 2 only */
+	health_commit(s, &a, 0, 0, peers[0]);
+	health_commit(s, &a, 0, 0, peers[1]);
+	health_commit(s, &a, 0, 1, peers[2]);
+	health_commit(s, &a, 0, 2, peers[0]);
+	health_commit(s, &a, 1, 0, peers[2]);
+
+	rep = obj_health(s, a.node, &r);
+	assert_true(rep->objs[0].nsegs == 2);
+	assert_int_equal(rep->objs[0].nlisted, 2);
+	assert_int_equal(seg_healthy(rep, 0, &av), 1); /* worst first */
+	assert_true(av > 0);
+	assert_int_equal(seg_healthy(rep, 1, &av), 3);
+	assert_true(av > 0);
+	frame_free(&r);
+	free(rep);
+
+	/* bob asks about alice's object: nothing */
+	rep = obj_health(s, b.node, &r);
+	assert_true(rep->objs[0].nsegs == 0);
+	frame_free(&r);
+	free(rep);
+
+	/* past the grace period, only peer 0 (heard from again) counts */
+	atomic_fetch_add(&s->clock, COORD_GRACE_DEFAULT + 1);
+	heartbeat(s, peers[0], 0);
+	rep = obj_health(s, a.node, &r);
+	assert_true(rep->objs[0].nsegs == 2);
+	assert_int_equal(seg_healthy(rep, 0, &av), 0); /* segment 1 */
+	assert_int_equal(av, 0);
+	assert_int_equal(seg_healthy(rep, 1, &av), 2); /* fragments 0 and 2 */
+	assert_true(av > 0);
+	frame_free(&r);
+	free(rep);
+
+	/* an unbound key may not ask */
+	{
+		struct proto_obj_health m = {0, NULL};
+		call(s, peers[1], PROTO_OBJ_HEALTH, &m, &r);
+		want_error(&r, DZ_ENOLOGIN);
+	}
+	for (int i = 0; i < 3; i++)
+		cl_free(peers[i]);
+	cl_free(a.node);
+	cl_free(b.node);
+}
+
 int
 main(void)
 {
@@ -342,6 +464,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_name_squat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_records_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_obj_health, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

@@ -95,6 +95,18 @@ test_counts_over_bound(void **state)
 	assert_int_equal(DEC(PROTO_AUDIT_REP, "\x01\0\0\0\0\0\0\0\0\0"),
 	    DZ_ERANGE);
 
+	/* OBJ_HEALTH: 65 ids; OBJ_HEALTH_REP: 65 objects, then an object
+	 * of 65537 segments listing 65537, or 2 segments listing 1 */
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH, "\x41\x00"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH, "\x40\x00"), DZ_ETRUNC);
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH_REP, "\x41\x00"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH_REP, "\x01\x00"
+	    "\x01\x00\x01\0\0\0\0\0" "\0" "\x01\x00\x01\x00"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH_REP, "\x01\x00"
+	    "\x02\0\0\0\0\0\0\0" "\0" "\x01\0\0\0"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_OBJ_HEALTH_REP, "\x01\x00"
+	    "\x00\x00\x01\0\0\0\0\0" "\0" "\x00\x00\x01\x00"), DZ_ETRUNC);
+
 	/* FRAGS_COMMIT: id, k 1, n 2, nentries 65537 / 2^32 - 1 */
 	wbuf_init(&w, b, sizeof(b));
 	wbuf_bytes(&w, (const uint8_t[32]){1}, 32);
@@ -314,6 +326,17 @@ test_values_out_of_range(void **state)
 		free(buf);
 		free(r);
 	}
+	/* OBJ_HEALTH_REP: one object of two segments; worst first, and no
+	 * availability without a healthy holder */
+#define HREP(s1, s2) DEC(PROTO_OBJ_HEALTH_REP, "\x01\x00" \
+	"\x02\0\0\0\0\0\0\0" "\x07" "\x02\0\0\0" s1 s2)
+	assert_int_equal(HREP("\x01\x10\x00", "\x01\x10\x00"), 0);
+	assert_int_equal(HREP("\x01\x10\x00", "\x02\x00\x00"), 0);
+	assert_int_equal(HREP("\x00\x00\x00", "\x01\x00\x00"), 0);
+	assert_int_equal(HREP("\x02\x00\x00", "\x01\xff\xff"), DZ_EFORMAT);
+	assert_int_equal(HREP("\x01\x11\x00", "\x01\x10\x00"), DZ_EFORMAT);
+	assert_int_equal(HREP("\x00\x01\x00", "\x01\x10\x00"), DZ_EFORMAT);
+#undef HREP
 }
 
 /* Decode a PRELOGIN whose user is the n bytes of s. */

@@ -1,0 +1,181 @@
+/*
+ * filehealth: health columns of ls -l / ls --json and the health lines
+ * of status (filehealth.h).
+ */
+#include "cli/filehealth.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "client/durability.h"
+#include "core/json.h"
+
+int
+cli_fh_survey(struct files *f, struct netstore *ns, struct cli_fh *fh,
+    size_t count, struct dz_errmsg *em)
+{
+	uint8_t (*ids)[32] = NULL, *k = NULL, *n = NULL;
+	struct health_obj *h = NULL;
+	int rc = 0;
+
+	if (count == 0)
+		return 0;
+	ids = calloc(count, sizeof(*ids));
+	k = calloc(count, 1);
+	n = calloc(count, 1);
+	h = calloc(count, sizeof(*h));
+	if (ids == NULL || k == NULL || n == NULL || h == NULL) {
+		rc = DZ_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		rc = files_code(f, fh[i].e->id, &fh[i].k, &fh[i].n, em);
+		if (rc != 0) {
+			char tmp[sizeof(em->text)];
+
+			snprintf(tmp, sizeof(tmp), "%s", em->text);
+			dz_errf(em, rc, "%s: %s", fh[i].e->path, tmp);
+			break;
+		}
+		memcpy(ids[i], fh[i].e->id, 32);
+		k[i] = (uint8_t)fh[i].k;
+		n[i] = (uint8_t)fh[i].n;
+	}
+	if (rc == 0 && (rc = health_query(ns, (const uint8_t (*)[32])ids, k, n,
+	    count, h, em)) == 0)
+		for (size_t i = 0; i < count; i++)
+			fh[i].h = h[i];
+out:
+	free(ids);
+	free(k);
+	free(n);
+	free(h);
+	return rc;
+}
+
+unsigned
+cli_fh_threshold(const struct cli_fh *fh)
+{
+	unsigned t;
+
+	if (fh->h.threshold != 0)
+		return fh->h.threshold;
+	t = fh->k + (fh->n - fh->k + 1) / 2;
+	if (t < fh->k + 1)
+		t = fh->k + 1;
+	return t > fh->n ? fh->n : t;
+}
+
+/* "23.4 nines", ">99 nines", "lost" into out. */
+static void
+nines_text(double loss, char out[32])
+{
+	double n = dur_nines(loss);
+
+	if (n <= 0.0)
+		snprintf(out, 32, "lost");
+	else if (n >= DUR_NINES_MAX)
+		snprintf(out, 32, ">%.0f nines", DUR_NINES_MAX);
+	else
+		snprintf(out, 32, "%.1f nines", n);
+}
+
+void
+cli_fh_print_long(FILE *out, const struct cli_fh *fh)
+{
+	char date[32], code[16], health[16], dur[32];
+	time_t t = (time_t)fh->e->mtime;
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(date, sizeof(date), "?");
+	snprintf(code, sizeof(code), "%u-of-%u", fh->k, fh->n);
+	snprintf(health, sizeof(health), "%u/%u", fh->h.healthy, fh->n);
+	nines_text(fh->h.loss, dur);
+	fprintf(out, "%14" PRIu64 "  %s  %-9s %7s  %-11s  ", fh->e->size, date,
+	    code, health, dur);
+	cli_escape_put(out, fh->e->path);
+	fputc('\n', out);
+}
+
+void
+cli_fh_print_json(FILE *out, const struct cli_fh *fh, size_t count)
+{
+	fputc('[', out);
+	for (size_t i = 0; i < count; i++) {
+		const struct cli_fh *x = &fh[i];
+		/* each byte escapes to at most 6, plus the quotes */
+		char path[CATALOG_PATHMAX * 6 + 3];
+
+		json_str(path, sizeof(path), x->e->path);
+		fprintf(out, "%s\n {\"path\": %s, \"size\": %" PRIu64 ", \"mtime\": "
+		    "%" PRId64 ", \"k\": %u, \"n\": %u, \"health\": %u, "
+		    "\"segments\": %" PRIu64 ", \"threshold\": %u, "
+		    "\"durability\": %.2f, \"loss_per_year\": %.3g}",
+		    i == 0 ? "" : ",", path, x->e->size, x->e->mtime, x->k, x->n,
+		    x->h.healthy, x->h.nsegs, cli_fh_threshold(x),
+		    dur_nines(x->h.loss), x->h.loss);
+	}
+	fputs(count > 0 ? "\n]\n" : "]\n", out);
+}
+
+int
+cli_fh_status(struct session *s, FILE *out)
+{
+	struct dz_errmsg em = {{0}};
+	struct netstore *ns = NULL;
+	struct files *f = NULL;
+	struct catalog c = {0};
+	struct cli_fh *fh = NULL;
+	size_t under = 0, below = 0, unreadable = 0;
+	double worst = 0.0;
+	char dur[32];
+	int rc, ex = EXIT_OK;
+
+	if ((rc = netstore_open(s->tls, s->coord_addr, s->coord_pk, NULL, &ns,
+	    &em)) != 0 || (rc = files_open(ns, s->mk, &f, &em)) != 0 ||
+	    (rc = files_list(f, &c, &em)) != 0) {
+		ex = cli_fail(rc, &em, "cannot read the file list");
+		goto out;
+	}
+	if (c.n > 0 && (fh = calloc(c.n, sizeof(*fh))) == NULL) {
+		ex = cli_fail(DZ_ENOMEM, NULL, "file health");
+		goto out;
+	}
+	for (size_t i = 0; i < c.n; i++)
+		fh[i].e = &c.e[i];
+	if ((rc = cli_fh_survey(f, ns, fh, c.n, &em)) != 0) {
+		ex = cli_fail(rc, &em, "cannot check the files' health");
+		goto out;
+	}
+	for (size_t i = 0; i < c.n; i++) {
+		if (fh[i].h.healthy < fh[i].n)
+			under++;
+		if (fh[i].h.healthy < cli_fh_threshold(&fh[i]))
+			below++;
+		if (fh[i].h.healthy < fh[i].k)
+			unreadable++;
+		if (fh[i].h.loss > worst)
+			worst = fh[i].h.loss;
+	}
+	fprintf(out, "files        %zu, %zu under-replicated\n", c.n, under);
+	if (c.n > 0) {
+		nines_text(worst, dur);
+		fprintf(out, "durability   %s at worst (loss within a year; "
+		    "see docs/durability.md)\n", dur);
+	}
+	if (under > 0)
+		fprintf(out, "warning: %zu of %zu files under-replicated (health "
+		    "below n; `drizzle ls -l` shows which): %zu below the repair "
+		    "threshold, %zu unreadable now\n", under, c.n, below, unreadable);
+out:
+	free(fh);
+	catalog_free(&c);
+	files_close(f);
+	netstore_close(ns);
+	return ex;
+}
