@@ -32,6 +32,15 @@ static const char coord_usage[] =
     "  --k K, --n N          the default code offered to clients for new\n"
     "                        files: any K of N fragments rebuild a segment\n"
     "                        (default 4 of 12; 1 <= K < N <= 255)\n"
+    "  --grace SECS          a peer offline this long has lost its\n"
+    "                        fragments, which are rebuilt elsewhere\n"
+    "                        (default 21600, 6 hours)\n"
+    "  --repair-threshold H  new files are repaired when a segment has fewer\n"
+    "                        than H healthy fragments (k < H <= n; for a\n"
+    "                        code H does not fit: k + ceil((n-k)/2))\n"
+    "  --repair-interval SECS  how often the repair worker looks for\n"
+    "                        segments to rebuild (default 60; 0: never)\n"
+    "  --repair-batch N      segments rebuilt at most per look (default 8)\n"
     "  --no-source-throttle  every client comes from one address (behind a\n"
     "                        proxy or NAT): throttle failed logins per\n"
     "                        account only, not per address\n"
@@ -81,6 +90,10 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"k", required_argument, NULL, 'k'},
 		{"n", required_argument, NULL, 'n'},
 		{"no-source-throttle", no_argument, NULL, 'S'},
+		{"grace", required_argument, NULL, 'g'},
+		{"repair-threshold", required_argument, NULL, 'H'},
+		{"repair-interval", required_argument, NULL, 'I'},
+		{"repair-batch", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -125,6 +138,35 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 				return EXIT_USAGE;
 			}
 			o->default_n = (unsigned)v;
+			break;
+		case 'g':
+			if (cli_parse_uint(optarg, 1, 30 * 86400, &v) != 0) {
+				cli_err("--grace must be a whole number of seconds from 1 to 2592000");
+				return EXIT_USAGE;
+			}
+			o->grace = (unsigned)v;
+			break;
+		case 'H':
+			if (cli_parse_uint(optarg, 2, 255, &v) != 0) {
+				cli_err("--repair-threshold must be a number from 2 to 255, not '%s'",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			o->repair_threshold = (unsigned)v;
+			break;
+		case 'I':
+			if (cli_parse_uint(optarg, 0, 86400, &v) != 0) {
+				cli_err("--repair-interval must be a whole number of seconds from 0 to 86400");
+				return EXIT_USAGE;
+			}
+			o->repair_interval = (unsigned)v;
+			break;
+		case 'B':
+			if (cli_parse_uint(optarg, 1, 10000, &v) != 0) {
+				cli_err("--repair-batch must be a number from 1 to 10000");
+				return EXIT_USAGE;
+			}
+			o->repair_batch = (unsigned)v;
 			break;
 		default: /* an option in longopts that this switch forgot */
 			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);

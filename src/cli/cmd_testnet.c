@@ -65,6 +65,11 @@ static const char testnet_usage[] =
     "  --timeout SECONDS  give up if not ready within this time (default 30)\n"
     "  --k K, --n N       the coordinator's default code for new files (passed\n"
     "                     to it only if given; its default is 4 of 12)\n"
+    "  --peer-timeout SECS, --grace SECS, --repair-threshold H,\n"
+    "  --repair-interval SECS\n"
+    "                     passed to the coordinator (see `drizzle coordinator\n"
+    "                     --help`); only if given\n"
+    "  --heartbeat SECS   passed to every peer (its default is 5)\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help, -h         this text\n"
     "\n"
@@ -81,6 +86,9 @@ struct testnet {
 	const char *capacity;
 	unsigned timeout_s;
 	const char *k, *n;      /* coordinator --k, --n; NULL: its default */
+	/* coordinator options passed on as given (NULL: not given) */
+	const char *peer_timeout, *grace, *repair_threshold, *repair_interval;
+	const char *heartbeat;  /* peer --heartbeat; NULL: its default */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -152,6 +160,11 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"k", required_argument, NULL, 'K'},
 		{"n", required_argument, NULL, 'N'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"peer-timeout", required_argument, NULL, 'T'},
+		{"grace", required_argument, NULL, 'g'},
+		{"repair-threshold", required_argument, NULL, 'H'},
+		{"repair-interval", required_argument, NULL, 'I'},
+		{"heartbeat", required_argument, NULL, 'b'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -202,6 +215,21 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 			break;
 		case 'q':
 			tn->quiet = 1;
+			break;
+		/* judged by the child they are passed to; only numbers here */
+		case 'T':
+		case 'g':
+		case 'H':
+		case 'I':
+		case 'b':
+			if (cli_parse_uint(optarg, 0, 30 * 86400, &v) != 0)
+				return usage_error("--%s wants a whole number, not '%s'",
+				    c == 'T' ? "peer-timeout" : c == 'g' ? "grace" :
+				    c == 'H' ? "repair-threshold" : c == 'I' ?
+				    "repair-interval" : "heartbeat", optarg);
+			*(c == 'T' ? &tn->peer_timeout : c == 'g' ? &tn->grace :
+			    c == 'H' ? &tn->repair_threshold : c == 'I' ?
+			    &tn->repair_interval : &tn->heartbeat) = optarg;
 			break;
 		default: /* an option in opts that this switch forgot */
 			return usage_error("option '%s' is not handled (a bug)",
@@ -286,7 +314,7 @@ spawn_coordinator(struct testnet *tn)
 {
 	struct sup_child *c = &tn->sup.ch[0];
 	char listen[32];
-	char *argv[11] = {"drizzle", "coordinator", "--data", c->datadir,
+	char *argv[21] = {"drizzle", "coordinator", "--data", c->datadir,
 		"--listen", listen, NULL};
 	size_t i = 6;
 
@@ -299,6 +327,22 @@ spawn_coordinator(struct testnet *tn)
 		argv[i++] = "--n";
 		argv[i++] = (char *)tn->n;
 	}
+	if (tn->peer_timeout != NULL) {
+		argv[i++] = "--peer-timeout";
+		argv[i++] = (char *)tn->peer_timeout;
+	}
+	if (tn->grace != NULL) {
+		argv[i++] = "--grace";
+		argv[i++] = (char *)tn->grace;
+	}
+	if (tn->repair_threshold != NULL) {
+		argv[i++] = "--repair-threshold";
+		argv[i++] = (char *)tn->repair_threshold;
+	}
+	if (tn->repair_interval != NULL) {
+		argv[i++] = "--repair-interval";
+		argv[i++] = (char *)tn->repair_interval;
+	}
 	argv[i] = NULL;
 	return sup_spawn(&tn->sup, 0, argv);
 }
@@ -310,7 +354,12 @@ spawn_peer(struct testnet *tn, unsigned i)
 	char listen[32];
 	char *argv[] = {"drizzle", "peer", "--data", c->datadir, "--coordinator",
 		tn->sup.ch[0].addr, "--listen", listen, "--capacity",
-		(char *)tn->capacity, NULL};
+		(char *)tn->capacity, NULL, NULL, NULL};
+
+	if (tn->heartbeat != NULL) {
+		argv[10] = "--heartbeat";
+		argv[11] = (char *)tn->heartbeat;
+	}
 
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u",
 	    tn->port == 0 ? 0 : tn->port + i);

@@ -27,6 +27,8 @@ netstore_opts_default(struct netstore_opts *o)
 	o->put_rounds = 3;
 	o->get_extra = 0;
 	o->deadline_ms = 120000;
+	o->put_needed = 0;
+	o->repair_threshold = 0;
 }
 
 int

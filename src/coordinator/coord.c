@@ -239,6 +239,9 @@ coord_opts_default(struct coord_opts *o)
 	o->base_quota = COORD_BASE_QUOTA_DEFAULT;
 	o->default_k = COORD_K_DEFAULT;
 	o->default_n = COORD_N_DEFAULT;
+	o->grace = COORD_GRACE_DEFAULT;
+	o->repair_interval = COORD_REPAIR_INTERVAL_DEFAULT;
+	o->repair_batch = COORD_REPAIR_BATCH_DEFAULT;
 }
 
 /* The data directory: made if missing (one level), must be a directory. */
@@ -349,7 +352,8 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	if ((rc = netsrv_listen(loop, co->tls, o->listen, &lim, &cbs, &co->srv, em)) != 0)
 		goto fail;
 	co->opts.listen = NULL; /* borrowed: co->addr says it from now on */
-	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0)
+	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0 ||
+	    (rc = coord_repair_start(co, em)) != 0)
 		goto fail;
 	*out = co;
 	return 0;
@@ -375,7 +379,10 @@ coord_pk(const struct coord *co)
 void
 coord_stop(struct coord *co)
 {
-	if (co != NULL && co->srv != NULL) {
+	if (co == NULL)
+		return;
+	coord_repair_stop(co);
+	if (co->srv != NULL) {
 		netsrv_close(co->srv, NULL, NULL);
 		co->srv = NULL;
 	}
@@ -387,6 +394,7 @@ coord_free(struct coord *co)
 	if (co == NULL)
 		return;
 	coord_stop(co);
+	coord_repair_free(co);
 	db_close(co->db);
 	tls_ctx_unref(co->tls);
 	ident_free(co->id);

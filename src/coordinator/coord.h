@@ -32,6 +32,9 @@
 #define COORD_BASE_QUOTA_DEFAULT (10ull << 30) /* 10 GiB */
 #define COORD_K_DEFAULT 4                      /* default code: 4 of 12 */
 #define COORD_N_DEFAULT 12
+#define COORD_GRACE_DEFAULT (6 * 3600)          /* seconds */
+#define COORD_REPAIR_INTERVAL_DEFAULT 60        /* seconds between scans */
+#define COORD_REPAIR_BATCH_DEFAULT 8            /* segments per scan */
 
 /* struct coord_opts: fill with coord_opts_default, then set data_dir. */
 struct coord_opts {
@@ -42,6 +45,15 @@ struct coord_opts {
 	uint64_t base_quota;    /* bytes every account may store */
 	unsigned default_k;     /* the erasure code STATUS offers clients */
 	unsigned default_n;     /* for new files: 1 <= k < n <= 255 */
+	/* repair (coord_repair.c): a holder is lost once offline for more
+	 * than grace seconds; a segment with fewer healthy fragments than its
+	 * object's threshold is rebuilt; at most repair_batch segments every
+	 * repair_interval seconds (0: no repair worker) */
+	unsigned grace;
+	unsigned repair_threshold; /* default for new files; 0 or one that
+	                              does not fit a code: k + ceil((n-k)/2) */
+	unsigned repair_interval;
+	unsigned repair_batch;
 	int no_source_throttle; /* every client arrives from one address (a
 	                           proxy, a NAT): throttle failed logins per
 	                           account only */

@@ -118,6 +118,17 @@ static const char *const migrations[] = {
 	/* 3 -> 4: when each device key last made a request, for
 	 * `drizzle devices` (0: not since this version) */
 	"ALTER TABLE account_keys ADD COLUMN seen INTEGER NOT NULL DEFAULT 0;",
+	/* 4 -> 5: the code and repair threshold of every object, from its
+	 * FRAGS_COMMIT, so that the repair worker (coord_repair.c) knows
+	 * which segments lack fragments (db_sqlite_repair.c) */
+	"CREATE TABLE objects("
+	"  account INTEGER NOT NULL REFERENCES accounts(id),"
+	"  object BLOB NOT NULL CHECK(length(object) = 32),"
+	"  k INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  threshold INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY(account, object)) WITHOUT ROWID;",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -211,6 +211,7 @@ make(uint16_t type, int v, struct bufs *b)
 		fill(c->object_id, 32, 90 + v);
 		c->k = v == V_MAX ? 254 : v == V_MID ? 4 : 1;
 		c->n = v == V_MAX ? 255 : v == V_MID ? 12 : 2;
+		c->threshold = v == V_MAX ? 255 : v == V_MID ? 10 : 0;
 		c->nentries = v == V_MIN ? 0 : v == V_MID ? 3 : PROTO_COMMIT_MAX;
 		for (i = 0; i < c->nentries; i++) {
 			struct proto_commit_ent e;
@@ -723,19 +724,20 @@ test_layout(void **state)
 		memset(c.object_id, 0x77, 32);
 		c.k = 4;
 		c.n = 12;
+		c.threshold = 10;
 		c.nentries = 1;
 		c.entries = ent;
 		wbuf_init(&w, out, sizeof(out));
 		assert_int_equal(proto_frags_commit_encode(&c, &w), 0);
-		assert_int_equal(w.len, 32 + 1 + 1 + 4 + 77);
+		assert_int_equal(w.len, 32 + 1 + 1 + 1 + 4 + 77);
 		assert_int_equal(out[0], 0x77);
-		assert_memory_equal(out + 32, "\x04\x0c\x01\0\0\0", 6);
-		assert_memory_equal(out + 38,
+		assert_memory_equal(out + 32, "\x04\x0c\x0a\x01\0\0\0", 7);
+		assert_memory_equal(out + 39,
 		    "\x08\x07\x06\x05\x04\x03\x02\x01\x09", 9);
-		assert_int_equal(out[47], 0x55);
-		assert_memory_equal(out + 79, "\xa0\xb0\xc0\x00", 4);
-		assert_int_equal(out[83], 0x66);
-		assert_int_equal(out[114], 0x66);
+		assert_int_equal(out[48], 0x55);
+		assert_memory_equal(out + 80, "\xa0\xb0\xc0\x00", 4);
+		assert_int_equal(out[84], 0x66);
+		assert_int_equal(out[115], 0x66);
 	}
 	{
 		struct proto_status_rep r = {.used = 1, .quota = 2, .earned = 3,
@@ -858,16 +860,17 @@ test_counts_over_bound(void **state)
 	assert_int_equal(DEC(PROTO_AUDIT_REP, "\x01\0\0\0\0\0\0\0\0\0"),
 	    DZ_ERANGE);
 
-	/* FRAGS_COMMIT: id, k 1, n 2, nentries 65537 / 2^32 - 1 */
+	/* FRAGS_COMMIT: id, k 1, n 2, threshold 0, nentries 65537 / 2^32 - 1 */
 	wbuf_init(&w, b, sizeof(b));
 	wbuf_bytes(&w, (const uint8_t[32]){1}, 32);
 	wbuf_u8(&w, 1);
 	wbuf_u8(&w, 2);
+	wbuf_u8(&w, 0);
 	wbuf_u32(&w, PROTO_COMMIT_MAX + 1);
 	assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, b, w.len), DZ_ERANGE);
-	le32_put(b + 34, UINT32_MAX);
+	le32_put(b + 35, UINT32_MAX);
 	assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, b, w.len), DZ_ERANGE);
-	le32_put(b + 34, PROTO_COMMIT_MAX);
+	le32_put(b + 35, PROTO_COMMIT_MAX);
 	assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, b, w.len), DZ_ETRUNC);
 
 	/* Blob lengths: REC_PUT, REC_GET_REP, FRAG_PUT, FRAG_GET_REP */
@@ -1029,18 +1032,25 @@ test_values_out_of_range(void **state)
 		free(buf);
 		free(r);
 	}
-	/* FRAGS_COMMIT: k = 0, k = n, entry index >= n, entry size 0 and
-	 * over PROTO_FRAG_MAX */
+	/* FRAGS_COMMIT: k = 0, k = n, threshold k or over n, entry index
+	 * >= n, entry size 0 and over PROTO_FRAG_MAX */
 	{
 		struct proto_frags_commit *c = make(PROTO_FRAGS_COMMIT, V_MID, bf);
 		uint8_t *e2;
 		buf = encode(PROTO_FRAGS_COMMIT, c, &len);
-		e2 = buf + 38 + 2 * PROTO_COMMIT_ENTBYTES;
+		e2 = buf + 39 + 2 * PROTO_COMMIT_ENTBYTES;
 		buf[32] = 0;
 		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), DZ_ERANGE);
 		buf[32] = 12;
 		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), DZ_ERANGE);
 		buf[32] = 4;
+		buf[34] = 4;
+		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), DZ_ERANGE);
+		buf[34] = 13;
+		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), DZ_ERANGE);
+		buf[34] = 12;
+		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), 0);
+		buf[34] = 0;
 		e2[8] = 12;
 		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), DZ_ERANGE);
 		e2[8] = 11;
