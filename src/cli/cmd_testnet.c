@@ -66,7 +66,7 @@ static const char testnet_usage[] =
     "  --k K, --n N       the coordinator's default code for new files (passed\n"
     "                     to it only if given; its default is 4 of 12)\n"
     "  --peer-timeout SECS, --grace SECS, --repair-threshold H,\n"
-    "  --repair-interval SECS\n"
+    "  --repair-interval SECS, --repair-batch N\n"
     "                     passed to the coordinator (see `drizzle coordinator\n"
     "                     --help`); only if given\n"
     "  --heartbeat SECS   passed to every peer (its default is 5)\n"
@@ -88,6 +88,7 @@ struct testnet {
 	const char *k, *n;      /* coordinator --k, --n; NULL: its default */
 	/* coordinator options passed on as given (NULL: not given) */
 	const char *peer_timeout, *grace, *repair_threshold, *repair_interval;
+	const char *repair_batch;
 	const char *heartbeat;  /* peer --heartbeat; NULL: its default */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
@@ -164,6 +165,7 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"grace", required_argument, NULL, 'g'},
 		{"repair-threshold", required_argument, NULL, 'H'},
 		{"repair-interval", required_argument, NULL, 'I'},
+		{"repair-batch", required_argument, NULL, 'B'},
 		{"heartbeat", required_argument, NULL, 'b'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -221,15 +223,18 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		case 'g':
 		case 'H':
 		case 'I':
+		case 'B':
 		case 'b':
 			if (cli_parse_uint(optarg, 0, 30 * 86400, &v) != 0)
 				return usage_error("--%s wants a whole number, not '%s'",
 				    c == 'T' ? "peer-timeout" : c == 'g' ? "grace" :
 				    c == 'H' ? "repair-threshold" : c == 'I' ?
-				    "repair-interval" : "heartbeat", optarg);
+				    "repair-interval" : c == 'B' ? "repair-batch" :
+				    "heartbeat", optarg);
 			*(c == 'T' ? &tn->peer_timeout : c == 'g' ? &tn->grace :
 			    c == 'H' ? &tn->repair_threshold : c == 'I' ?
-			    &tn->repair_interval : &tn->heartbeat) = optarg;
+			    &tn->repair_interval : c == 'B' ? &tn->repair_batch :
+			    &tn->heartbeat) = optarg;
 			break;
 		default: /* an option in opts that this switch forgot */
 			return usage_error("option '%s' is not handled (a bug)",
@@ -314,7 +319,7 @@ spawn_coordinator(struct testnet *tn)
 {
 	struct sup_child *c = &tn->sup.ch[0];
 	char listen[32];
-	char *argv[21] = {"drizzle", "coordinator", "--data", c->datadir,
+	char *argv[23] = {"drizzle", "coordinator", "--data", c->datadir,
 		"--listen", listen, NULL};
 	size_t i = 6;
 
@@ -342,6 +347,10 @@ spawn_coordinator(struct testnet *tn)
 	if (tn->repair_interval != NULL) {
 		argv[i++] = "--repair-interval";
 		argv[i++] = (char *)tn->repair_interval;
+	}
+	if (tn->repair_batch != NULL) {
+		argv[i++] = "--repair-batch";
+		argv[i++] = (char *)tn->repair_batch;
 	}
 	argv[i] = NULL;
 	return sup_spawn(&tn->sup, 0, argv);

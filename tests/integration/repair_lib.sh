@@ -47,3 +47,14 @@ extra_peer() {
 	extra_pids+=($!)
 	wait_for "$T/$1.err" "registered with the coordinator" 10 "${extra_pids[-1]}"
 }
+
+# until_lost N SECONDS: at least N peers count as lost (not heard from
+# within the grace period) within SECONDS
+until_lost() {
+	for _ in $(seq $(($2 * 5))); do
+		[ "$(q "SELECT count(*) FROM peers WHERE
+		       last_heartbeat < strftime('%s','now') - $GRACE")" -ge "$1" ] && return 0
+		sleep 0.2
+	done
+	fail "not $1 peers lost after $2 s"
+}
