@@ -43,7 +43,9 @@
 #include "net/rpc.h"
 
 #define REPAIR_DEADLINE_MS 60000 /* one round of transfers */
-#define REPAIR_EXTRA 2           /* holders asked beyond k at once */
+#define REPAIR_EXTRA 0           /* holders asked beyond k at once: none,
+                                    so a repair reads k fragments, the least
+                                    it can; one that fails is replaced */
 #define REPAIR_ROWS 4096         /* (fragment, holder) rows read per segment */
 
 struct coord_repair {

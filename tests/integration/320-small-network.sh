@@ -7,7 +7,7 @@
 # 12 needed) is refused clearly. Per-file --repair-threshold is recorded
 # and checked; when two more peers join, the repair worker places the
 # missing fragments (rebuilt from ciphertext, byte-identical to their
-# names) and every segment has its 12 holders.
+# names, though one holder lies) and every segment has its 12 holders.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/repair_lib.sh"
 
@@ -45,14 +45,20 @@ rand "$T/s" 1000
 	fail "thresholds: $(q 'SELECT threshold FROM objects')"
 ok "--repair-threshold: out of range refused (exit 2), 12 recorded"
 
+# a holder that lies (one byte flipped in every FRAG_GET answer): the
+# repairer must refuse what it sends and fetch from the others
+liar_peer 1 flip
 extra_peer x1
 extra_peer x2
 until_health 12 40
 grep -q "repair: object [0-9a-f]\{8\} segment [0-9]*: 2 of 2 missing" "$NET/coordinator.log" ||
 	{ tail "$NET/coordinator.log" >&2; fail "no repair line in the coordinator's log"; }
-for p in "${extra_pids[@]}"; do kill "$p"; wait "$p"; done
-extra_pids=()
-"$DZ" get f "$T/back2" $A --quiet && cmp "$T/f" "$T/back2" || fail "get f after repair"
-"$DZ" get s "$T/back3" $A --quiet && cmp "$T/s" "$T/back3" || fail "get s after repair"
-ok "two peers joined: the missing fragments were placed, 12 holders per segment"
+kill "${extra_pids[0]}"; wait "${extra_pids[0]}" # the liar
+for f in f s; do
+	"$DZ" get "$f" "$T/back-$f" $A --quiet 2>"$T/get.err" && cmp "$T/$f" "$T/back-$f" ||
+		fail "get $f after repair"
+	grep -q "and [1-9][0-9]* corrupt" "$T/get.err" &&
+		{ cat "$T/get.err" >&2; fail "a repaired fragment is corrupt"; }
+done
+ok "two peers joined, a holder lying: the missing fragments were rebuilt right, 12 holders per segment"
 net_stop

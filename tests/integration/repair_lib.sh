@@ -58,3 +58,20 @@ until_lost() {
 	done
 	fail "not $1 peers lost after $2 s"
 }
+
+# liar_peer I MODE: testnet's peer I replaced by one answering FRAG_GET
+# wrongly in MODE (same data, key and address; heartbeats every second)
+liar_peer() {
+	local i=$1 pid
+	pid=$(cat "$NET/peer-$i/pid") || fail "no pid for peer $i"
+	kill "$pid" || fail "kill peer $i"
+	for _ in $(seq 100); do
+		[ -e "$NET/peer-$i/pid" ] || break
+		sleep 0.1
+	done
+	"$DZ" peer --data "$NET/peer-$i" --coordinator "$ADDR" --heartbeat 1 \
+		--listen "127.0.0.1:$((PORT + i))" --capacity 64M --test-lie "$2" \
+		>"$T/liar-$i.out" 2>"$T/liar-$i.err" &
+	extra_pids+=($!)
+	wait_for "$T/liar-$i.err" "registered with the coordinator" 10 "${extra_pids[-1]}"
+}
