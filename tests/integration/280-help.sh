@@ -67,7 +67,7 @@ grep -q -- "--store needs a value" "$T/err" || fail "local get --store: $(cat "$
 expect_exit 2 "$DZ" get --forse x
 grep -q "unknown option '--forse' (did you mean --force?)" "$T/err" ||
 	fail "get --forse: $(cat "$T/err")"
-expect_exit 2 "$DZ" testnet --peer 3 --dri x
+expect_exit 2 "$DZ" testnet --peers 3 --dri x
 grep -q "did you mean --dir?" "$T/err" || fail "testnet --dri: $(cat "$T/err")"
 expect_exit 2 "$DZ" signup --coordinatr x
 grep -q "did you mean --coordinator?" "$T/err" || fail "signup --coordinatr: $(cat "$T/err")"
