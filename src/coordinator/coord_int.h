@@ -139,7 +139,7 @@ int coord_frags_commit(struct coord_sess *, uint32_t, const void *, struct dz_er
 int coord_frags_locate(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_obj_delete(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 
-/* coord_repair.c: the repair worker (docs/coordinator.md, "Repair") */
+/* coord_repair.c: the repair worker (docs/protocol.md, "Repair") */
 struct coord_repair;
 
 /* coord_repair_threshold: the threshold a k-of-n object gets: asked (a
