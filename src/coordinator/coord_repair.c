@@ -47,6 +47,27 @@
                                     so a repair reads k fragments, the least
                                     it can; one that fails is replaced */
 #define REPAIR_ROWS 4096         /* (fragment, holder) rows read per segment */
+/* A segment that could not be fully repaired (no peer to take a
+ * fragment, holders unreachable) waits REPAIR_WAIT_TICKS intervals before
+ * it is tried again, twice as long after each further failure (at most
+ * 2^REPAIR_WAIT_DOUBLINGS times), so that segments that cannot be
+ * repaired neither fill every batch ahead of those that can nor fill the
+ * log. A wait is forgotten once repaired, or REPAIR_WAIT_FORGET intervals
+ * after it ended; at most REPAIR_WAIT_MAX are remembered (past that, a
+ * failure is simply retried next tick). In memory only: a restart retries
+ * everything at once. */
+#define REPAIR_WAIT_TICKS 5
+#define REPAIR_WAIT_DOUBLINGS 6
+#define REPAIR_WAIT_FORGET 600
+#define REPAIR_WAIT_MAX 256
+
+struct repair_wait {
+	int64_t account;
+	uint8_t object[DB_IDBYTES];
+	uint32_t segment;
+	unsigned fails;  /* failures since the first, less one */
+	int64_t until;   /* not tried before then */
+};
 
 struct coord_repair {
 	struct coord *co;
@@ -57,6 +78,9 @@ struct coord_repair {
 	atomic_int stop;      /* read by the pass between segments */
 	struct tls_ctx *tls;  /* client role, the coordinator's key */
 	struct rpc *rpc;      /* the pass's: one pass at a time */
+	/* segments waiting after a failure: the pass's only */
+	struct repair_wait wait[REPAIR_WAIT_MAX];
+	size_t nwait;
 };
 
 /* What one segment's repair works with. */
@@ -316,8 +340,9 @@ place(struct coord_repair *r, struct seg_job *sj, const uint8_t rebuilt[],
 	return done;
 }
 
-/* Repair one segment; logs what happened. */
-static void
+/* Repair one segment; logs what happened. Returns 1 if every missing
+ * fragment was placed, 0 if not. */
+static int
 repair_seg(struct coord_repair *r, const struct db_repair_seg *seg, int64_t since)
 {
 	struct coord *co = r->co;
@@ -431,6 +456,66 @@ out:
 	free(sj);
 	free(cand);
 	free(rows);
+	return why == NULL && done == nmissing;
+}
+
+static int
+same_seg(const struct repair_wait *w, const struct db_repair_seg *s)
+{
+	return w->account == s->account && w->segment == s->segment &&
+	    memcmp(w->object, s->object, DB_IDBYTES) == 0;
+}
+
+static struct repair_wait *
+wait_find(struct coord_repair *r, const struct db_repair_seg *seg)
+{
+	for (size_t i = 0; i < r->nwait; i++)
+		if (same_seg(&r->wait[i], seg))
+			return &r->wait[i];
+	return NULL;
+}
+
+/* Is seg waiting after a failure? */
+static int
+waiting(struct coord_repair *r, const struct db_repair_seg *seg, int64_t now)
+{
+	struct repair_wait *w = wait_find(r, seg);
+
+	return w != NULL && w->until > now;
+}
+
+/* Forget the waits that ended long ago (drop: seg's, repaired). */
+static void
+wait_prune(struct coord_repair *r, int64_t now, const struct db_repair_seg *drop)
+{
+	int64_t forget = (int64_t)REPAIR_WAIT_FORGET * r->co->opts.repair_interval;
+	size_t j = 0;
+
+	for (size_t i = 0; i < r->nwait; i++)
+		if (r->wait[i].until + forget > now &&
+		    (drop == NULL || !same_seg(&r->wait[i], drop)))
+			r->wait[j++] = r->wait[i];
+	r->nwait = j;
+}
+
+static void
+wait_add(struct coord_repair *r, const struct db_repair_seg *seg, int64_t now)
+{
+	struct repair_wait *w = wait_find(r, seg);
+	int64_t ticks;
+
+	if (w != NULL)
+		w->fails += w->fails < REPAIR_WAIT_DOUBLINGS;
+	else if (r->nwait < REPAIR_WAIT_MAX) {
+		w = &r->wait[r->nwait++];
+		w->account = seg->account;
+		memcpy(w->object, seg->object, DB_IDBYTES);
+		w->segment = seg->segment;
+		w->fails = 0;
+	} else
+		return;
+	ticks = (int64_t)REPAIR_WAIT_TICKS << w->fails;
+	w->until = now + ticks * r->co->opts.repair_interval;
 }
 
 /* The pass (a pool thread). */
@@ -441,19 +526,31 @@ pass(uv_work_t *w)
 	struct coord *co = r->co;
 	struct db_repair_seg *segs;
 	struct dz_errmsg em = {{0}};
-	int64_t since = coord_now(co) - (int64_t)co->opts.grace;
-	size_t n = 0;
+	int64_t now = coord_now(co), since = now - (int64_t)co->opts.grace;
+	size_t n = 0, cap, done = 0;
 
 	if (r->rpc == NULL && rpc_new(r->tls, NULL, &r->rpc, &em) != 0) {
 		coord_log(co, "repair: cannot start: %s", em.text);
 		return;
 	}
-	if ((segs = calloc(co->opts.repair_batch, sizeof(*segs))) == NULL)
+	/* waiting segments come first in the scan as often as not: ask for
+	 * as many more as are waiting, so that a batch is still had */
+	wait_prune(r, now, NULL);
+	cap = co->opts.repair_batch + r->nwait;
+	if ((segs = calloc(cap, sizeof(*segs))) == NULL)
 		return;
-	if (db_repair_scan(co->db, since, segs, co->opts.repair_batch, &n, &em) != 0)
+	if (db_repair_scan(co->db, since, segs, cap, &n, &em) != 0)
 		coord_log(co, "repair: cannot scan: %s", em.text);
-	for (size_t i = 0; i < n && !atomic_load(&r->stop); i++)
-		repair_seg(r, &segs[i], since);
+	for (size_t i = 0; i < n && done < co->opts.repair_batch &&
+	    !atomic_load(&r->stop); i++) {
+		if (waiting(r, &segs[i], now))
+			continue;
+		done++;
+		if (!repair_seg(r, &segs[i], since))
+			wait_add(r, &segs[i], coord_now(co));
+		else
+			wait_prune(r, now, &segs[i]);
+	}
 	free(segs);
 }
 

@@ -38,12 +38,13 @@ kill_peer() {
 	kill -9 "$pid" || fail "kill peer $1"
 }
 
-# extra_peer NAME: one more peer, outside testnet, on any free port
+# extra_peer NAME [CAPACITY]: one more peer, outside testnet, on any free
+# port, lending CAPACITY (default 256M)
 extra_pids=()
 cleanup_hooks+=('for p in ${extra_pids[@]+"${extra_pids[@]}"}; do kill "$p"; wait "$p"; done 2>/dev/null; true')
 extra_peer() {
 	"$DZ" peer --data "$T/$1" --coordinator "$ADDR" --listen 127.0.0.1:0 \
-		--capacity 256M --heartbeat 1 >"$T/$1.out" 2>"$T/$1.err" &
+		--capacity "${2:-256M}" --heartbeat 1 >"$T/$1.out" 2>"$T/$1.err" &
 	extra_pids+=($!)
 	wait_for "$T/$1.err" "registered with the coordinator" 10 "${extra_pids[-1]}"
 }
