@@ -15,7 +15,10 @@
  * space yet (see docs/coordinator.md), and not for printing: the command
  * layer (cmd_coordinator.c) prints.
  *
- * Everything runs on the loop's thread, database calls included.
+ * Everything runs on the loop's thread, database calls included, except
+ * the repair worker's passes (coord_repair.c), which run in the libuv
+ * pool, one at a time, and share only the database (it serialises calls)
+ * and the options with the loop.
  */
 #ifndef DZ_COORD_H
 #define DZ_COORD_H

@@ -171,7 +171,7 @@ fetch(struct coord_repair *r, struct seg_job *sj,
 			reqs[m].len = DB_IDBYTES;
 			sj->req_idx[m++] = f->index;
 		}
-		if (m < want)
+		if (m < want || atomic_load(&r->stop))
 			return DZ_ETOOFEW;
 		/* the outcome is in sj->have */
 		(void)!rpc_call_many(r->rpc, reqs, m, want, REPAIR_DEADLINE_MS,
@@ -291,7 +291,8 @@ place(struct coord_repair *r, struct seg_job *sj, const uint8_t rebuilt[],
 	size_t next = 0;
 
 	memcpy(todo, rebuilt, sizeof(todo));
-	for (int round = 0; round < 2 && next < ncand; round++) {
+	for (int round = 0; round < 2 && next < ncand && !atomic_load(&r->stop);
+	    round++) {
 		unsigned m = 0;
 
 		for (unsigned i = 0; i < sj->n && next < ncand; i++) {
