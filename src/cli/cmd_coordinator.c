@@ -47,6 +47,12 @@ static const char coord_usage[] =
     "                        0: never)\n"
     "  --gc-margin SECS      clean-up spares fragments stored less than this\n"
     "                        long ago: puts in flight (default 3600)\n"
+    "  --repair-threshold H  new files are repaired when a segment has fewer\n"
+    "                        than H healthy fragments (k < H <= n; for a\n"
+    "                        code H does not fit: k + ceil((n-k)/2))\n"
+    "  --repair-interval SECS  how often the repair worker looks for\n"
+    "                        segments to rebuild (default 60; 0: never)\n"
+    "  --repair-batch N      segments rebuilt at most per look (default 8)\n"
     "  --no-source-throttle  every client comes from one address (behind a\n"
     "                        proxy or NAT): throttle failed logins per\n"
     "                        account only, not per address\n"
@@ -105,6 +111,9 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"vetting-audits", required_argument, NULL, 'V'},
 		{"gc-interval", required_argument, NULL, OPT_GC_INTERVAL},
 		{"gc-margin", required_argument, NULL, OPT_GC_MARGIN},
+		{"repair-threshold", required_argument, NULL, 'H'},
+		{"repair-interval", required_argument, NULL, 'I'},
+		{"repair-batch", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -185,6 +194,28 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 				return EXIT_USAGE;
 			}
 			o->default_n = (unsigned)v;
+			break;
+		case 'H':
+			if (cli_parse_uint(optarg, 2, 255, &v) != 0) {
+				cli_err("--repair-threshold must be a number from 2 to 255, not '%s'",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			o->repair_threshold = (unsigned)v;
+			break;
+		case 'I':
+			if (cli_parse_uint(optarg, 0, 86400, &v) != 0) {
+				cli_err("--repair-interval must be a whole number of seconds from 0 to 86400");
+				return EXIT_USAGE;
+			}
+			o->repair_interval = (unsigned)v;
+			break;
+		case 'B':
+			if (cli_parse_uint(optarg, 1, 10000, &v) != 0) {
+				cli_err("--repair-batch must be a number from 1 to 10000");
+				return EXIT_USAGE;
+			}
+			o->repair_batch = (unsigned)v;
 			break;
 		default: /* an option in longopts that this switch forgot */
 			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);

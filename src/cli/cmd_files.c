@@ -46,11 +46,17 @@ static const char put_usage[] =
     "  --k K, --n N          any K of N fragments rebuild a segment (default:\n"
     "                        the coordinator's, 4 of 12 unless it says\n"
     "                        otherwise; one given alone takes the other from\n"
-    "                        it); N peers must be online\n"
+    "                        it)\n"
     "  --segment-size SIZE   plaintext bytes per segment (4M)\n"
+    "  --repair-threshold H  have a segment rebuilt when fewer than H of its\n"
+    "                        fragments are healthy (K < H <= N; default: the\n"
+    "                        coordinator's)\n"
     "  --threads N           transfers in parallel (default 4)\n"
     "  --quiet               no progress or summary on stderr\n"
     "  --help, -h            this text\n"
+    "\n"
+    "A put succeeds once every segment has K + ceil((N-K)/2) fragments (at\n"
+    "least K+1) on distinct peers; the coordinator places the rest later.\n"
     "\n"
     "examples:\n"
     "  drizzle put photos.tar               stored as photos.tar\n"
@@ -136,6 +142,7 @@ static const struct option put_opts[] = {
 	{"k", required_argument, NULL, 'k'},
 	{"n", required_argument, NULL, 'n'},
 	{"segment-size", required_argument, NULL, 'S'},
+	{"repair-threshold", required_argument, NULL, 'R'},
 	F_THREADS, F_QUIET, F_HELP, F_END,
 };
 static const struct option get_opts[] = {
@@ -155,6 +162,7 @@ struct files_opts {
 	const char *home, *pwfile;
 	struct xfer_params xp;
 	int k_set, n_set; /* --k, --n given: else the coordinator's default */
+	unsigned repair_threshold; /* put --repair-threshold; 0: not given */
 	int force, quiet;
 	int long_, json; /* ls -l, ls --json */
 };
@@ -208,6 +216,14 @@ files_parse(int argc, char **argv, const struct option *longopts, const char *he
 			}
 			o->xp.threads = (unsigned)v;
 			break;
+		case 'R':
+			if (cli_parse_uint(optarg, 2, 255, &v) != 0) {
+				cli_err("--repair-threshold wants a number from 2 to 255, not '%s'",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			o->repair_threshold = (unsigned)v;
+			break;
 		case 'f': o->force = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'l': o->long_ = 1; break;
@@ -239,12 +255,15 @@ static int
 files_ctx_open(const struct files_opts *o, struct files_ctx *fc)
 {
 	struct dz_errmsg em = {{0}};
+	struct netstore_opts no;
 	int ex, rc;
 
 	memset(fc, 0, sizeof(*fc));
+	netstore_opts_default(&no);
+	no.repair_threshold = o->repair_threshold;
 	if ((ex = cli_session_open(o->home, o->pwfile, &fc->s)) != 0)
 		return ex;
-	if ((rc = netstore_open(fc->s->tls, fc->s->coord_addr, fc->s->coord_pk, NULL,
+	if ((rc = netstore_open(fc->s->tls, fc->s->coord_addr, fc->s->coord_pk, &no,
 	    &fc->ns, &em)) != 0 ||
 	    (rc = files_open(fc->ns, fc->s->mk, &fc->f, &em)) != 0) {
 		ex = cli_fail(rc, &em, "cannot open the network store");
@@ -269,6 +288,19 @@ files_ctx_close(struct files_ctx *fc)
  * Returns 0, EXIT_USAGE if the one given does not fit the default (k must
  * stay below n), or the exit code of a failed request (reported).
  */
+/* --repair-threshold against the code: EXIT_USAGE unless k < H <= n. */
+static int
+threshold_fits(const struct files_opts *o)
+{
+	if (o->repair_threshold != 0 &&
+	    (o->repair_threshold <= o->xp.k || o->repair_threshold > o->xp.n)) {
+		cli_err("--repair-threshold (%u) must be above k (%u) and at most n (%u)",
+		    o->repair_threshold, o->xp.k, o->xp.n);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int
 put_code(struct files_ctx *fc, struct files_opts *o)
 {
@@ -278,7 +310,7 @@ put_code(struct files_ctx *fc, struct files_opts *o)
 	int rc;
 
 	if (o->k_set && o->n_set)
-		return 0;
+		return threshold_fits(o);
 	rc = session_call(fc->s, PROTO_STATUS, NULL, 0, &r, &em);
 	if (rc == 0) {
 		if (r.type != PROTO_STATUS_REP)
@@ -307,7 +339,7 @@ put_code(struct files_ctx *fc, struct files_opts *o)
 			    "default k (%u); give --k too", o->xp.n, o->xp.k);
 		return EXIT_USAGE;
 	}
-	return 0;
+	return threshold_fits(o);
 }
 
 /* The last path component of p (p itself if it has no slash). */

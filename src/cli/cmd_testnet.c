@@ -71,6 +71,9 @@ static const char testnet_usage[] =
     "  --peer-timeout SECONDS, --base-quota SIZE, --grace SECONDS\n"
     "                     passed to the coordinator if given (see\n"
     "                     `drizzle coordinator --help`)\n"
+    "  --repair-threshold H, --repair-interval SECS, --repair-batch N\n"
+    "                     passed to the coordinator if given\n"
+    "  --heartbeat SECS   passed to every peer (its default is 5)\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help, -h         this text\n"
     "\n"
@@ -90,6 +93,8 @@ struct testnet {
 	const char *audit_interval, *vetting_audits; /* passed on, or NULL */
 	const char *gc_interval, *gc_margin; /* coordinator --gc-*; NULL: default */
 	const char *peer_timeout, *base_quota, *grace; /* likewise */
+	const char *repair_threshold, *repair_interval, *repair_batch; /* likewise */
+	const char *heartbeat;  /* peer --heartbeat; NULL: its default */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -168,6 +173,10 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"vetting-audits", required_argument, NULL, 'V'},
 		{"gc-interval", required_argument, NULL, 'G'},
 		{"gc-margin", required_argument, NULL, 'M'},
+		{"repair-threshold", required_argument, NULL, 'H'},
+		{"repair-interval", required_argument, NULL, 'I'},
+		{"repair-batch", required_argument, NULL, 'B'},
+		{"heartbeat", required_argument, NULL, 'b'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -250,6 +259,20 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 			break;
 		case 'M':
 			tn->gc_margin = optarg;
+			break;
+		/* judged by the child they are passed to; only numbers here */
+		case 'H':
+		case 'I':
+		case 'B':
+		case 'b':
+			if (cli_parse_uint(optarg, 0, 30 * 86400, &v) != 0)
+				return usage_error("--%s wants a whole number, not '%s'",
+				    c == 'H' ? "repair-threshold" : c == 'I' ?
+				    "repair-interval" : c == 'B' ? "repair-batch" :
+				    "heartbeat", optarg);
+			*(c == 'H' ? &tn->repair_threshold : c == 'I' ?
+			    &tn->repair_interval : c == 'B' ? &tn->repair_batch :
+			    &tn->heartbeat) = optarg;
 			break;
 		default: /* an option in opts that this switch forgot */
 			return usage_error("option '%s' is not handled (a bug)",
@@ -334,7 +357,7 @@ spawn_coordinator(struct testnet *tn)
 {
 	struct sup_child *c = &tn->sup.ch[0];
 	char listen[32];
-	char *argv[26] = {"drizzle", "coordinator", "--data", c->datadir,
+	char *argv[32] = {"drizzle", "coordinator", "--data", c->datadir,
 		"--listen", listen, NULL};
 	size_t i = 6;
 
@@ -375,6 +398,18 @@ spawn_coordinator(struct testnet *tn)
 		argv[i++] = "--grace";
 		argv[i++] = (char *)tn->grace;
 	}
+	if (tn->repair_threshold != NULL) {
+		argv[i++] = "--repair-threshold";
+		argv[i++] = (char *)tn->repair_threshold;
+	}
+	if (tn->repair_interval != NULL) {
+		argv[i++] = "--repair-interval";
+		argv[i++] = (char *)tn->repair_interval;
+	}
+	if (tn->repair_batch != NULL) {
+		argv[i++] = "--repair-batch";
+		argv[i++] = (char *)tn->repair_batch;
+	}
 	argv[i] = NULL;
 	return sup_spawn(&tn->sup, 0, argv);
 }
@@ -386,7 +421,12 @@ spawn_peer(struct testnet *tn, unsigned i)
 	char listen[32];
 	char *argv[] = {"drizzle", "peer", "--data", c->datadir, "--coordinator",
 		tn->sup.ch[0].addr, "--listen", listen, "--capacity",
-		(char *)tn->capacity, NULL};
+		(char *)tn->capacity, NULL, NULL, NULL};
+
+	if (tn->heartbeat != NULL) {
+		argv[10] = "--heartbeat";
+		argv[11] = (char *)tn->heartbeat;
+	}
 
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u",
 	    tn->port == 0 ? 0 : tn->port + i);

@@ -6,33 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/netstore.h"
+#include "client/netstore_int.h"
 #include "core/cursor.h"
 #include "net/frame.h"
 #include "net/ident.h"
 #include "net/proto.h"
 #include "net/rpc.h"
-
-/* The least a straggling upload is waited for once most of its segment
- * is stored, in ms (see ns_put_seg). */
-#define NS_GRACE_MS 3000
-
-/* What one thread owns: its rpc and reusable buffers. */
-struct ns_thread {
-	struct rpc *rpc;
-	struct proto_frags_locate_rep *loc; /* ~400 KB: kept, not re-made */
-	struct ns_thread *next;
-};
-
-struct netstore {
-	struct tls_ctx *tls;
-	char coord_addr[64];
-	uint8_t coord_pk[IDENT_PKBYTES];
-	struct netstore_opts opts;
-	pthread_key_t key;
-	pthread_mutex_t mu;
-	struct ns_thread *threads; /* every thread's state, freed at close */
-};
 
 /* A record being written (buffered: sent whole by rec_commit) or read. */
 struct store_rec {
@@ -48,6 +27,8 @@ netstore_opts_default(struct netstore_opts *o)
 	o->put_rounds = 3;
 	o->get_extra = 0;
 	o->deadline_ms = 120000;
+	o->put_needed = 0;
+	o->repair_threshold = 0;
 }
 
 int
@@ -97,9 +78,8 @@ netstore_close(struct netstore *ns)
 	free(ns);
 }
 
-/* The calling thread's state, made on first use. */
-static int
-ns_thread(struct netstore *ns, struct ns_thread **out, struct dz_errmsg *em)
+int
+netstore_thread(struct netstore *ns, struct ns_thread **out, struct dz_errmsg *em)
 {
 	struct ns_thread *t = pthread_getspecific(ns->key);
 	int rc;
@@ -149,7 +129,7 @@ netstore_coord_call(struct netstore *ns, uint16_t type, const void *msg,
 	int rc;
 
 	memset(resp, 0, sizeof(*resp));
-	if ((rc = ns_thread(ns, &t, em)) != 0)
+	if ((rc = netstore_thread(ns, &t, em)) != 0)
 		return rc;
 	if ((rc = proto_encoded_len(type, msg, &len)) != 0)
 		return dz_errf(em, rc, "cannot encode %s", proto_type_name(type));
@@ -180,193 +160,6 @@ netstore_coord_call(struct netstore *ns, uint16_t type, const void *msg,
 		rc = dz_errf(em, DZ_EFORMAT, "the coordinator answered %s with type %#x",
 		    proto_type_name(type), resp->type);
 	frame_free(resp);
-	return rc;
-}
-
-/* ---- put ---------------------------------------------------------------- */
-
-/* What one FRAG_PUT round learns about each request. */
-struct put_round {
-	int code[PROTO_PLACE_MAX];
-	char why[PROTO_PLACE_MAX][PROTO_ERRMSG_MAX + 1];
-};
-
-static int
-put_accept(void *arg, size_t i, struct frame *resp)
-{
-	struct put_round *pr = arg;
-	struct proto_error e;
-
-	if (resp->type == PROTO_REPLY(PROTO_FRAG_PUT) && resp->len == 0)
-		return 1;
-	if (resp->type == PROTO_ERROR && proto_error_decode(resp->body, resp->len, &e) == 0 &&
-	    e.code < 0) {
-		pr->code[i] = e.code;
-		snprintf(pr->why[i], sizeof(pr->why[i]), "%s", e.message);
-	} else {
-		pr->code[i] = DZ_EFORMAT;
-		snprintf(pr->why[i], sizeof(pr->why[i]), "malformed answer to FRAG_PUT");
-	}
-	return 0;
-}
-
-static int
-ns_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t seq,
-    unsigned k, unsigned n, uint8_t *const frags[], const size_t lens[],
-    const uint8_t *names, struct dz_errmsg *em)
-{
-	struct netstore *ns = ctx;
-	struct ns_thread *t;
-	struct proto_place place;
-	struct proto_place_rep rep;
-	struct proto_frags_commit fc;
-	struct rpc_req reqs[PROTO_PLACE_MAX];
-	unsigned idx[PROTO_PLACE_MAX];
-	uint8_t placed[PROTO_PLACE_MAX] = {0};
-	uint8_t holder[PROTO_PLACE_MAX][PROTO_PKBYTES];
-	uint8_t pre[PROTO_PLACE_MAX][PROTO_NAMEBYTES + 4];
-	uint8_t (*exclude)[PROTO_PKBYTES] = NULL;
-	uint8_t *ents = NULL;
-	struct put_round *pr = NULL;
-	struct frame resp = {0};
-	char last[PROTO_ERRMSG_MAX + 80] = "";
-	unsigned nplaced = 0, nexcl = 0;
-	size_t maxlen = 0;
-	int rc;
-
-	if (n == 0 || n > PROTO_PLACE_MAX || k == 0 || k >= n)
-		return dz_errf(em, DZ_EINVAL, "bad code %u-of-%u", k, n);
-	if ((rc = ns_thread(ns, &t, em)) != 0)
-		return rc;
-	for (unsigned i = 0; i < n; i++)
-		if (lens[i] > maxlen)
-			maxlen = lens[i];
-	if (maxlen > PROTO_FRAG_MAX)
-		return dz_errf(em, DZ_ERANGE, "a fragment of %zu bytes is too large", maxlen);
-	if ((exclude = calloc(PROTO_PLACE_MAX, PROTO_PKBYTES)) == NULL ||
-	    (pr = calloc(1, sizeof(*pr))) == NULL) {
-		rc = DZ_ENOMEM;
-		goto out;
-	}
-	for (unsigned round = 0; nplaced < n && round < ns->opts.put_rounds; round++) {
-		unsigned m = 0;
-		size_t kept = 0;
-
-		for (unsigned i = 0; i < n; i++)
-			if (!placed[i])
-				idx[m++] = i;
-		memset(&place, 0, sizeof(place));
-		place.n = (uint8_t)m;
-		place.frag_size = (uint32_t)maxlen;
-		place.nexclude = (uint16_t)nexcl;
-		place.exclude = (const uint8_t (*)[PROTO_PKBYTES])exclude;
-		rc = netstore_coord_call(ns, PROTO_PLACE, &place, &resp, em);
-		if (rc == DZ_ECONFLICT) {
-			frame_free(&resp);
-			rc = dz_errf(em, DZ_EFORMAT, "the coordinator answered PLACE oddly");
-		}
-		if (rc != 0) {
-			if (rc == DZ_ETOOFEW && round == 0) {
-				char tmp[sizeof(em->text)];
-
-				snprintf(tmp, sizeof(tmp), "%s", em != NULL ? em->text : "");
-				rc = dz_errf(em, DZ_ETOOFEW, "%s: a %u-of-%u put needs %u distinct "
-				    "peers with room online (a smaller --n needs fewer)", tmp, k, n, n);
-			} else if (rc == DZ_ETOOFEW && round > 0) {
-				char tmp[sizeof(em->text)];
-
-				snprintf(tmp, sizeof(tmp), "%s", em != NULL ? em->text : "");
-				rc = dz_errf(em, DZ_ETOOFEW,
-				    "segment %llu: %u of %u fragments stored, no other peer to "
-				    "place the rest (%s); last failure: %s",
-				    (unsigned long long)seq, nplaced, n, tmp, last);
-			}
-			goto out;
-		}
-		rc = proto_place_rep_decode(resp.body, resp.len, &rep);
-		frame_free(&resp);
-		if (rc != 0 || rep.npeers != m) {
-			rc = dz_errf(em, DZ_EFORMAT, "the coordinator answered PLACE with %u peers for %u",
-			    rc == 0 ? rep.npeers : 0, m);
-			goto out;
-		}
-		for (unsigned j = 0; j < m; j++) {
-			unsigned i = idx[j];
-
-			/* FRAG_PUT: name[32] | u32 length | the fragment, which goes
-			 * out from where it lies (proto_frag_put's layout) */
-			memcpy(pre[j], names + (size_t)i * PROTO_NAMEBYTES, PROTO_NAMEBYTES);
-			le32_put(pre[j] + PROTO_NAMEBYTES, (uint32_t)lens[i]);
-			memset(&reqs[j], 0, sizeof(reqs[j]));
-			reqs[j].addr = rep.peers[j].addr;
-			reqs[j].pk = rep.peers[j].pk;
-			reqs[j].type = PROTO_FRAG_PUT;
-			reqs[j].prefix = pre[j];
-			reqs[j].prefix_len = PROTO_NAMEBYTES + 4;
-			reqs[j].body = frags[i];
-			reqs[j].len = lens[i];
-			pr->code[j] = 0;
-			pr->why[j][0] = '\0';
-		}
-		/* the outcome is read per request below */
-		/* Stragglers: once three quarters are stored, the rest get as
-		 * long again (at least NS_GRACE_MS) before they go elsewhere. */
-		rc = rpc_call_many_grace(t->rpc, reqs, m, m, m >= 4 ? m - m / 4 : 0,
-		    NS_GRACE_MS, ns->opts.deadline_ms, put_accept, pr, &kept, NULL);
-		rc = 0;
-		for (unsigned j = 0; j < m; j++) {
-			unsigned i = idx[j];
-
-			if (nexcl < PROTO_PLACE_MAX)
-				memcpy(exclude[nexcl++], rep.peers[j].pk, PROTO_PKBYTES);
-			if (reqs[j].status == RPC_KEPT) {
-				placed[i] = 1;
-				memcpy(holder[i], rep.peers[j].pk, PROTO_PKBYTES);
-				nplaced++;
-				continue;
-			}
-			if (reqs[j].status == RPC_REJECTED)
-				snprintf(last, sizeof(last), "peer %s: %s", reqs[j].addr, pr->why[j]);
-			else
-				snprintf(last, sizeof(last), "peer %s: %s", reqs[j].addr,
-				    reqs[j].status == DZ_EIO || reqs[j].status == DZ_ECONNECT ? "unreachable, or too slow compared with the others" :
-				    dz_strerror(reqs[j].status));
-		}
-	}
-	if (nplaced < n) {
-		rc = dz_errf(em, DZ_ETOOFEW,
-		    "segment %llu: only %u of %u fragments stored after %u placements; "
-		    "last failure: %s", (unsigned long long)seq, nplaced, n,
-		    ns->opts.put_rounds, last);
-		goto out;
-	}
-	if ((ents = malloc((size_t)n * PROTO_COMMIT_ENTBYTES)) == NULL) {
-		rc = DZ_ENOMEM;
-		goto out;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		struct proto_commit_ent e;
-
-		e.seg = seq;
-		e.index = (uint8_t)i;
-		memcpy(e.name, names + (size_t)i * PROTO_NAMEBYTES, PROTO_NAMEBYTES);
-		e.size = (uint32_t)lens[i];
-		memcpy(e.peer, holder[i], PROTO_PKBYTES);
-		proto_commit_ent_put(ents + (size_t)i * PROTO_COMMIT_ENTBYTES, &e);
-	}
-	memcpy(fc.object_id, object_id, PROTO_IDBYTES);
-	fc.k = (uint8_t)k;
-	fc.n = (uint8_t)n;
-	fc.nentries = n;
-	fc.entries = ents;
-	rc = netstore_coord_call(ns, PROTO_FRAGS_COMMIT, &fc, &resp, em);
-	frame_free(&resp);
-	if (rc == DZ_ECONFLICT)
-		rc = dz_errf(em, DZ_EFORMAT, "the coordinator answered FRAGS_COMMIT oddly");
-out:
-	free(ents);
-	free(exclude);
-	free(pr);
 	return rc;
 }
 
@@ -431,7 +224,7 @@ ns_get_seg(void *ctx, unsigned k, unsigned n, const uint8_t *names,
 
 	if (n == 0 || n > PROTO_LOCATE_MAX || k == 0 || k >= n)
 		return dz_errf(em, DZ_EINVAL, "bad code %u-of-%u", k, n);
-	if ((rc = ns_thread(ns, &t, em)) != 0)
+	if ((rc = netstore_thread(ns, &t, em)) != 0)
 		return rc;
 	if (t->loc == NULL && (t->loc = malloc(sizeof(*t->loc))) == NULL)
 		return DZ_ENOMEM;
@@ -770,7 +563,7 @@ ns_rec_read(struct store_rec *r, uint8_t *buf, size_t len)
 
 static const struct store_ops ns_ops = {
 	.put_frag = NULL,
-	.put_seg = ns_put_seg,
+	.put_seg = netstore_put_seg,
 	.get_seg = ns_get_seg,
 	.del_obj = ns_del_obj,
 	.get_frag = NULL,

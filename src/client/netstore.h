@@ -3,10 +3,13 @@
  * fragment locations at the coordinator.
  *
  * Put of one segment: PLACE asks the coordinator for n distinct online
- * peers with room, the n fragments go to them in parallel (FRAG_PUT; a
- * peer answers only after fsync), failures and stragglers are placed
- * again on peers not yet used for this segment, and once all n are stored
- * FRAGS_COMMIT tells the coordinator where they live. Get of one segment:
+ * peers with room (fewer if it has fewer), the n fragments go to them in
+ * parallel (FRAG_PUT; a peer answers only after fsync), failures and
+ * stragglers are placed again on peers not yet used for this segment, and
+ * once all n are stored, or no peer is left but at least the success
+ * threshold (opts.put_needed) are, FRAGS_COMMIT tells the coordinator
+ * where they live and names the ones not stored (no holder): the
+ * coordinator's repair places those. Get of one segment:
  * FRAGS_LOCATE, then FRAG_GET to more than k holders at once, keeping the
  * first k whose bytes the caller's check accepts and cancelling the rest;
  * if too few pass, the next holders are asked. Peers are reached by the
@@ -35,6 +38,12 @@ struct netstore_opts {
 	unsigned get_extra;     /* holders asked beyond k at first; 0: chosen
 	                           from the code, (n - k) / 2 capped to 2..8 */
 	unsigned deadline_ms;   /* one round of transfers of a segment (120000) */
+	unsigned put_needed;    /* fragments of a segment that must be stored
+	                           for its put to succeed; 0: k + ceil((n-k)/2),
+	                           always at least k + 1 (at most n) */
+	unsigned repair_threshold; /* sent with FRAGS_COMMIT: the coordinator
+	                           repairs a segment with fewer healthy
+	                           fragments (k < H <= n); 0: its default */
 };
 void netstore_opts_default(struct netstore_opts *o);
 

@@ -249,6 +249,8 @@ coord_opts_default(struct coord_opts *o)
 	o->gc_interval = COORD_GC_INTERVAL_DEFAULT;
 	o->gc_margin = COORD_GC_MARGIN_DEFAULT;
 	o->grace = COORD_GRACE_DEFAULT;
+	o->repair_interval = COORD_REPAIR_INTERVAL_DEFAULT;
+	o->repair_batch = COORD_REPAIR_BATCH_DEFAULT;
 }
 
 /* The data directory: made if missing (one level), must be a directory. */
@@ -362,7 +364,8 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	co->opts.listen = NULL; /* borrowed: co->addr says it from now on */
 	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0 ||
 	    (rc = coord_audit_start(co, em)) != 0 ||
-	    (rc = coord_gc_start(co, em)) != 0)
+	    (rc = coord_gc_start(co, em)) != 0 ||
+	    (rc = coord_repair_start(co, em)) != 0)
 		goto fail;
 	*out = co;
 	return 0;
@@ -388,11 +391,12 @@ coord_pk(const struct coord *co)
 void
 coord_stop(struct coord *co)
 {
-	if (co != NULL) {
-		coord_audit_stop(co);
-		coord_gc_stop(co);
-	}
-	if (co != NULL && co->srv != NULL) {
+	if (co == NULL)
+		return;
+	coord_audit_stop(co);
+	coord_gc_stop(co);
+	coord_repair_stop(co);
+	if (co->srv != NULL) {
 		netsrv_close(co->srv, NULL, NULL);
 		co->srv = NULL;
 	}
@@ -406,6 +410,7 @@ coord_free(struct coord *co)
 	coord_stop(co);
 	coord_audit_free(co);
 	coord_gc_free(co);
+	coord_repair_free(co);
 	db_close(co->db);
 	tls_ctx_unref(co->tls);
 	ident_free(co->id);

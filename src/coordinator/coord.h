@@ -15,7 +15,10 @@
  * space yet (see docs/coordinator.md), and not for printing: the command
  * layer (cmd_coordinator.c) prints.
  *
- * Everything runs on the loop's thread, database calls included.
+ * Everything runs on the loop's thread, database calls included, except
+ * the repair worker's passes (coord_repair.c), which run in the libuv
+ * pool, one at a time, and share only the database (it serialises calls)
+ * and the options with the loop.
  */
 #ifndef DZ_COORD_H
 #define DZ_COORD_H
@@ -38,6 +41,8 @@
  * placement's deadlines), so an hour is many times the longest put */
 #define COORD_GC_MARGIN_DEFAULT 3600
 #define COORD_GRACE_DEFAULT (6 * 3600)         /* seconds */
+#define COORD_REPAIR_INTERVAL_DEFAULT 60        /* seconds between scans */
+#define COORD_REPAIR_BATCH_DEFAULT 8            /* segments per scan */
 
 /* struct coord_opts: fill with coord_opts_default, then set data_dir. */
 struct coord_opts {
@@ -56,6 +61,14 @@ struct coord_opts {
 	unsigned grace;         /* a peer offline longer than this many
 	                           seconds holds nothing healthy (its
 	                           fragments count as lost) */
+	/* repair (coord_repair.c): a segment with fewer healthy fragments
+	 * (grace, above) than its object's threshold is rebuilt; at most
+	 * repair_batch segments every repair_interval seconds (0: no repair
+	 * worker) */
+	unsigned repair_threshold; /* default for new files; 0 or one that
+	                              does not fit a code: k + ceil((n-k)/2) */
+	unsigned repair_interval;
+	unsigned repair_batch;
 	int no_source_throttle; /* every client arrives from one address (a
 	                           proxy, a NAT): throttle failed logins per
 	                           account only */

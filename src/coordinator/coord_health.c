@@ -71,9 +71,13 @@ coord_obj_health(struct coord_sess *s, uint32_t reqid, const void *msg,
 		    (int64_t)s->co->opts.grace, health_seg, &a, em);
 		bufs[i] = a.buf;
 		rep->objs[i].segs = a.buf;
-		/* the repair threshold lives with the object once objects
-		 * are recorded; none yet */
-		rep->objs[i].threshold = 0;
+		if (rc == 0) {
+			unsigned t;
+
+			rc = db_object_threshold(s->co->db, s->account, m->ids[i],
+			    &t, em);
+			rep->objs[i].threshold = (uint8_t)t;
+		}
 	}
 	if (rc == 0)
 		rc = coord_send(s, reqid, PROTO_OBJ_HEALTH_REP, rep);

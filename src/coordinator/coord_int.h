@@ -16,6 +16,7 @@
 
 #include "coordinator/coord.h"
 #include "coordinator/db.h"
+#include "coordinator/db_repair.h"
 #include "net/conn.h"
 #include "net/netaddr.h"
 #include "net/netsrv.h"
@@ -74,6 +75,7 @@ struct coord {
 	struct coord_throttle *thr; /* failed logins (in memory only) */
 	struct coord_audit *audit;  /* audit rounds (coord_audit.c) */
 	struct coord_gc *gc;   /* clean-up rounds (coord_gc.c), or NULL */
+	struct coord_repair *repair; /* the repair worker (NULL: none) */
 };
 
 /* One connection's state (conn_udata). */
@@ -142,6 +144,25 @@ int coord_obj_delete(struct coord_sess *, uint32_t, const void *, struct dz_errm
 /* coord_audit.c */
 int coord_audit_news(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
 int coord_peer_report(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
+/* coord_repair.c: the repair worker (docs/protocol.md, "Repair") */
+struct coord_repair;
+
+/* coord_repair_threshold: the threshold a k-of-n object gets: asked (a
+ * FRAGS_COMMIT's, 0: none), else the coordinator's --repair-threshold if
+ * it fits the code (k < H <= n), else k + ceil((n - k) / 2). */
+unsigned coord_repair_threshold(const struct coord *co, unsigned k,
+    unsigned n, unsigned asked);
+
+/* coord_repair_start: start the worker's timer on co's loop (nothing if
+ * co->opts.repair_interval is 0). Returns 0 or a dz_err. */
+int coord_repair_start(struct coord *co, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* coord_repair_stop: stop the timer, ask a running pass to end after its
+ * segment; the loop ends once both are done. Idempotent. */
+void coord_repair_stop(struct coord *co);
+
+/* coord_repair_free: release the worker after the loop has ended. */
+void coord_repair_free(struct coord *co);
 
 /* coord_records.c */
 int coord_rec_put(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);

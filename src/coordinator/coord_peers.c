@@ -10,7 +10,9 @@
  * get a limited share while enough trusted ones exist),
  * not owned by the asking account, and have room for the fragment (and
  * refuses a put that would exceed the account's quota); FRAGS_COMMIT
- * records where an account's fragments went (names are the account's own:
+ * records where an account's fragments went, and the object's code and
+ * repair threshold (a fragment that could not be placed is committed
+ * without a peer: its name is known, for repair; names are the account's own:
  * another account's commit of the same name is another fragment, so it
  * can neither block nor redirect this one), FRAGS_LOCATE tells where
  * they are now (only the asking account's fragments; online holders
@@ -261,6 +263,12 @@ coord_frags_commit(struct coord_sess *s, uint32_t reqid, const void *msg,
 
 	if (m->nentries == 0)
 		return coord_send(s, reqid, PROTO_FRAGS_COMMIT_REP, &rep);
+	/* the object's code first: fragments without it would never be
+	 * repaired, an object row without fragments harms nothing */
+	if ((rc = db_object_put(s->co->db, s->account, m->object_id, m->k, m->n,
+	    coord_repair_threshold(s->co, m->k, m->n, m->threshold),
+	    coord_now(s->co), em)) != 0)
+		return rc;
 	if ((locs = calloc(m->nentries, sizeof(*locs))) == NULL)
 		return DZ_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < m->nentries; i++) {
@@ -361,7 +369,8 @@ coord_obj_delete(struct coord_sess *s, uint32_t reqid, const void *msg,
 	int rc;
 
 	if ((rc = db_frag_del_object(s->co->db, s->account, m->object_id, NULL,
-	    NULL, NULL, em)) != 0)
+	    NULL, NULL, em)) != 0 ||
+	    (rc = db_object_del(s->co->db, s->account, m->object_id, em)) != 0)
 		return rc;
 	return coord_send(s, reqid, PROTO_OBJ_DELETE_REP, &rep);
 }

@@ -264,7 +264,9 @@ int db_peer_leave(struct db *db, const uint8_t id[static DB_IDBYTES],
  * same name committed by two accounts is two fragments that never meet,
  * so nobody can squat a name another account is about to commit. A name
  * the account already has gains the peer as a further location; adding a
- * known (account, name, peer) again is a no-op. Returns 0; DZ_EEXIST if
+ * known (account, name, peer) again is a no-op; a location whose peer is
+ * all zero records the fragment's name only (it was not placed: repair
+ * will place it). Returns 0; DZ_EEXIST if
  * the account already has the name for another object, segment, index or
  * size; DZ_ENOENT if a peer or account is unknown; DZ_ERANGE.
  */

@@ -136,6 +136,17 @@ static const char *const migrations[] = {
 	"  name BLOB NOT NULL CHECK(length(name) = 32),"
 	"  result INTEGER NOT NULL);"
 	"CREATE INDEX audits_peer ON audits(peer, seq);",
+	/* 5 -> 6: the code and repair threshold of every object, from its
+	 * FRAGS_COMMIT, so that the repair worker (coord_repair.c) knows
+	 * which segments lack fragments (db_sqlite_repair.c) */
+	"CREATE TABLE objects("
+	"  account INTEGER NOT NULL REFERENCES accounts(id),"
+	"  object BLOB NOT NULL CHECK(length(object) = 32),"
+	"  k INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL,"
+	"  threshold INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  PRIMARY KEY(account, object)) WITHOUT ROWID;",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "coordinator/db_sqlite_int.h"
 
 static int
@@ -78,6 +80,8 @@ add_one(struct db_sqlite *s, const struct db_frag_loc *l, struct dz_errmsg *em)
 		if (rc != SQLITE_ROW)
 			return db_sqlite_err(s, rc, "add fragment", em);
 	}
+	if (sodium_is_zero(l->peer, DB_IDBYTES))
+		return 0; /* a fragment not placed: named, held nowhere */
 	if ((rc = sqlite3_bind_int64(loc, 1, l->account)) != SQLITE_OK ||
 	    (rc = db_sqlite_bind_blob(loc, 2, l->name, DB_IDBYTES)) != SQLITE_OK ||
 	    (rc = db_sqlite_bind_blob(loc, 3, l->peer, DB_IDBYTES)) != SQLITE_OK) {

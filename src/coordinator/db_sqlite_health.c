@@ -14,16 +14,8 @@
 
 #include "coordinator/db_sqlite_int.h"
 
-/*
- * healthy holder: the one place that says which peer holds a fragment
- * that counts (docs/durability.md, issue 14 point 3). p is the peer's row,
- * ?3 is now - grace: a peer that sent a heartbeat since then and had not
- * said it left before then, and whose audits have not suspended or
- * disqualified it (peers.state < 2: docs/protocol.md, "Audits").
- */
-#define SQ_HEALTHY_HOLDER \
-	"(p.last_heartbeat >= ?3 AND (p.left_at IS NULL OR p.left_at >= ?3)" \
-	" AND p.state < 2)"
+/* healthy holder: db_sqlite_int.h; ?3 is now minus the grace period */
+#define SQ_HEALTHY_HOLDER DB_SQ_HEALTHY_HOLDER("?3")
 
 /* Every segment of the object, with its healthy fragment count and their
  * holders' mean availability (each fragment's best holder), worst first. */

@@ -140,4 +140,16 @@ int db_sqlite_obj_health(struct db *db, int64_t account, const uint8_t *object,
     int64_t since, int (*fn)(void *, const struct db_seg_health *), void *arg,
     struct dz_errmsg *em);
 
+/*
+ * DB_SQ_HEALTHY_HOLDER(SINCE): the one place that says which holder of a
+ * fragment counts (docs/durability.md; repair, ls -l and status all use
+ * it). p is the holder's row in peers and SINCE the SQL parameter holding
+ * now minus the grace period: a peer heard from since then, that had not
+ * said it left before then, and whose audits have not suspended or
+ * disqualified it (peers.state < 2: docs/protocol.md, "Audits").
+ */
+#define DB_SQ_HEALTHY_HOLDER(SINCE) \
+	"(p.last_heartbeat >= " SINCE " AND (p.left_at IS NULL OR p.left_at >= " \
+	SINCE ") AND p.state < 2)"
+
 #endif

@@ -34,7 +34,7 @@ _Static_assert(PROTO_NAMEBYTES + 4 + (size_t)PROTO_FRAG_MAX <= FRAME_MAXBODY,
     "FRAG_PUT fits a frame");
 _Static_assert(PROTO_IDBYTES + 8 + 4 + (size_t)PROTO_REC_MAX <= FRAME_MAXBODY,
     "REC_PUT fits a frame");
-_Static_assert(PROTO_IDBYTES + 2 + 4 +
+_Static_assert(PROTO_IDBYTES + 3 + 4 +
     (size_t)PROTO_COMMIT_MAX * PROTO_COMMIT_ENTBYTES <= FRAME_MAXBODY,
     "FRAGS_COMMIT fits a frame");
 _Static_assert(8 + 4 + 2 + 2 + 4 + (size_t)PROTO_GC_FILTER_MAX <= FRAME_MAXBODY,
@@ -207,6 +207,9 @@ v_frags_commit(struct io *io, void *v)
 	io_u8(io, &m->k);
 	io_u8(io, &m->n);
 	io_check(io, m->k >= 1 && m->k < m->n, DZ_ERANGE);
+	io_u8(io, &m->threshold);
+	io_check(io, m->threshold == 0 ||
+	    (m->threshold > m->k && m->threshold <= m->n), DZ_ERANGE);
 	io_count32(io, &m->nentries, PROTO_COMMIT_MAX);
 	io_span(io, &m->entries, (size_t)m->nentries * PROTO_COMMIT_ENTBYTES);
 	for (i = 0; io->err == 0 && i < m->nentries; i++) {

@@ -311,14 +311,20 @@ struct proto_commit_ent {
 };
 
 /* FRAGS_COMMIT: object_id[32] | k u8 | n u8 (1 <= k < n) |
+ * threshold u8 (0, or k < threshold <= n) |
  * nentries u32 (<= 65536) | nentries x entry (PROTO_COMMIT_ENTBYTES each,
  * wire form). entries points into the input: read entry i with
  * proto_frags_commit_ent; an encoder builds the array with
- * proto_commit_ent_put. k and n let the coordinator judge repair; one
- * object may be committed in several messages (entries accumulate). */
+ * proto_commit_ent_put. k, n and threshold let the coordinator judge
+ * repair (it repairs a segment with fewer than threshold healthy
+ * fragments; 0: its own default); one object may be committed in several
+ * messages (entries accumulate). An entry whose peer is all zero names a
+ * fragment that could not be placed: the coordinator records it as
+ * missing, for repair. */
 struct proto_frags_commit {
 	uint8_t object_id[PROTO_IDBYTES];
 	uint8_t k, n;
+	uint8_t threshold;
 	uint32_t nentries;
 	const uint8_t *entries;
 };

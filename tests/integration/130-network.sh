@@ -131,7 +131,8 @@ expect_exit 1 "$DZ" put "$T/big" big $A --k 3 --n 6 --quiet
 grep -qiE "room|space|capacity|quota" "$T/err" || fail "unclear capacity error: $(cat "$T/err")"
 "$DZ" ls big $A >/dev/null 2>&1 && fail "a failed put is listed"
 rm -f "$T/big"
-expect_exit 1 "$DZ" put "$T/one" x $A --k 3 --n 9
+# 3-of-16 needs 3 + ceil(13/2) = 10 of its fragments stored: more than 8 peers
+expect_exit 1 "$DZ" put "$T/one" x $A --k 3 --n 16
 grep -q "peers" "$T/err" || fail "n > peers: unclear error: $(cat "$T/err")"
 ok "puts beyond the network refused clearly"
 

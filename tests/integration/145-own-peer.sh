@@ -2,8 +2,8 @@
 # 145: the coordinator never places a user's fragments on a peer that user
 # runs (`drizzle peer --owner USER`): with 6 other peers and alice's own
 # peer (the emptiest, so first by free space), four 3-of-6 puts by alice
-# succeed and leave her peer without a single fragment; a 3-of-7 put by
-# alice fails clearly (only 6 peers are eligible); bob's 3-of-7 put uses
+# succeed and leave her peer without a single fragment; a 3-of-12 put by
+# alice fails clearly (only 6 peers are eligible, 8 needed); bob's 3-of-7 put uses
 # all 7 peers, alice's included.
 . "$(dirname "$0")/lib.sh"
 
@@ -46,10 +46,11 @@ done
 "$DZ" get f4 "$T/back4" $A --quiet && cmp "$T/f4" "$T/back4" || fail "get f4"
 ok "alice put 4 files 3-of-6: none of their fragments on her own peer"
 
-expect_exit 1 "$DZ" put "$T/f1" g1 $A --k 3 --n 7 --segment-size 512K --quiet
+# 3-of-12 needs 3 + ceil(9/2) = 8 fragments stored: more than 6 peers
+expect_exit 1 "$DZ" put "$T/f1" g1 $A --k 3 --n 12 --segment-size 512K --quiet
 grep -q 'peers' "$T/err" || { cat "$T/err" >&2; fail "unclear refusal"; }
 grep -q 'only 6 peers' "$T/err" || { cat "$T/err" >&2; fail "refusal does not say 6 peers"; }
-ok "alice's 3-of-7 put refused: $(head -1 "$T/err")"
+ok "alice's 3-of-12 put refused: $(head -1 "$T/err")"
 
 "$DZ" put "$T/f1" b1 $B --k 3 --n 7 --segment-size 512K --quiet || fail "bob's put"
 n=$(nfrags "$T/own")

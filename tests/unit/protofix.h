@@ -223,6 +223,7 @@ make(uint16_t type, int v, struct bufs *b)
 		fill(c->object_id, 32, 90 + v);
 		c->k = v == V_MAX ? 254 : v == V_MID ? 4 : 1;
 		c->n = v == V_MAX ? 255 : v == V_MID ? 12 : 2;
+		c->threshold = v == V_MAX ? 255 : v == V_MID ? 10 : 0;
 		c->nentries = v == V_MIN ? 0 : v == V_MID ? 3 : PROTO_COMMIT_MAX;
 		for (i = 0; i < c->nentries; i++) {
 			struct proto_commit_ent e;

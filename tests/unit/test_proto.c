@@ -280,19 +280,20 @@ test_layout(void **state)
 		memset(c.object_id, 0x77, 32);
 		c.k = 4;
 		c.n = 12;
+		c.threshold = 10;
 		c.nentries = 1;
 		c.entries = ent;
 		wbuf_init(&w, out, sizeof(out));
 		assert_int_equal(proto_frags_commit_encode(&c, &w), 0);
-		assert_int_equal(w.len, 32 + 1 + 1 + 4 + 77);
+		assert_int_equal(w.len, 32 + 1 + 1 + 1 + 4 + 77);
 		assert_int_equal(out[0], 0x77);
-		assert_memory_equal(out + 32, "\x04\x0c\x01\0\0\0", 6);
-		assert_memory_equal(out + 38,
+		assert_memory_equal(out + 32, "\x04\x0c\x0a\x01\0\0\0", 7);
+		assert_memory_equal(out + 39,
 		    "\x08\x07\x06\x05\x04\x03\x02\x01\x09", 9);
-		assert_int_equal(out[47], 0x55);
-		assert_memory_equal(out + 79, "\xa0\xb0\xc0\x00", 4);
-		assert_int_equal(out[83], 0x66);
-		assert_int_equal(out[114], 0x66);
+		assert_int_equal(out[48], 0x55);
+		assert_memory_equal(out + 80, "\xa0\xb0\xc0\x00", 4);
+		assert_int_equal(out[84], 0x66);
+		assert_int_equal(out[115], 0x66);
 	}
 	{
 		struct proto_status_rep r = {.used = 1, .quota = 2, .earned = 3,

@@ -107,16 +107,17 @@ test_counts_over_bound(void **state)
 	assert_int_equal(DEC(PROTO_OBJ_HEALTH_REP, "\x01\x00"
 	    "\x00\x00\x01\0\0\0\0\0" "\0" "\x00\x00\x01\x00"), DZ_ETRUNC);
 
-	/* FRAGS_COMMIT: id, k 1, n 2, nentries 65537 / 2^32 - 1 */
+	/* FRAGS_COMMIT: id, k 1, n 2, threshold 0, nentries 65537 / 2^32 - 1 */
 	wbuf_init(&w, b, sizeof(b));
 	wbuf_bytes(&w, (const uint8_t[32]){1}, 32);
 	wbuf_u8(&w, 1);
 	wbuf_u8(&w, 2);
+	wbuf_u8(&w, 0);
 	wbuf_u32(&w, PROTO_COMMIT_MAX + 1);
 	assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, b, w.len), DZ_ERANGE);
-	le32_put(b + 34, UINT32_MAX);
+	le32_put(b + 35, UINT32_MAX);
 	assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, b, w.len), DZ_ERANGE);
-	le32_put(b + 34, PROTO_COMMIT_MAX);
+	le32_put(b + 35, PROTO_COMMIT_MAX);
 	assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, b, w.len), DZ_ETRUNC);
 
 	/* Blob lengths: REC_PUT, REC_GET_REP, FRAG_PUT, FRAG_GET_REP */
@@ -278,18 +279,25 @@ test_values_out_of_range(void **state)
 		free(buf);
 		free(r);
 	}
-	/* FRAGS_COMMIT: k = 0, k = n, entry index >= n, entry size 0 and
-	 * over PROTO_FRAG_MAX */
+	/* FRAGS_COMMIT: k = 0, k = n, threshold k or over n, entry index
+	 * >= n, entry size 0 and over PROTO_FRAG_MAX */
 	{
 		struct proto_frags_commit *c = make(PROTO_FRAGS_COMMIT, V_MID, bf);
 		uint8_t *e2;
 		buf = encode(PROTO_FRAGS_COMMIT, c, &len);
-		e2 = buf + 38 + 2 * PROTO_COMMIT_ENTBYTES;
+		e2 = buf + 39 + 2 * PROTO_COMMIT_ENTBYTES;
 		buf[32] = 0;
 		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), DZ_ERANGE);
 		buf[32] = 12;
 		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), DZ_ERANGE);
 		buf[32] = 4;
+		buf[34] = 4;
+		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), DZ_ERANGE);
+		buf[34] = 13;
+		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), DZ_ERANGE);
+		buf[34] = 12;
+		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), 0);
+		buf[34] = 0;
 		e2[8] = 12;
 		assert_int_equal(decode_rc(PROTO_FRAGS_COMMIT, buf, len), DZ_ERANGE);
 		e2[8] = 11;
