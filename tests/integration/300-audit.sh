@@ -93,10 +93,15 @@ ok "both suspended; the coordinator, the peers and their owners' status say why"
 "$DZ" put "$T/f1" g1 $C --k 3 --n 7 --segment-size 256K --quiet || fail "put on the 7 good peers"
 [ "$(nfrags "$T/rot")" -le "$n_rot" ] && [ "$(nfrags "$T/del")" -le "$n_del" ] ||
 	fail "a suspended peer got new fragments"
-expect_exit 1 "$DZ" put "$T/f2" g2 $C --k 3 --n 8 --segment-size 256K --quiet
-grep -q "only 7 peers" "$T/err" || { cat "$T/err" >&2; fail "unclear refusal"; }
+# a put succeeds short of n (k + ceil((n-k)/2) stored) and leaves the
+# rest to repair: 3-of-8 goes on the 7 good peers only; 3-of-12 needs 8
+"$DZ" put "$T/f2" g2 $C --k 3 --n 8 --segment-size 256K --quiet || fail "3-of-8 on 7 good peers"
+[ "$(nfrags "$T/rot")" -le "$n_rot" ] && [ "$(nfrags "$T/del")" -le "$n_del" ] ||
+	fail "a suspended peer got new fragments (3-of-8)"
+expect_exit 1 "$DZ" put "$T/f2" g3 $C --k 3 --n 12 --segment-size 256K --quiet
+grep -q "only 7 " "$T/err" || { cat "$T/err" >&2; fail "unclear refusal"; }
 "$DZ" get g1 "$T/back" $C --quiet && cmp "$T/f1" "$T/back" || fail "get g1"
-ok "placement skips suspended peers: 3-of-7 fits the 7 good ones, 3-of-8 does not"
+ok "placement skips suspended peers: 3-of-7 and 3-of-8 go on the 7 good ones, 3-of-12 is refused"
 
 # vetting: three new peers, emptier than everyone, share one fragment of
 # each segment while 7 trusted peers have room (unlimited, the three
