@@ -42,7 +42,7 @@ grep -q "repair-threshold" "$T/err" || fail "threshold 4: $(cat "$T/err")"
 expect_exit 2 "$DZ" put "$T/f" g $A --k 4 --n 12 --repair-threshold 13
 rand "$T/s" 1000
 "$DZ" put "$T/s" s $A --k 4 --n 12 --repair-threshold 12 --quiet || fail "put s"
-[ "$(q 'SELECT DISTINCT threshold FROM objects ORDER BY created')" = "$(printf '11\n12')" ] ||
+[ "$(q 'SELECT DISTINCT threshold FROM objects ORDER BY threshold')" = "$(printf '11\n12')" ] ||
 	fail "thresholds: $(q 'SELECT threshold FROM objects')"
 ok "--repair-threshold: out of range refused (exit 2), 12 recorded"
 
