@@ -567,6 +567,10 @@ maybe_free(struct coord_repair *r)
 {
 	if (!r->closed || r->busy)
 		return;
+	/* the coordinator outlives its loop, so it may still call
+	 * coord_repair_stop / _free: it must not find r */
+	if (r->co->repair == r)
+		r->co->repair = NULL;
 	rpc_free(r->rpc);
 	tls_ctx_unref(r->tls);
 	free(r);
