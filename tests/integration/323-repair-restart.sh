@@ -27,7 +27,7 @@ ok "put $nseg segments, 3-of-6, on 9 peers"
 kill_peer 1
 kill_peer 2
 until_lost 2 20
-wait_for "$NET/coordinator.log" "rebuilt and placed" 20 "$net_pid"
+wait_for "$NET/coordinator.log" "rebuilt and placed" 60 "$net_pid"
 kill -9 "$(cat "$NET/coordinator/pid")" || fail "kill the coordinator"
 done1=$(grep -c "rebuilt and placed" "$NET/coordinator.log")
 h=$(health)
