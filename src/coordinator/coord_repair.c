@@ -11,7 +11,8 @@
  * (fewest healthy beyond k), and for each one:
  *   1. picks new holders: online peers (placement's rules: not run by the
  *      file's account, room for a fragment) holding no fragment of the
- *      segment, one per missing fragment; none: the segment waits;
+ *      segment, one per missing fragment, the operator's data-centre
+ *      peers (`peer --datacentre`) first; none: the segment waits;
  *   2. fetches k fragments from healthy holders (FRAG_GET), each checked
  *      against its recorded name (frag_check) as it arrives;
  *   3. RS-decodes and re-encodes the missing indexes (rs_rebuild), writes
@@ -239,8 +240,13 @@ excluded(const uint8_t (*ex)[DB_IDBYTES], size_t nex, const uint8_t *pk)
 	return 0;
 }
 
-/* Step 1: online peers with room that hold nothing of this segment, most
- * free space first, at most cap. */
+/* Candidates listed beyond those needed, so that data-centre peers that
+ * are not among the emptiest still come first (an operator runs a few). */
+#define COORD_REPAIR_DC_EXTRA 32
+
+/* Step 1: online peers with room that hold nothing of this segment, at
+ * most cap: data-centre peers first, then trusted, then vetting ones,
+ * each most free space first. */
 static int
 targets(struct coord *co, const struct db_repair_seg *seg,
     const struct db_repair_frag *rows, size_t nrows, uint64_t size,
@@ -248,7 +254,10 @@ targets(struct coord *co, const struct db_repair_seg *seg,
 {
 	uint8_t (*ex)[DB_IDBYTES] = NULL;
 	struct db_peer *all = NULL;
-	size_t nex = 0, got = 0, nt = 0, nv = 0, want = cap + nrows;
+	size_t nex = 0, got = 0, nt = 0, nv = 0;
+	/* room for the data-centre peers beyond the emptiest ones: they are
+	 * few, and sorted first below */
+	size_t want = cap + nrows + COORD_REPAIR_DC_EXTRA;
 	int64_t since = coord_now(co) - (int64_t)co->opts.peer_timeout;
 	int rc;
 
@@ -269,16 +278,23 @@ targets(struct coord *co, const struct db_repair_seg *seg,
 	    size, all + nt, want - nt, &nv, em)) != 0)
 		goto out;
 	got = nt + nv;
-	for (size_t i = 0; i < got && *n < cap; i++) {
-		struct db_peer *p = &all[i];
+	/* the operator's data-centre peers first (pass 0), then the others
+	 * in placement's order: repair traffic goes where bandwidth is
+	 * cheap and uptime high, and user peers are spared it */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < got && *n < cap; i++) {
+			struct db_peer *p = &all[i];
+			int dc = (p->flags & DB_PEER_DATACENTRE) != 0;
 
-		if (p->used > p->capacity || p->capacity - p->used < size)
-			continue;
-		if (excluded((const uint8_t (*)[DB_IDBYTES])ex, nex, p->id) ||
-		    strlen(p->addr) > PROTO_ADDR_MAX)
-			continue;
-		out[(*n)++] = *p;
-	}
+			if (dc != (pass == 0))
+				continue;
+			if (p->used > p->capacity || p->capacity - p->used < size)
+				continue;
+			if (excluded((const uint8_t (*)[DB_IDBYTES])ex, nex, p->id) ||
+			    strlen(p->addr) > PROTO_ADDR_MAX)
+				continue;
+			out[(*n)++] = *p;
+		}
 out:
 	free(ex);
 	free(all);
