@@ -256,6 +256,8 @@ files_ctx_open(const struct files_opts *o, struct files_ctx *fc)
 {
 	struct dz_errmsg em = {{0}};
 	struct netstore_opts no;
+	char jpath[4096 + 16];
+	unsigned cleaned = 0;
 	int ex, rc;
 
 	memset(fc, 0, sizeof(*fc));
@@ -270,6 +272,13 @@ files_ctx_open(const struct files_opts *o, struct files_ctx *fc)
 		files_ctx_close(fc);
 		return ex;
 	}
+	/* journal puts and removals in the profile, and finish what an
+	 * earlier command killed half-way left behind (pending.h); a failure
+	 * here costs only space, so the command goes on */
+	if (snprintf(jpath, sizeof(jpath), "%s/pending", fc->s->home) < (int)sizeof(jpath) &&
+	    files_journal(fc->f, jpath, &cleaned, &em) != 0)
+		fprintf(stderr, "drizzle: warning: %s\n", em.text[0] ? em.text :
+		    "cannot clean up after an interrupted command");
 	return 0;
 }
 

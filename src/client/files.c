@@ -1,12 +1,15 @@
 /*
  * files: put, get, list and remove by remote path (files.h).
  */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "client/files.h"
+#include "client/pending.h"
 
 /* Attempts at a catalog update before giving up (each lost one means
  * another client changed the tree in between). */
@@ -16,6 +19,7 @@ struct files {
 	struct netstore *ns;
 	uint8_t *keys;                /* sodium_malloc: folder key | catalog key */
 	uint8_t cat_id[CATALOG_IDBYTES];
+	char pending[PATH_MAX];       /* the journal (pending.h); "": none */
 };
 
 #define FOLDER_KEY(f) ((f)->keys)
@@ -127,14 +131,32 @@ path_clash(const struct catalog *c, const char *path, struct dz_errmsg *em)
 	return 0;
 }
 
-/* Forget an object no path names any more. Best effort: what fails here
- * only costs space, and the command's outcome does not depend on it. */
+/* Journal id (pending.h) before a step that a crash could leave it
+ * behind in; without a journal (files_journal not called) nothing. */
+static int
+journal(struct files *f, const uint8_t id[static 32], struct dz_errmsg *em)
+{
+	return f->pending[0] != '\0' ? pending_add(f->pending, id, em) : 0;
+}
+
+/* The step is done: id's entry goes. Best effort: an entry left behind
+ * is looked up and dropped by a later command. */
+static void
+unjournal(struct files *f, const uint8_t id[static 32])
+{
+	if (f->pending[0] != '\0' && pending_remove(f->pending, id, NULL) != 0) {
+		/* kept: handled as an orphan once this process ended */
+	}
+}
+
+/* Forget an object no path names any more, then its journal entry.
+ * Best effort: what fails here only costs space until the next command
+ * finds the entry, and the command's outcome does not depend on it. */
 static void
 forget_quietly(struct files *f, const uint8_t id[static 32])
 {
-	int rc = netstore_forget(f->ns, id, NULL);
-
-	(void)rc;
+	if (netstore_forget(f->ns, id, NULL) == 0)
+		unjournal(f, id);
 }
 
 /*
@@ -165,6 +187,7 @@ cat_update(struct files *f, struct catalog *c, int loaded,
 
 /* The change a put makes: point path at the new object. */
 struct put_change {
+	struct files *f;
 	const struct cat_entry *e;
 	int replaced;
 	uint8_t old[32];
@@ -180,11 +203,13 @@ put_change(void *arg, struct catalog *c, struct dz_errmsg *em)
 		return rc;
 	if ((rc = catalog_set(c, pc->e, &pc->replaced, pc->old)) != 0)
 		return dz_errf(em, rc, "cannot add '%s' to the file tree", pc->e->path);
-	return 0;
+	/* the replaced object is named no more once the tree is saved */
+	return pc->replaced ? journal(pc->f, pc->old, em) : 0;
 }
 
 /* The change an rm makes. */
 struct rm_change {
+	struct files *f;
 	const char *path;
 	uint8_t old[32];
 };
@@ -196,7 +221,67 @@ rm_change(void *arg, struct catalog *c, struct dz_errmsg *em)
 
 	if (catalog_remove(c, rm->path, rm->old) != 0)
 		return dz_errf(em, DZ_ENOENT, "no file '%s'", rm->path);
+	return journal(rm->f, rm->old, em);
+}
+
+/* xfer_params.begin: journal the new object before it is stored. */
+static int
+put_begin(void *arg, const uint8_t id[32], struct dz_errmsg *em)
+{
+	struct files *f = arg;
+	struct dz_errmsg jm = {{0}};
+	int rc = journal(f, id, &jm);
+
+	if (rc != 0)
+		return dz_errf(em, rc, "cannot note the put in the profile (%s); "
+		    "nothing was stored", jm.text[0] ? jm.text : dz_strerror(rc));
 	return 0;
+}
+
+/* Whether the tree names object id. */
+static int
+named(const struct catalog *c, const uint8_t id[static 32])
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (sodium_memcmp(c->e[i].id, id, 32) == 0)
+			return 1;
+	return 0;
+}
+
+int
+files_journal(struct files *f, const char *path, unsigned *cleaned,
+    struct dz_errmsg *em)
+{
+	struct pending_ent *o = NULL;
+	struct catalog c = {0};
+	size_t n = 0;
+	int rc;
+
+	*cleaned = 0;
+	if (snprintf(f->pending, sizeof(f->pending), "%s", path) >=
+	    (int)sizeof(f->pending)) {
+		f->pending[0] = '\0';
+		return dz_errf(em, DZ_EINVAL, "the profile path is too long");
+	}
+	if ((o = calloc(PENDING_MAX, sizeof(*o))) == NULL)
+		return DZ_ENOMEM;
+	if ((rc = pending_orphans(path, o, PENDING_MAX, &n, em)) != 0 || n == 0 ||
+	    (rc = cat_load(f, &c, em)) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		/* named: the command got as far as the tree; not named: it
+		 * did not, or the tree moved on without it: forget it */
+		if (!named(&c, o[i].id) && netstore_forget(f->ns, o[i].id, NULL) != 0)
+			continue; /* kept for the next command */
+		if ((rc = pending_drop(path, &o[i], em)) != 0)
+			goto out;
+		if (!named(&c, o[i].id))
+			(*cleaned)++;
+	}
+out:
+	catalog_free(&c);
+	free(o);
+	return rc;
 }
 
 int
@@ -236,12 +321,15 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 		struct xfer_params xp = *pp;
 
 		xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
+		xp.begin = put_begin;
+		xp.begin_arg = f;
 		netstore_store(f->ns, &st);
 		if ((rc = put_file(&st, FOLDER_KEY(f), fd, &xf, &xp, e.id, size, em)) != 0)
 			goto out;
 	}
 	e.path = norm;
 	e.size = *size;
+	pc.f = f;
 	e.mtime = fi->mtime_sec;
 	e.mode = fi->mode;
 	pc.e = &e;
@@ -250,6 +338,7 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 		forget_quietly(f, e.id);
 		goto out;
 	}
+	unjournal(f, e.id); /* named now */
 	*replaced = pc.replaced;
 	if (pc.replaced)
 		forget_quietly(f, pc.old);
@@ -330,10 +419,11 @@ files_rm(struct files *f, const char *path, struct dz_errmsg *em)
 
 	if ((rc = catalog_path(path, norm, em)) != 0)
 		return rc;
+	rm.f = f;
 	rm.path = norm;
 	rc = cat_update(f, &c, 0, rm_change, &rm, em);
-	if (rc == 0)
-		rc = netstore_forget(f->ns, rm.old, em);
+	if (rc == 0 && (rc = netstore_forget(f->ns, rm.old, em)) == 0)
+		unjournal(f, rm.old);
 	catalog_free(&c);
 	return rc;
 }

@@ -28,6 +28,18 @@ int files_open(struct netstore *ns, const uint8_t mk[static MKEY_BYTES],
     struct files **out, struct dz_errmsg *em) DZ_MUST_CHECK;
 void files_close(struct files *f);
 
+/*
+ * files_journal: keep the journal of objects to forget unless named
+ * (pending.h) at path (the profile's `pending`), and clean up after
+ * commands that ended before finishing: every entry of a process no
+ * longer running is looked up in the tree and, if not named, its object
+ * forgotten. *cleaned = objects forgotten. Without this call nothing is
+ * journaled. An error leaves the journal as it was (the next command
+ * tries again); the caller may go on.
+ */
+int files_journal(struct files *f, const char *path, unsigned *cleaned,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* files_list: the file tree now, into c (catalog_free it). */
 int files_list(struct files *f, struct catalog *c, struct dz_errmsg *em) DZ_MUST_CHECK;
 

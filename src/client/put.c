@@ -319,6 +319,9 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 	memset(p.hdr, 0, sizeof(*p.hdr));
 	randombytes_buf(p.hdr->object_id, sizeof(p.hdr->object_id));
 	randombytes_buf(p.hdr->file_key, sizeof(p.hdr->file_key));
+	if (pp->begin != NULL &&
+	    (rc = pp->begin(pp->begin_arg, p.hdr->object_id, em)) != 0)
+		goto out; /* nothing stored yet: nothing to undo */
 	rc = opipe_new(p.x.nslots, p.x.nworkers, put_work, &p, &op);
 	if (rc != 0)
 		goto out;

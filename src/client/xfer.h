@@ -48,6 +48,12 @@ struct xfer_params {
 	 * floor, whatever it costs: seg_size * (1 + n/k) and its copies. */
 	size_t mem_budget;
 	unsigned store_copies;
+	/* begin (put): called from the calling thread with the new object's
+	 * id before anything of it is stored, so that the caller can journal
+	 * it (pending.h) before a crash could leave it behind; non-zero fails
+	 * the put. May be NULL. */
+	int (*begin)(void *arg, const uint8_t id[32], struct dz_errmsg *em);
+	void *begin_arg;
 };
 
 /* What the buffers of a transfer may take by default: with the program's

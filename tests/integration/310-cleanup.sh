@@ -6,7 +6,9 @@
 # still stored comes back bit-exact after several rounds; every peer holds
 # exactly the fragments the coordinator has locations for (a replaced
 # file's old fragments go too); the fragments of a put killed with SIGKILL
-# mid-segment (stored, never committed) are deleted.
+# mid-segment (stored, never committed) are deleted, and so are the
+# segments it had committed: the next command of that computer finds the
+# put in its journal, sees that no path names it, and forgets it.
 . "$(dirname "$0")/lib.sh"
 
 NP=5
@@ -109,6 +111,8 @@ case "$u" in [0-9]" B "*|[0-9][0-9]" B "*|[0-9]" KiB "*|[0-9].[0-9]" KiB "*) ;;
 *) fail "status says used $u with no file" ;; esac
 ok "every file removed: every peer back to 0 fragments, used $u"
 
+# fragment rows the coordinator counts for the account
+nrows() { sqlite3 -batch -noheader "file:$DB?mode=ro" "SELECT count(*) FROM fragments" 2>/dev/null || echo 0; }
 # a put killed mid-segment: what was stored and never committed goes
 rm -f "$T/fifo"; mkfifo "$T/fifo"
 (while head -c 64K /dev/urandom; do sleep 0.05; done) >"$T/fifo" 2>/dev/null &
@@ -119,7 +123,7 @@ put=$!
 end=$((SECONDS + 30))
 while :; do
 	n=0; for i in $ALL; do n=$((n + $(nfrags "$i"))); done
-	[ "$n" -ge 8 ] && break
+	[ "$n" -ge 8 ] && [ "$(nrows)" -ge 4 ] && break
 	[ "$SECONDS" -lt "$end" ] || fail "the slow put stored nothing in 30 s"
 	sleep 0.05
 done
@@ -127,4 +131,13 @@ kill -9 "$put"; wait "$put" 2>/dev/null
 kill "$feeder" 2>/dev/null; wait "$feeder" 2>/dev/null
 until_all 20 $ALL || fail "fragments of the killed put outlived the margin"
 ok "a put killed with SIGKILL: its uncommitted fragments deleted"
+[ "$(nrows)" -ge 4 ] || fail "the killed put had committed no segment"
+[ "$(stat -c %s "$T/a/pending")" -gt 4 ] || fail "the killed put is not in the profile's journal"
+"$DZ" ls $A >/dev/null || fail "ls after the killed put"
+[ "$(nrows)" = 0 ] || fail "$(nrows) fragment rows of the killed put still counted after ls"
+until_zero 20 $ALL || fail "the killed put's committed fragments stayed on the peers"
+u=$(used)
+case "$u" in [0-9]" B "*|[0-9][0-9]" B "*|[0-9]" KiB "*|[0-9].[0-9]" KiB "*) ;;
+*) fail "status says used $u after the killed put was cleaned up" ;; esac
+ok "its committed segments: forgotten by the next command (ls), deleted from every peer, used $u"
 net_stop
