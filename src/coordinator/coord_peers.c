@@ -35,6 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "coordinator/coord_int.h"
 #include "coordinator/db_audit.h"
 
@@ -259,14 +261,18 @@ coord_frags_commit(struct coord_sess *s, uint32_t reqid, const void *msg,
 	struct proto_empty rep = {0};
 	struct proto_commit_ent e;
 	struct db_frag_loc *locs;
-	int rc = 0;
+	int rc = 0, unplaced = 0;
 
 	if (m->nentries == 0)
 		return coord_send(s, reqid, PROTO_FRAGS_COMMIT_REP, &rep);
+	for (size_t i = 0; i < m->nentries; i++)
+		if (proto_frags_commit_ent(m, i, &e) == 0 &&
+		    sodium_is_zero(e.peer, sizeof(e.peer)))
+			unplaced = 1;
 	/* the object's code first: fragments without it would never be
 	 * repaired, an object row without fragments harms nothing */
 	if ((rc = db_object_put(s->co->db, s->account, m->object_id, m->k, m->n,
-	    coord_repair_threshold(s->co, m->k, m->n, m->threshold),
+	    coord_repair_threshold(s->co, m->k, m->n, m->threshold), unplaced,
 	    coord_now(s->co), em)) != 0)
 		return rc;
 	if ((locs = calloc(m->nentries, sizeof(*locs))) == NULL)

@@ -28,14 +28,17 @@
 
 /*
  * db_object_put: record object (of account) as a k-of-n code repaired
- * below threshold healthy fragments per segment, at time now. The first
+ * below threshold healthy fragments per segment, at time now; unplaced:
+ * the commit it comes with has fragments without a holder (the repair
+ * scan then looks at the object until every fragment has one). The first
  * record of an object stays (a later commit of more segments changes
- * nothing). Returns 0; DZ_ERANGE unless 1 <= k < threshold <= n <= 255;
- * DZ_ENOENT if account is unknown.
+ * nothing but marking it unplaced). Returns 0; DZ_ERANGE unless 1 <= k <
+ * threshold <= n <= 255; DZ_ENOENT if account is unknown.
  */
 int db_object_put(struct db *db, int64_t account,
     const uint8_t object[static DB_IDBYTES], unsigned k, unsigned n,
-    unsigned threshold, int64_t now, struct dz_errmsg *em) DZ_MUST_CHECK;
+    unsigned threshold, int unplaced, int64_t now, struct dz_errmsg *em)
+    DZ_MUST_CHECK;
 
 /* db_object_threshold: object's repair threshold into *threshold (0 if
  * the object has no row: committed before objects were recorded, or

@@ -147,6 +147,12 @@ static const char *const migrations[] = {
 	"  threshold INTEGER NOT NULL,"
 	"  created INTEGER NOT NULL,"
 	"  PRIMARY KEY(account, object)) WITHOUT ROWID;",
+	/* 6 -> 7: objects with fragments committed without a holder, for
+	 * the repair scan (db_sqlite_repair.c); every existing object is
+	 * looked at once */
+	"ALTER TABLE objects ADD COLUMN unplaced INTEGER NOT NULL DEFAULT 1;"
+	"CREATE INDEX objects_unplaced ON objects(account, object) WHERE unplaced = 1;"
+	"CREATE INDEX fragments_seg ON fragments(account, object, segment);",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

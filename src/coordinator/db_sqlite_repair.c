@@ -18,8 +18,9 @@
 #define REPAIR_HEALTHY DB_SQ_HEALTHY_HOLDER("?1")
 
 static const char sql_object_put[] =
-    "INSERT INTO objects(account, object, k, n, threshold, created)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(account, object) DO NOTHING";
+    "INSERT INTO objects(account, object, k, n, threshold, created, unplaced)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(account, object)"
+    " DO UPDATE SET unplaced = 1 WHERE excluded.unplaced = 1";
 
 static const char sql_object_threshold[] =
     "SELECT threshold FROM objects WHERE account = ?1 AND object = ?2";
@@ -27,17 +28,49 @@ static const char sql_object_threshold[] =
 static const char sql_object_del[] =
     "DELETE FROM objects WHERE account = ?1 AND object = ?2";
 
-/* health per segment: distinct indexes with a healthy holder */
+/*
+ * Health per segment: distinct indexes with a healthy holder, for the
+ * segments that may be below threshold only, so that a pass costs what
+ * is damaged, not what is stored (a scan of every fragment took 30 s at a
+ * million fragments, with the database locked). A segment can fall below
+ * its threshold only (a) when a holder stops being healthy: its
+ * locations are found from the unhealthy peers (index locations_peer), or
+ * (b) when some of its fragments were committed without a holder (a put
+ * short of n): the object is marked unplaced at commit until a pass finds
+ * it whole (sql_placed). ?1 is now minus the grace period, ?2 the limit.
+ */
 static const char sql_scan[] =
-    "SELECT o.account, o.object, f.segment, o.k, o.n, o.threshold,"
+    /* CROSS JOIN fixes the join order SQLite would otherwise choose
+     * badly here (a scan of every location or fragment): from the
+     * unhealthy peers to their locations, from the marked objects to
+     * their fragments, from the candidates to their segments */
+    "WITH cand(account, object, segment) AS ("
+    " SELECT f.account, f.object, f.segment FROM peers p"
+    "  CROSS JOIN locations l ON l.peer = p.id"
+    "  CROSS JOIN fragments f ON f.account = l.account AND f.name = l.name"
+    "  WHERE NOT " REPAIR_HEALTHY
+    " UNION"
+    " SELECT f.account, f.object, f.segment FROM objects o"
+    "  CROSS JOIN fragments f ON f.account = o.account AND f.object = o.object"
+    "  WHERE o.unplaced = 1)"
+    " SELECT o.account, o.object, c.segment, o.k, o.n, o.threshold,"
     " count(DISTINCT CASE WHEN " REPAIR_HEALTHY " THEN f.idx END) AS h"
-    " FROM objects o"
-    " JOIN fragments f ON f.account = o.account AND f.object = o.object"
+    " FROM cand c"
+    " CROSS JOIN objects o ON o.account = c.account AND o.object = c.object"
+    " CROSS JOIN fragments f ON f.account = c.account AND f.object = c.object"
+    "  AND f.segment = c.segment"
     " LEFT JOIN locations l ON l.account = f.account AND l.name = f.name"
     " LEFT JOIN peers p ON p.id = l.peer"
-    " GROUP BY o.account, o.object, f.segment"
+    " GROUP BY o.account, o.object, c.segment"
     " HAVING h < o.threshold AND h >= o.k"
-    " ORDER BY h - o.k, o.account, o.object, f.segment LIMIT ?2";
+    " ORDER BY h - o.k, o.account, o.object, c.segment LIMIT ?2";
+
+/* objects marked unplaced whose every fragment has a holder now */
+static const char sql_placed[] =
+    "UPDATE objects SET unplaced = 0 WHERE unplaced = 1 AND NOT EXISTS ("
+    " SELECT 1 FROM fragments f WHERE f.account = objects.account"
+    "  AND f.object = objects.object AND NOT EXISTS (SELECT 1 FROM locations l"
+    "  WHERE l.account = f.account AND l.name = f.name))";
 
 static const char sql_frags[] =
     "SELECT f.idx, f.name, f.size, l.peer, p.addr,"
@@ -60,7 +93,7 @@ prep(struct db_sqlite *s, const char *text, sqlite3_stmt **st,
 int
 db_object_put(struct db *db, int64_t account,
     const uint8_t object[static DB_IDBYTES], unsigned k, unsigned n,
-    unsigned threshold, int64_t now, struct dz_errmsg *em)
+    unsigned threshold, int unplaced, int64_t now, struct dz_errmsg *em)
 {
 	struct db_sqlite *s = sq(db);
 	sqlite3_stmt *st = NULL;
@@ -77,7 +110,8 @@ db_object_put(struct db *db, int64_t account,
 	    (rc = sqlite3_bind_int64(st, 3, k)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 4, n)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 5, threshold)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(st, 6, now)) != SQLITE_OK) {
+	    (rc = sqlite3_bind_int64(st, 6, now)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 7, unplaced != 0)) != SQLITE_OK) {
 		rc = db_sqlite_err(s, rc, "record an object", em);
 		goto out;
 	}
@@ -158,6 +192,13 @@ db_repair_scan(struct db *db, int64_t since, struct db_repair_seg *out,
 	if (cap == 0)
 		return 0;
 	pthread_mutex_lock(&s->mu);
+	/* objects whole again leave the candidates (before the scan: one
+	 * still short is scanned this pass, and stays marked) */
+	if ((rc = prep(s, sql_placed, &st, em)) != 0 ||
+	    (rc = db_sqlite_exec(s, st, "scan for repair", NULL, em)) != 0)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
 	if ((rc = prep(s, sql_scan, &st, em)) != 0)
 		goto out;
 	if ((rc = sqlite3_bind_int64(st, 1, since)) != SQLITE_OK ||

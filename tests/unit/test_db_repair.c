@@ -76,7 +76,7 @@ scan_order(void **state)
 
 	for (uint8_t o = 0xa0; o <= 0xc0; o += 0x10) {
 		memset(obj, o, sizeof(obj));
-		assert_int_equal(db_object_put(f->db, a, obj, 2, 6, 6, 1000, &em), 0);
+		assert_int_equal(db_object_put(f->db, a, obj, 2, 6, 6, 0, 1000, &em), 0);
 	}
 	add_seg(f->db, a, 0xa0, 0, (const uint8_t[6]){1, 2, 3, 4, 5, 6});   /* 6 */
 	add_seg(f->db, a, 0xa0, 1, (const uint8_t[6]){1, 2, 3, 4, 11, 12}); /* 4 */
@@ -134,17 +134,68 @@ object_bounds(void **state)
 	int64_t a = add_account(f->db, "bob");
 
 	memset(obj, 7, sizeof(obj));
-	assert_int_equal(db_object_put(f->db, a, obj, 4, 12, 4, 1, &em), DZ_ERANGE);
-	assert_int_equal(db_object_put(f->db, a, obj, 4, 12, 13, 1, &em), DZ_ERANGE);
-	assert_int_equal(db_object_put(f->db, a, obj, 12, 12, 12, 1, &em), DZ_ERANGE);
-	assert_int_equal(db_object_put(f->db, 999, obj, 4, 12, 8, 1, &em), DZ_ENOENT);
-	assert_int_equal(db_object_put(f->db, a, obj, 2, 6, 5, 1, &em), 0);
-	assert_int_equal(db_object_put(f->db, a, obj, 2, 6, 6, 1, &em), 0);
+	assert_int_equal(db_object_put(f->db, a, obj, 4, 12, 4, 0, 1, &em), DZ_ERANGE);
+	assert_int_equal(db_object_put(f->db, a, obj, 4, 12, 13, 0, 1, &em), DZ_ERANGE);
+	assert_int_equal(db_object_put(f->db, a, obj, 12, 12, 12, 0, 1, &em), DZ_ERANGE);
+	assert_int_equal(db_object_put(f->db, 999, obj, 4, 12, 8, 0, 1, &em), DZ_ENOENT);
+	assert_int_equal(db_object_put(f->db, a, obj, 2, 6, 5, 0, 1, &em), 0);
+	assert_int_equal(db_object_put(f->db, a, obj, 2, 6, 6, 0, 1, &em), 0);
 	make_peer(&p, 1, 1 << 20, 0);
 	assert_int_equal(db_peer_upsert(f->db, &p, 2000, &em), 0);
 	add_seg(f->db, a, 7, 0, (const uint8_t[6]){1, 1, 1, 1, 1, 0}); /* 5 healthy */
 	assert_int_equal(db_repair_scan(f->db, SINCE, s, 2, &n, &em), 0);
 	assert_int_equal(n, 0); /* threshold 5 stayed: 5 healthy is enough */
+}
+
+/* The scan looks only where health can have fallen: at segments with an
+ * unhealthy holder, and at objects committed with fragments that had no
+ * holder (marked unplaced) until every fragment has one. */
+static void
+unplaced_marks(void **state)
+{
+	struct fix *f = *state;
+	struct dz_errmsg em;
+	struct db_peer p;
+	struct db_repair_seg s[4];
+	uint8_t obj[DB_IDBYTES];
+	size_t n;
+	int64_t a = add_account(f->db, "carol");
+
+	for (uint8_t i = 1; i <= 6; i++) {
+		make_peer(&p, i, 1 << 20, 0);
+		assert_int_equal(db_peer_upsert(f->db, &p, 1000, &em), 0);
+		assert_int_equal(db_peer_heartbeat(f->db, p.id, 0, 2000, 1, &em), 0);
+	}
+	/* 0xd0: committed short of n, marked; 0xe0: the same fragments
+	 * without the mark (the contract: commits say when they are short) */
+	memset(obj, 0xd0, sizeof(obj));
+	assert_int_equal(db_object_put(f->db, a, obj, 2, 6, 6, 1, 1000, &em), 0);
+	add_seg(f->db, a, 0xd0, 0, (const uint8_t[6]){1, 2, 3, 4, 0, 0});
+	memset(obj, 0xe0, sizeof(obj));
+	assert_int_equal(db_object_put(f->db, a, obj, 2, 6, 6, 0, 1000, &em), 0);
+	add_seg(f->db, a, 0xe0, 0, (const uint8_t[6]){1, 2, 3, 4, 0, 0});
+	assert_int_equal(db_repair_scan(f->db, SINCE, s, 4, &n, &em), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(s[0].object[0], 0xd0);
+	assert_int_equal(s[0].healthy, 4);
+	/* a later commit of the object without holders marks it again */
+	memset(obj, 0xe0, sizeof(obj));
+	assert_int_equal(db_object_put(f->db, a, obj, 2, 6, 6, 1, 1000, &em), 0);
+	assert_int_equal(db_repair_scan(f->db, SINCE, s, 4, &n, &em), 0);
+	assert_int_equal(n, 2);
+	/* repaired: every fragment has a holder; both leave the scan */
+	add_frag(f->db, a, 0xd0, 0, 4, 5);
+	add_frag(f->db, a, 0xd0, 0, 5, 6);
+	add_frag(f->db, a, 0xe0, 0, 4, 5);
+	add_frag(f->db, a, 0xe0, 0, 5, 6);
+	assert_int_equal(db_repair_scan(f->db, SINCE, s, 4, &n, &em), 0);
+	assert_int_equal(n, 0);
+	/* a holder lost later is found through the peer, marked or not */
+	memset(p.id, 6, sizeof(p.id));
+	assert_int_equal(db_peer_leave(f->db, p.id, 1800, &em), 0);
+	assert_int_equal(db_repair_scan(f->db, SINCE, s, 4, &n, &em), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(s[0].healthy, 5);
 }
 
 int
@@ -153,6 +204,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(scan_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(object_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(unplaced_marks, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
