@@ -31,6 +31,7 @@ static const struct cli_cmd commands[] = {
 	{"status", cmd_status_main, "show the account: coordinator, space used, peers online"},
 	{"testnet", cmd_testnet_main, "run a coordinator and N peers on loopback, for tests and demos"},
 	{"unlock", cmd_unlock_main, "check the password once and stay unlocked for a while"},
+	{"whatdoyouknow", cmd_whatdoyouknow_main, "show everything the coordinator stores about your account"},
 };
 
 static void
