@@ -84,13 +84,13 @@ print_text(const struct proto_whatdoyouknow_rep *k, const char *coord)
 	printf("  key file      %u bytes: your master key, encrypted under a key made\n"
 	    "                from your password (the coordinator cannot open it)\n",
 	    (unsigned)k->keyfile_bytes);
-	printf("  key stretch   Argon2id, %llu passes, %llu MiB\n",
-	    (unsigned long long)k->params.opslimit,
-	    (unsigned long long)(k->params.memlimit >> 20));
+	cli_human(k->params.memlimit, t1);
+	printf("  key stretch   Argon2id, %llu passes, %s of memory\n",
+	    (unsigned long long)k->params.opslimit, t1);
 	sodium_bin2hex(salt, sizeof(salt), k->salt, sizeof(k->salt));
 	printf("  salt          %s\n", salt);
-	printf("  login key     %s (public: checks the\n"
-	    "                signature your password makes at login)\n",
+	printf("  login key     %s\n"
+	    "                (public: checks the signature your password makes)\n",
 	    ident_pk_hex(k->login_pk, hex));
 	printf("  hint          %s\n", k->hint[0] != '\0' ? k->hint : "(none)");
 	cli_human(k->used, t1);

@@ -364,11 +364,13 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	if ((rc = netsrv_listen(loop, co->tls, o->listen, &lim, &cbs, &co->srv, em)) != 0)
 		goto fail;
 	co->opts.listen = NULL; /* borrowed: co->addr says it from now on */
+	/* metrics before the timers: a refused --metrics must fail while
+	 * only listeners (which close through the loop) exist */
 	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0 ||
+	    (rc = coord_metrics_start(co, em)) != 0 ||
 	    (rc = coord_audit_start(co, em)) != 0 ||
 	    (rc = coord_gc_start(co, em)) != 0 ||
-	    (rc = coord_repair_start(co, em)) != 0 ||
-	    (rc = coord_metrics_start(co, em)) != 0)
+	    (rc = coord_repair_start(co, em)) != 0)
 		goto fail;
 	*out = co;
 	return 0;

@@ -454,8 +454,12 @@ coord_metrics_start(struct coord *co, struct dz_errmsg *em)
 
 	if (co->opts.metrics == NULL)
 		return 0;
-	if ((rc = netaddr_parse(co->opts.metrics, 1, &ss, em)) != 0)
-		return dz_errf(em, rc, "--metrics %s: %s", co->opts.metrics, em->text);
+	if ((rc = netaddr_parse(co->opts.metrics, 1, &ss, em)) != 0) {
+		char why[DZ_ERRMSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", em->text);
+		return dz_errf(em, rc, "--metrics %s: %s", co->opts.metrics, why);
+	}
 	if (!is_loopback(&ss) && !co->opts.metrics_public)
 		return dz_errf(em, DZ_EDENIED,
 		    "--metrics %s is not a loopback address: anyone who can reach it "
