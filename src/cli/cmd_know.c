@@ -37,6 +37,10 @@ static const char know_usage[] =
     "  --json                 the same as one JSON object\n"
     "  --help                 this text\n"
     "\n"
+    "Examples:\n"
+    "  drizzle whatdoyouknow\n"
+    "  drizzle whatdoyouknow --json > what-the-coordinator-knows.json\n"
+    "\n"
     "Exit codes: 0 shown, 1 failed (not logged in, coordinator unreachable),\n"
     "2 bad command line, 3 wrong password.\n";
 
@@ -262,19 +266,15 @@ cmd_whatdoyouknow_main(int argc, char **argv)
 	struct frame r;
 	int c, json = 0, ex, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, longopts, know_usage, &ex)) != -1) {
 		switch (c) {
+		case CLI_OPT_EXIT: return ex;
 		case 'H': home = optarg; break;
 		case 'p': pwfile = optarg; break;
 		case 'j': json = 1; break;
-		case 'h':
-			fputs(know_usage, stdout);
-			return EXIT_OK;
-		default:
-			cli_err("unknown or incomplete option '%s' (try --help)",
-			    argv[optind - 1]);
+		default: /* an option in longopts that this switch forgot */
+			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}

@@ -41,7 +41,7 @@ usage(FILE *f)
 		   "Drizzle stores files encrypted on your computer, cut into erasure-coded\n"
 		   "fragments. Commands:\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n`drizzle help <command>` (or `drizzle <command> --help`) tells more,\n"
 		   "with the command's exit codes.\n");
 }

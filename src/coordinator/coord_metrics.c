@@ -34,8 +34,16 @@
 #define METRICS_DEADLINE_MS 5000  /* to send the whole request */
 #define METRICS_CONN_MAX 16       /* connections served at once */
 #define METRICS_BODY_MAX 8192     /* the page (about 3 KB today) */
+#define METRICS_LINGER_MS 1000    /* reading what follows a response */
 
-enum mc_state { MC_READ, MC_WORK, MC_WRITE, MC_CLOSING };
+/*
+ * After a response the connection is shut down for writing and what the
+ * client still sends is read and dropped until it closes (or for
+ * METRICS_LINGER_MS): closing with unread bytes would make the kernel
+ * send a reset, and a client still writing an oversized head would lose
+ * the 431 it was sent.
+ */
+enum mc_state { MC_READ, MC_WORK, MC_WRITE, MC_LINGER, MC_CLOSING };
 
 struct mconn {
 	struct coord_metrics *m;
@@ -44,6 +52,7 @@ struct mconn {
 	uv_timer_t timer;
 	uv_work_t work;
 	uv_write_t wr;
+	uv_shutdown_t sh;
 	enum mc_state state;
 	int open_handles;  /* tcp and timer: freed when both closed */
 	int head;          /* HEAD: headers only */
@@ -68,6 +77,9 @@ struct coord_metrics {
 };
 
 /* ---- connections ---- */
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
 
 static void
 mc_freed(uv_handle_t *h)
@@ -100,10 +112,33 @@ mc_close(struct mconn *c)
 }
 
 static void
+on_linger_end(uv_timer_t *t)
+{
+	mc_close(t->data);
+}
+
+static void
+on_shutdown(uv_shutdown_t *sh, int status)
+{
+	(void)sh;
+	(void)status; /* the connection closes on EOF or at the linger's end */
+}
+
+static void
 on_written(uv_write_t *wr, int status)
 {
-	(void)status;
-	mc_close(wr->data);
+	struct mconn *c = wr->data;
+
+	if (status != 0 || c->m->stopping) {
+		mc_close(c);
+		return;
+	}
+	c->state = MC_LINGER;
+	c->sh.data = c;
+	if (uv_shutdown(&c->sh, (uv_stream_t *)&c->tcp, on_shutdown) != 0 ||
+	    uv_timer_start(&c->timer, on_linger_end, METRICS_LINGER_MS, 0) != 0 ||
+	    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) != 0)
+		mc_close(c);
 }
 
 /* Send status line, headers and body (may be NULL) and close after. */
@@ -342,6 +377,10 @@ on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	struct mconn *c = h->data;
 
 	(void)hint;
+	if (c->state == MC_LINGER) { /* read and dropped */
+		*b = uv_buf_init(c->req, (unsigned)sizeof(c->req));
+		return;
+	}
 	/* one byte kept for the NUL that handle() writes */
 	*b = uv_buf_init(c->req + c->len, (unsigned)(sizeof(c->req) - 1 - c->len));
 }
@@ -353,6 +392,8 @@ on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	size_t end;
 
 	(void)b;
+	if (c->state == MC_LINGER && nread < 0)
+		mc_close(c);
 	if (c->state != MC_READ)
 		return;
 	if (nread < 0) {
