@@ -188,5 +188,6 @@ int cmd_devices_main(int argc, char **argv);
 int cmd_testnet_main(int argc, char **argv);
 int cmd_unlock_main(int argc, char **argv);
 int cmd_lock_main(int argc, char **argv);
+int cmd_whatdoyouknow_main(int argc, char **argv);
 
 #endif

@@ -53,6 +53,10 @@ static const char coord_usage[] =
     "  --repair-interval SECS  how often the repair worker looks for\n"
     "                        segments to rebuild (default 60; 0: never)\n"
     "  --repair-batch N      segments rebuilt at most per look (default 8)\n"
+    "  --metrics ADDR:PORT   serve Prometheus text at http://ADDR:PORT/metrics\n"
+    "                        (aggregates only; port 0: any free port, written\n"
+    "                        to DIR/metrics.addr); loopback addresses only\n"
+    "  --metrics-public      allow --metrics on a non-loopback address\n"
     "  --no-source-throttle  every client comes from one address (behind a\n"
     "                        proxy or NAT): throttle failed logins per\n"
     "                        account only, not per address\n"
@@ -65,7 +69,8 @@ static const char coord_usage[] =
     "  drizzle coordinator --data /var/lib/drizzle --listen 0.0.0.0:7420\n"
     "\n"
     "Exit codes: 0 stopped by a signal, 1 cannot start (the message names the\n"
-    "directory or address), 2 bad command line.\n";
+    "directory or address; a non-loopback --metrics without\n"
+    "--metrics-public), 2 bad command line.\n";
 
 /* The coordinator's log lines (logins, password changes, failed audits
  * and peers' changes of standing) go to stderr. */
@@ -93,7 +98,7 @@ on_signal(uv_signal_t *h, int signum)
 }
 
 /* long options without a short letter */
-enum { OPT_GC_INTERVAL = 0x200, OPT_GC_MARGIN };
+enum { OPT_GC_INTERVAL = 0x200, OPT_GC_MARGIN, OPT_METRICS, OPT_METRICS_PUBLIC };
 
 static int
 parse(int argc, char **argv, struct coord_opts *o, int *help)
@@ -114,6 +119,8 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"repair-threshold", required_argument, NULL, 'H'},
 		{"repair-interval", required_argument, NULL, 'I'},
 		{"repair-batch", required_argument, NULL, 'B'},
+		{"metrics", required_argument, NULL, OPT_METRICS},
+		{"metrics-public", no_argument, NULL, OPT_METRICS_PUBLIC},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -131,6 +138,8 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		case 'd': o->data_dir = optarg; break;
 		case 'l': o->listen = optarg; break;
 		case 'S': o->no_source_throttle = 1; break;
+		case OPT_METRICS: o->metrics = optarg; break;
+		case OPT_METRICS_PUBLIC: o->metrics_public = 1; break;
 		case 't':
 			if (cli_parse_uint(optarg, 1, 86400, &v) != 0) {
 				cli_err("--peer-timeout must be a whole number of seconds from 1 to 86400");
@@ -226,6 +235,10 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		cli_err("unexpected argument '%s' (try --help)", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (o->metrics_public && o->metrics == NULL) {
+		cli_err("--metrics-public goes with --metrics ADDR:PORT");
+		return EXIT_USAGE;
+	}
 	if (o->data_dir == NULL || o->data_dir[0] == '\0') {
 		cli_err("--data DIR is required (try --help)");
 		return EXIT_USAGE;
@@ -278,6 +291,9 @@ cmd_coordinator_main(int argc, char **argv)
 	printf("coordinator listening on %s key %s\n", coord_addr(r.co),
 	    ident_pk_hex(coord_pk(r.co), hex));
 	fflush(stdout);
+	if (coord_metrics_addr(r.co) != NULL)
+		fprintf(stderr, "coordinator: metrics at http://%s/metrics\n",
+		    coord_metrics_addr(r.co));
 	uv_run(&loop, UV_RUN_DEFAULT);
 	coord_free(r.co);
 	if (uv_loop_close(&loop) != 0)

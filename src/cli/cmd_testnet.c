@@ -73,6 +73,8 @@ static const char testnet_usage[] =
     "                     `drizzle coordinator --help`)\n"
     "  --repair-threshold H, --repair-interval SECS, --repair-batch N\n"
     "                     passed to the coordinator if given\n"
+    "  --metrics ADDR:PORT  passed to the coordinator: Prometheus text at\n"
+    "                     /metrics (port 0: any; DIR/coordinator/metrics.addr)\n"
     "  --heartbeat SECS   passed to every peer (its default is 5)\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help, -h         this text\n"
@@ -95,6 +97,7 @@ struct testnet {
 	const char *peer_timeout, *base_quota, *grace; /* likewise */
 	const char *repair_threshold, *repair_interval, *repair_batch; /* likewise */
 	const char *heartbeat;  /* peer --heartbeat; NULL: its default */
+	const char *metrics;    /* coordinator --metrics; NULL: none */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -177,6 +180,7 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"repair-interval", required_argument, NULL, 'I'},
 		{"repair-batch", required_argument, NULL, 'B'},
 		{"heartbeat", required_argument, NULL, 'b'},
+		{"metrics", required_argument, NULL, 0x300},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -243,6 +247,9 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 			break;
 		case 'q':
 			tn->quiet = 1;
+			break;
+		case 0x300: /* --metrics: judged by the coordinator */
+			tn->metrics = optarg;
 			break;
 		case 'A':
 			if (cli_parse_uint(optarg, 1, 86400, &v) != 0)
@@ -357,7 +364,7 @@ spawn_coordinator(struct testnet *tn)
 {
 	struct sup_child *c = &tn->sup.ch[0];
 	char listen[32];
-	char *argv[32] = {"drizzle", "coordinator", "--data", c->datadir,
+	char *argv[48] = {"drizzle", "coordinator", "--data", c->datadir,
 		"--listen", listen, NULL};
 	size_t i = 6;
 
@@ -409,6 +416,10 @@ spawn_coordinator(struct testnet *tn)
 	if (tn->repair_batch != NULL) {
 		argv[i++] = "--repair-batch";
 		argv[i++] = (char *)tn->repair_batch;
+	}
+	if (tn->metrics != NULL) {
+		argv[i++] = "--metrics";
+		argv[i++] = (char *)tn->metrics;
 	}
 	argv[i] = NULL;
 	return sup_spawn(&tn->sup, 0, argv);

@@ -31,6 +31,7 @@ static const struct cli_cmd commands[] = {
 	{"status", cmd_status_main, "show the account: coordinator, space used, peers online"},
 	{"testnet", cmd_testnet_main, "run a coordinator and N peers on loopback, for tests and demos"},
 	{"unlock", cmd_unlock_main, "check the password once and stay unlocked for a while"},
+	{"whatdoyouknow", cmd_whatdoyouknow_main, "show everything the coordinator stores about your account"},
 };
 
 static void
@@ -40,7 +41,7 @@ usage(FILE *f)
 		   "Drizzle stores files encrypted on your computer, cut into erasure-coded\n"
 		   "fragments. Commands:\n\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n`drizzle help <command>` (or `drizzle <command> --help`) tells more,\n"
 		   "with the command's exit codes.\n");
 }

@@ -64,6 +64,7 @@ static const struct coord_route routes[] = {
 	{PROTO_AUDIT_NEWS, 0, coord_audit_news},
 	{PROTO_PEER_REPORT, 1, coord_peer_report},
 	{PROTO_OBJ_HEALTH, 1, coord_obj_health},
+	{PROTO_WHATDOYOUKNOW, 1, coord_whatdoyouknow},
 };
 
 static const struct coord_route *
@@ -213,6 +214,7 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 	}
 	rc = r->fn(s, f->reqid, msg, &em);
 out:
+	coord_metrics_request(co, f->type, rc);
 	if (rc != 0)
 		send_error(s, f->reqid, rc, em.text);
 	free(msg);
@@ -362,7 +364,10 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	if ((rc = netsrv_listen(loop, co->tls, o->listen, &lim, &cbs, &co->srv, em)) != 0)
 		goto fail;
 	co->opts.listen = NULL; /* borrowed: co->addr says it from now on */
+	/* metrics before the timers: a refused --metrics must fail while
+	 * only listeners (which close through the loop) exist */
 	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0 ||
+	    (rc = coord_metrics_start(co, em)) != 0 ||
 	    (rc = coord_audit_start(co, em)) != 0 ||
 	    (rc = coord_gc_start(co, em)) != 0 ||
 	    (rc = coord_repair_start(co, em)) != 0)
@@ -396,6 +401,7 @@ coord_stop(struct coord *co)
 	coord_audit_stop(co);
 	coord_gc_stop(co);
 	coord_repair_stop(co);
+	coord_metrics_stop(co);
 	if (co->srv != NULL) {
 		netsrv_close(co->srv, NULL, NULL);
 		co->srv = NULL;
@@ -411,6 +417,7 @@ coord_free(struct coord *co)
 	coord_audit_free(co);
 	coord_gc_free(co);
 	coord_repair_free(co);
+	coord_metrics_free(co);
 	db_close(co->db);
 	tls_ctx_unref(co->tls);
 	ident_free(co->id);

@@ -72,6 +72,11 @@ struct coord_opts {
 	int no_source_throttle; /* every client arrives from one address (a
 	                           proxy, a NAT): throttle failed logins per
 	                           account only */
+	/* metrics (NULL: none): "ip:port" of the Prometheus page (docs/net.md,
+	 * "Metrics"), port 0: any free port; loopback only unless
+	 * metrics_public */
+	const char *metrics;
+	int metrics_public;
 	/* log (NULL: none): one line per login proof and password change
 	 * (user, source address, outcome; never a secret), for operators */
 	void (*log)(void *arg, const char *line);
@@ -102,6 +107,10 @@ int coord_start(uv_loop_t *loop, const struct coord_opts *o,
 
 /* coord_addr: the address actually listened on, "ip:port". */
 const char *coord_addr(const struct coord *co);
+
+/* coord_metrics_addr: the address /metrics is served on, "ip:port", or
+ * NULL if none. */
+const char *coord_metrics_addr(const struct coord *co);
 
 /* coord_pk: the coordinator's node key (IDENT_PKBYTES bytes). */
 const uint8_t *coord_pk(const struct coord *co);

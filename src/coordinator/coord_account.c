@@ -241,6 +241,20 @@ coord_passwd(struct coord_sess *s, uint32_t reqid, const void *msg,
 }
 
 int
+coord_account_space(struct coord *co, int64_t account, uint64_t *used,
+    uint64_t *earned, uint64_t *quota, struct dz_errmsg *em)
+{
+	int rc;
+
+	if ((rc = db_account_used(co->db, account, used, em)) != 0)
+		return rc;
+	/* earned space (capacity x availability) is not counted yet */
+	*earned = 0;
+	*quota = co->opts.base_quota + *earned;
+	return 0;
+}
+
+int
 coord_status(struct coord_sess *s, uint32_t reqid, const void *msg,
     struct dz_errmsg *em)
 {
@@ -251,13 +265,11 @@ coord_status(struct coord_sess *s, uint32_t reqid, const void *msg,
 
 	(void)msg;
 	memset(&rep, 0, sizeof(rep));
-	if ((rc = db_account_used(co->db, s->account, &rep.used, em)) != 0 ||
+	if ((rc = coord_account_space(co, s->account, &rep.used, &rep.earned,
+	    &rep.quota, em)) != 0 ||
 	    (rc = db_peer_count(co->db, coord_now(co), co->opts.peer_timeout,
 	    &online, &total, em)) != 0)
 		return rc;
-	/* earned space (capacity x availability) is not counted yet */
-	rep.earned = 0;
-	rep.quota = co->opts.base_quota + rep.earned;
 	rep.peers_total = total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
 	rep.peers_online = online > rep.peers_total ? rep.peers_total :
 	    (uint32_t)online;

@@ -211,6 +211,9 @@ log_round(struct coord_audit *a)
 
 		if (!o->recorded)
 			continue;
+		atomic_fetch_add_explicit(o->reason == PROTO_AUDIT_PASSED ?
+		    &a->co->ctr.audits_passed : &a->co->ctr.audits_failed, 1,
+		    memory_order_relaxed);
 		ident_pk_hex(a->t[k].peer, ph);
 		merkle_hex(a->t[k].name, nh);
 		if (o->reason != PROTO_AUDIT_PASSED)

@@ -235,6 +235,7 @@ gc_round_done(uv_work_t *req, int status)
 
 	(void)status;
 	g->running = 0;
+	atomic_fetch_add_explicit(&g->co->ctr.gc_rounds, 1, memory_order_relaxed);
 	if (g->nfail > 0)
 		coord_log(g->co, "clean-up: %llu of %llu peers did not take their "
 		    "filters (first: %s: %s); they get them next round",

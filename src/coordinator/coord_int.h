@@ -12,6 +12,7 @@
 #ifndef DZ_COORD_INT_H
 #define DZ_COORD_INT_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "coordinator/coord.h"
@@ -62,6 +63,22 @@ struct coord_thr_ticket {
 	struct coord_thr_ent *src, *acct; /* NULL: not counted */
 };
 
+/*
+ * What /metrics counts (coord_metrics.c): totals since the coordinator
+ * started, never per account or file. Atomics: the repair worker counts
+ * from the libuv pool; relaxed order is enough for independent totals.
+ */
+struct coord_counters {
+	atomic_uint_least64_t puts, put_errors;   /* FRAGS_COMMIT (+ PLACE errors) */
+	atomic_uint_least64_t gets, get_errors;   /* FRAGS_LOCATE */
+	atomic_uint_least64_t audits_passed, audits_failed;
+	atomic_uint_least64_t repairs;            /* segments fully repaired */
+	atomic_uint_least64_t gc_rounds;
+	atomic_uint_least64_t http_refused;       /* bad /metrics requests */
+};
+
+struct coord_metrics;
+
 struct coord {
 	uv_loop_t *loop;
 	struct coord_opts opts;
@@ -76,6 +93,8 @@ struct coord {
 	struct coord_audit *audit;  /* audit rounds (coord_audit.c) */
 	struct coord_gc *gc;   /* clean-up rounds (coord_gc.c), or NULL */
 	struct coord_repair *repair; /* the repair worker (NULL: none) */
+	struct coord_metrics *metrics; /* --metrics server (NULL: none) */
+	struct coord_counters ctr;
 };
 
 /* One connection's state (conn_udata). */
@@ -163,6 +182,37 @@ void coord_repair_stop(struct coord *co);
 
 /* coord_repair_free: release the worker after the loop has ended. */
 void coord_repair_free(struct coord *co);
+
+/* coord_metrics.c: the --metrics HTTP server (docs/net.md, "Metrics") */
+
+/* coord_metrics_start: listen on co->opts.metrics (nothing if NULL),
+ * refusing a non-loopback address unless co->opts.metrics_public, and
+ * write the address to DIR/metrics.addr. Returns 0 or a dz_err
+ * (DZ_EDENIED: not loopback; DZ_EFORMAT: bad address; DZ_EIO: in use). */
+int coord_metrics_start(struct coord *co, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* coord_metrics_stop: stop listening and close the connections (one
+ * reading the database closes when that ends). Idempotent. */
+void coord_metrics_stop(struct coord *co);
+
+/* coord_metrics_free: release the server after the loop has ended. */
+void coord_metrics_free(struct coord *co);
+
+/* coord_metrics_request: count a request of type that ended with rc
+ * (puts, gets and their errors; other types are not counted). */
+void coord_metrics_request(struct coord *co, uint16_t type, int rc);
+
+/* coord_know.c */
+int coord_whatdoyouknow(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);
+
+/* coord_account_space: the account's used, earned and quota bytes, as
+ * STATUS reports them (the one place that computes them). */
+int coord_account_space(struct coord *co, int64_t account, uint64_t *used,
+    uint64_t *earned, uint64_t *quota, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* coord_thr_account_failures: failed login proofs counted against the
+ * account now (in memory, decaying; coord_throttle.c). */
+uint32_t coord_thr_account_failures(struct coord *co, int64_t account);
 
 /* coord_records.c */
 int coord_rec_put(struct coord_sess *, uint32_t, const void *, struct dz_errmsg *);

@@ -570,10 +570,13 @@ pass(uv_work_t *w)
 		if (waiting(r, &segs[i], now))
 			continue;
 		done++;
-		if (!repair_seg(r, &segs[i], since))
+		if (!repair_seg(r, &segs[i], since)) {
 			wait_add(r, &segs[i], coord_now(co));
-		else
+		} else {
 			wait_prune(r, now, &segs[i]);
+			atomic_fetch_add_explicit(&co->ctr.repairs, 1,
+			    memory_order_relaxed);
+		}
 	}
 	free(segs);
 }

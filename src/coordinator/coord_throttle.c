@@ -159,3 +159,16 @@ coord_thr_fail(struct coord *co, const struct coord_thr_ticket *t)
 	if (t->acct != NULL)
 		bump(t->acct, now);
 }
+
+uint32_t
+coord_thr_account_failures(struct coord *co, int64_t account)
+{
+	uint8_t key[COORD_THR_KEYBYTES];
+	int64_t now = coord_now(co);
+
+	acct_key(account, key);
+	for (size_t i = 0; i < COORD_THR_SLOTS; i++)
+		if (memcmp(co->thr->acct[i].key, key, COORD_THR_KEYBYTES) == 0)
+			return decayed(&co->thr->acct[i], now);
+	return 0;
+}

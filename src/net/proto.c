@@ -687,6 +687,8 @@ static const struct msgdef msgdefs[] = {
 	MSG(GC_FILTER_REP, proto_gc_filter_rep, v_gc_filter_rep),
 	MSG(OBJ_HEALTH, proto_obj_health, v_obj_health),
 	MSG(OBJ_HEALTH_REP, proto_obj_health_rep, v_obj_health_rep),
+	MSG(WHATDOYOUKNOW, proto_empty, v_empty),
+	MSG(WHATDOYOUKNOW_REP, proto_whatdoyouknow_rep, proto_v_whatdoyouknow_rep),
 };
 #undef MSG
 #define NMSGDEFS (sizeof(msgdefs) / sizeof(msgdefs[0]))

@@ -103,6 +103,8 @@ enum proto_type {
 	PROTO_GC_FILTER = 0x0711,
 	/* Health of stored objects, client -> coordinator */
 	PROTO_OBJ_HEALTH = 0x0731,
+	/* What the coordinator knows about the account (proto_know.h) */
+	PROTO_WHATDOYOUKNOW = 0x0821,  /* empty */
 
 	PROTO_SIGNUP_REP = 0x8101,
 	PROTO_PRELOGIN_REP = 0x8102,
@@ -131,6 +133,7 @@ enum proto_type {
 	PROTO_PEER_REPORT_REP = 0x8702,
 	PROTO_GC_FILTER_REP = 0x8711,
 	PROTO_OBJ_HEALTH_REP = 0x8731,
+	PROTO_WHATDOYOUKNOW_REP = 0x8821,
 };
 
 /* Sizes of fixed fields. */
@@ -530,6 +533,8 @@ struct proto_gc_filter_rep {
 
 /* Health of stored objects (0x0731..): net/proto_health.h. */
 #include "net/proto_health.h"
+/* What the coordinator knows (0x0821..): net/proto_know.h. */
+#include "net/proto_know.h"
 
 /* ---- Generic codec ----------------------------------------------------- */
 

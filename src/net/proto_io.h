@@ -48,4 +48,7 @@ void io_peeraddr(struct io *io, struct proto_peeraddr *pa);
 void io_user(struct io *io, char *user);
 void io_hint(struct io *io, char *hint);
 
+/* Visitors kept outside proto.c (listed in its table). */
+int proto_v_whatdoyouknow_rep(struct io *io, void *v);
+
 #endif

@@ -487,6 +487,45 @@ make(uint16_t type, int v, struct bufs *b)
 		}
 		break;
 	}
+	case PROTO_WHATDOYOUKNOW_REP: {
+		struct proto_whatdoyouknow_rep *k = m;
+		text_of(k->user, v == V_MAX ? PROTO_USER_MAX : 1 + v, user_set);
+		k->created = v == V_MAX ? UINT64_MAX : (uint64_t)v;
+		k->params.alg = PWKEY_ALG_ARGON2ID13;
+		k->params.opslimit = v == V_MAX ? PWKEY_OPS_MAX : PWKEY_OPS_MIN;
+		k->params.memlimit = v == V_MAX ? PWKEY_MEM_MAX : PWKEY_MEM_MIN;
+		fill(k->salt, sizeof(k->salt), 60 + v);
+		k->keyfile_bytes = KEYFILE_BYTES;
+		fill(k->login_pk, 32, 70 + v);
+		if (v == V_MAX)
+			utf8_of(k->hint, PROTO_HINT_MAX);
+		k->used = k->quota = k->earned = v == V_MAX ? UINT64_MAX : (uint64_t)v;
+		k->records = k->fragments = k->copies = (uint64_t)v;
+		k->failed_logins = v == V_MAX ? UINT32_MAX : 0;
+		k->ndev = v == V_MIN ? 0 : v == V_MID ? 2 : PROTO_KNOW_DEVICES_MAX;
+		for (size_t e = 0; e < k->ndev; e++) {
+			fill(k->dev[e].pk, 32, (int)e);
+			k->dev[e].bound = e;
+			k->dev[e].seen = UINT64_MAX - e;
+		}
+		k->npeers = v == V_MIN ? 0 : v == V_MID ? 2 : PROTO_KNOW_PEERS_MAX;
+		for (size_t e = 0; e < k->npeers; e++) {
+			struct proto_know_peer *p = &k->peer[e];
+			fill(p->pk, 32, 80 + (int)e);
+			if (v == V_MAX)
+				text_of(p->addr, PROTO_ADDR_MAX, addr_set);
+			else if (e > 0)
+				strcpy(p->addr, "127.0.0.1:7001");
+			p->capacity = v == V_MAX ? UINT64_MAX : e;
+			p->flags = (uint32_t)e;
+			p->online = e % 2;
+			p->state = e % 4;
+			p->last_reason = e % 4;
+			fill(p->last_name, 32, (int)e);
+			p->held = UINT64_MAX - e;
+		}
+		break;
+	}
 	default:
 		break; /* empty bodies */
 	}

@@ -15,9 +15,9 @@ test_type_numbers(void **state)
 	size_t n = proto_type_count(), nreq = 0, i, j;
 
 	(void)state;
-	assert_int_equal(n, 56); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE,
-	                          * AUDIT_NEWS, PEER_REPORT, GC_FILTER, OBJ_HEALTH
-	                          * and replies */
+	assert_int_equal(n, 58); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE,
+	                          * AUDIT_NEWS, PEER_REPORT, GC_FILTER, OBJ_HEALTH,
+	                          * WHATDOYOUKNOW and replies */
 	for (i = 0; i < n; i++) {
 		uint16_t t = proto_type_at(i);
 
@@ -31,7 +31,7 @@ test_type_numbers(void **state)
 			assert_non_null(proto_type_name(PROTO_REPLY(t)));
 		}
 	}
-	assert_int_equal(nreq, 27);
+	assert_int_equal(nreq, 28);
 	assert_int_equal(proto_type_at(n), 0);
 	assert_string_equal(proto_type_name(PROTO_REC_PUT), "REC_PUT");
 	assert_string_equal(proto_type_name(PROTO_AUDIT_REP), "AUDIT_REP");
