@@ -96,9 +96,17 @@ cli_peer_bind(const struct peerbind_in *in, struct peerbind_out *out)
 		ex = EXIT_FAIL;
 		goto out;
 	}
+	/* nothing is created for nobody: a binding kept, or an account */
+	rc = pbind_load(path, &out->b, &em);
+	if (rc != 0 && !p->have_account) {
+		cli_err("peer: nobody is logged in at %s: run `drizzle login` (or "
+		    "`drizzle signup`) there first, or pass --home DIR (or run an "
+		    "operator's peer with --datacentre)", out->home);
+		ex = EXIT_FAIL;
+		goto out;
+	}
 	if ((ex = cli_peer_key(out->data, pk)) != 0)
 		goto out;
-	rc = pbind_load(path, &out->b, &em);
 	if (rc == 0 && fits(&out->b, pk, p)) {
 		ex = 0; /* no password needed */
 		goto out;
@@ -106,9 +114,9 @@ cli_peer_bind(const struct peerbind_in *in, struct peerbind_out *out)
 	if (rc != 0 && rc != DZ_ENOENT)
 		cli_err("peer: %s; signing a new binding", em.text);
 	if (!p->have_account) {
-		cli_err("peer: nobody is logged in at %s: run `drizzle login` (or "
-		    "`drizzle signup`) there first, or pass --home DIR (or run an "
-		    "operator's peer with --datacentre)", out->home);
+		cli_err("peer: %s is not for this peer, and nobody is logged in at "
+		    "%s to sign a new one: run `drizzle login` there first", path,
+		    out->home);
 		ex = EXIT_FAIL;
 		goto out;
 	}
