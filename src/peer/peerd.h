@@ -21,7 +21,9 @@
  *
  * Data directory: identity.key (the node's seed), peer.addr (the bound
  * address, written durably at start), coordinator.key (64 hex digits and a
- * newline), and the fragment store. Not for placement, accounting or
+ * newline), binding (net/pbind.h, written by `drizzle peer --home`;
+ * removed when the coordinator says it no longer holds), and the
+ * fragment store. Not for placement, accounting or
  * quotas: those are the coordinator's. Library code: it never prints;
  * what an operator should see goes to the log callback. Loop thread only.
  */

@@ -23,6 +23,12 @@ pids=()
 cleanup_hooks+=('for p in ${pids[@]+"${pids[@]}"}; do kill "$p"; wait "$p"; done 2>/dev/null; true')
 nfrags() { find "$1/frags" -type f 2>/dev/null | wc -l; }
 
+# the operator's list: a line that is not a key refuses to start, naming it
+printf '# ours\n%064d\nnot-a-key\n' 0 >"$T/bad.keys"
+expect_exit 1 "$DZ" coordinator --data "$T/c" --listen 127.0.0.1:0 --datacentre-keys "$T/bad.keys"
+grep -q "bad.keys line 3" "$T/err" || fail "bad keys file: $(cat "$T/err")"
+ok "a bad --datacentre-keys line refuses to start, naming the line"
+
 net_start --peers 6 --capacity 64M --heartbeat 1 --peer-timeout 30
 for u in alice mallory bob; do
 	"$DZ" signup --coordinator "$ADDR" --user "$u" $PW $KDF --home "$T/$u" \
