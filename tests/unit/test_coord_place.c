@@ -162,6 +162,45 @@ test_place_owner(void **state)
 	free(rep);
 }
 
+/* One fragment per network: peers claiming addresses in one IPv4 /24 or
+ * one IPv6 /48 count as one; loopback peers (the other tests) are each
+ * their own network. */
+static void
+test_place_prefix(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	static const char *addrs[] = {"10.1.2.3:7000", "10.1.2.200:7001",
+		"10.1.3.1:7000", "[2001:db8:1::1]:7000", "[2001:db8:1:ffff::2]:7000",
+		"[2001:db8:2::1]:7000"};
+	struct cl *peers[6];
+	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
+	struct proto_peer_register m;
+	struct frame r;
+	struct acct a;
+
+	assert_non_null(rep);
+	signup(s, &a, "alice");
+	for (int i = 0; i < 6; i++) {
+		peers[i] = cl_new();
+		register_msg(s, peers[i], i, NULL, &m);
+		snprintf(m.addr, sizeof(m.addr), "%s", addrs[i]);
+		call(s, peers[i], PROTO_PEER_REGISTER, &m, &r);
+		want(&r, PROTO_PEER_REGISTER_REP, NULL);
+		frame_free(&r);
+	}
+	/* four networks: 10.1.2/24, 10.1.3/24, 2001:db8:1/48, 2001:db8:2/48 */
+	assert_int_equal(place(s, a.node, 4, 100, NULL, 0, rep), 0);
+	assert_true(placed(rep, peers[2]) && placed(rep, peers[5]));
+	assert_true(placed(rep, peers[0]) != placed(rep, peers[1]));
+	assert_true(placed(rep, peers[3]) != placed(rep, peers[4]));
+	assert_int_equal(place(s, a.node, 5, 100, NULL, 0, rep), DZ_ETOOFEW);
+	for (int i = 0; i < 6; i++)
+		cl_free(peers[i]);
+	cl_free(a.node);
+	free(rep);
+}
+
 /* Admission, played by clients: no binding, a binding by another
  * account's device, a binding made for another peer, a binding by a key
  * no account has, an unknown account, and an unlisted operator claim
@@ -270,6 +309,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_place_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admission, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_place_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_leave, setup, teardown),
 	};
 
