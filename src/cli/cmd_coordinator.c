@@ -98,7 +98,8 @@ on_signal(uv_signal_t *h, int signum)
 }
 
 /* long options without a short letter */
-enum { OPT_GC_INTERVAL = 0x200, OPT_GC_MARGIN, OPT_METRICS, OPT_METRICS_PUBLIC };
+enum { OPT_GC_INTERVAL = 0x200, OPT_GC_MARGIN, OPT_METRICS, OPT_METRICS_PUBLIC,
+	OPT_DC_KEYS, OPT_TEST_PREFIX_LOOPBACK };
 
 static int
 parse(int argc, char **argv, struct coord_opts *o, int *help)
@@ -121,6 +122,8 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"repair-batch", required_argument, NULL, 'B'},
 		{"metrics", required_argument, NULL, OPT_METRICS},
 		{"metrics-public", no_argument, NULL, OPT_METRICS_PUBLIC},
+		{"datacentre-keys", required_argument, NULL, OPT_DC_KEYS},
+		{"test-prefix-loopback", no_argument, NULL, OPT_TEST_PREFIX_LOOPBACK},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -225,6 +228,16 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 				return EXIT_USAGE;
 			}
 			o->repair_batch = (unsigned)v;
+			break;
+		case OPT_DC_KEYS:
+			if (optarg[0] == '\0') {
+				cli_err("--datacentre-keys needs a file");
+				return EXIT_USAGE;
+			}
+			o->datacentre_keys = optarg;
+			break;
+		case OPT_TEST_PREFIX_LOOPBACK: /* TEST ONLY, not in --help */
+			o->test_prefix_loopback = 1;
 			break;
 		default: /* an option in longopts that this switch forgot */
 			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);

@@ -2,7 +2,9 @@
  * cmd_peer: `drizzle peer`: lend disk to the network. Runs the storage
  * peer's server (peer/peerd.h) on one libuv loop until SIGINT or SIGTERM:
  * stores, serves and audits fragments for any authenticated node, and
- * reports to the coordinator. Prints one line on stdout once it listens
+ * reports to the coordinator. It runs for the account logged in at a
+ * client profile (--home, cli/peerbind.h: the account's device key signs
+ * the peer's key), or as an operator's peer (--datacentre). Prints one line on stdout once it listens
  * ("peer listening on ADDR key HEX", for scripts and tests); everything
  * else (the coordinator link's state changes) goes to stderr.
  */
@@ -16,33 +18,48 @@
 #include <uv.h>
 
 #include "cli/cli.h"
+#include "cli/peerbind.h"
 #include "net/ident.h"
 #include "net/netaddr.h"
 #include "net/proto.h"
 #include "peer/peerd.h"
 
 static const char peer_usage[] =
-    "usage: drizzle peer --data DIR --coordinator ADDR:PORT [options]\n"
+    "usage: drizzle peer [--home DIR] [options]\n"
+    "       drizzle peer --datacentre --data DIR --coordinator ADDR:PORT [options]\n"
+    "       drizzle peer --data DIR --print-key\n"
     "\n"
     "Lends disk to the network: stores encrypted fragments in DIR, serves them\n"
-    "to clients, answers audits and reports to the coordinator. Fragments are\n"
+    "to clients, answers audits and reports to the coordinator. The peer runs\n"
+    "for the account logged in at the client profile --home DIR: that\n"
+    "computer's key signs the peer's key once (asking for the password unless\n"
+    "the account is unlocked) and the signed binding is kept in the data\n"
+    "directory, so restarts need no password. Its space is that account's,\n"
+    "and that account's own fragments are never placed on it. Fragments are\n"
     "served even while the coordinator is unreachable. Stops cleanly on\n"
     "SIGINT or SIGTERM, telling the coordinator it is leaving. Prints\n"
     "`peer listening on ADDR key HEX` when ready.\n"
     "\n"
-    "  --data DIR              data directory: identity, fragments (required)\n"
-    "  --coordinator ADDR:PORT the coordinator (required)\n"
+    "  --home DIR              the client profile whose account runs this peer\n"
+    "                          (default $DRIZZLE_HOME, else ~/.config/drizzle)\n"
+    "  --data DIR              data directory: identity, binding, fragments\n"
+    "                          (default: HOME/peer; required with --datacentre)\n"
+    "  --coordinator ADDR:PORT the coordinator (default: the profile's)\n"
     "  --listen ADDR:PORT      where to serve (default 127.0.0.1:0, a free port)\n"
     "  --capacity SIZE         disk to lend, e.g. 64M, 1G (default 10G); never\n"
     "                          more is offered than DIR's disk has free (plus\n"
     "                          what is stored): a warning at start says so\n"
-    "  --coordinator-key HEX   the coordinator's key (default: pinned at first\n"
-    "                          contact in DIR/coordinator.key)\n"
+    "  --coordinator-key HEX   the coordinator's key (default: the profile's,\n"
+    "                          else pinned at first contact in\n"
+    "                          DIR/coordinator.key)\n"
     "  --heartbeat SECONDS     between reports to the coordinator (default 5)\n"
-    "  --owner USER            the account running this peer: the coordinator\n"
-    "                          never places that account's own fragments here\n"
-    "                          (a claim, not checked: it only ever keeps USER's\n"
-    "                          fragments away)\n"
+    "  --password-file FILE    the account's password, if it must be asked\n"
+    "                          (else $DRIZZLE_PASSWORD, else the terminal)\n"
+    "  --datacentre            an operator's own peer, for no account: the\n"
+    "                          coordinator admits it only if its key is in\n"
+    "                          the coordinator's --datacentre-keys file\n"
+    "  --print-key             create the peer's key in --data DIR if needed,\n"
+    "                          print it (hex) and exit: for --datacentre-keys\n"
     "  --help, -h              this text\n"
     "\n"
     "Testing only (never on a real network):\n"
@@ -53,11 +70,15 @@ static const char peer_usage[] =
     "                          or slowput: acknowledge FRAG_PUT after 20 s\n"
     "\n"
     "example:\n"
-    "  drizzle peer --data ~/drizzle-peer --coordinator 203.0.113.7:7420 \\\n"
-    "      --listen 0.0.0.0:7421 --capacity 100G --owner alice\n"
+    "  drizzle login --coordinator 203.0.113.7:7420 --user alice\n"
+    "  drizzle peer --listen 0.0.0.0:7421 --capacity 100G\n"
+    "\n"
+    "A coordinator that refuses the peer (no binding, a device since logged\n"
+    "out or revoked, an unlisted --datacentre key) is logged with what to do;\n"
+    "the peer keeps serving and retrying.\n"
     "\n"
     "Exit codes: 0 stopped by a signal, 1 could not start (the message names\n"
-    "the directory or address), 2 bad command line.\n";
+    "the directory, address or profile), 2 bad command line, 3 wrong password.\n";
 
 struct peer_run {
 	struct peerd *p;
@@ -100,7 +121,10 @@ cmd_peer_main(int argc, char **argv)
 		{"capacity", required_argument, NULL, 's'},
 		{"coordinator-key", required_argument, NULL, 'k'},
 		{"heartbeat", required_argument, NULL, 'b'},
-		{"owner", required_argument, NULL, 'o'},
+		{"home", required_argument, NULL, 'H'},
+		{"password-file", required_argument, NULL, 'P'},
+		{"datacentre", no_argument, NULL, 'D'},
+		{"print-key", no_argument, NULL, 'K'},
 		{"test-lie", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -112,8 +136,10 @@ cmd_peer_main(int argc, char **argv)
 	uint8_t ckey[IDENT_PKBYTES];
 	char hex[IDENT_HEXBYTES], what[sizeof(em.text) + 32];
 	uv_loop_t loop;
+	struct peerbind_in bin = {0};
+	struct peerbind_out *bout = NULL;
 	uint64_t v;
-	int c, rc;
+	int c, rc, print_key = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&r, 0, sizeof(r));
@@ -158,12 +184,19 @@ cmd_peer_main(int argc, char **argv)
 				return usage_error("--heartbeat must be 1 to 3600 seconds");
 			cfg.heartbeat_s = (unsigned)v;
 			break;
-		case 'o':
-			if (optarg[0] == '\0' || strlen(optarg) > PROTO_USER_MAX ||
-			    !proto_user_chars_ok(optarg, strlen(optarg)))
-				return usage_error("--owner must be a user name: 1 to 64 "
-				    "of a-z 0-9 . _ -");
-			cfg.owner = optarg;
+		case 'H':
+			if (optarg[0] == '\0')
+				return usage_error("--home needs a directory");
+			bin.home_opt = optarg;
+			break;
+		case 'P':
+			bin.pwfile = optarg;
+			break;
+		case 'D':
+			cfg.datacentre = 1;
+			break;
+		case 'K':
+			print_key = 1;
 			break;
 		case 'L': /* TEST ONLY */
 			if (strcmp(optarg, "garbage") == 0)
@@ -188,11 +221,49 @@ cmd_peer_main(int argc, char **argv)
 		snprintf(what, sizeof(what), "unexpected argument '%.200s'", argv[optind]);
 		return usage_error(what);
 	}
-	if (cfg.dir == NULL || cfg.dir[0] == '\0')
-		return usage_error("--data DIR is required");
-	if (cfg.coordinator == NULL)
-		return usage_error("--coordinator ADDR:PORT is required");
+	if (cfg.dir != NULL && cfg.dir[0] == '\0')
+		return usage_error("--data needs a directory");
+	if (print_key) {
+		uint8_t pk[IDENT_PKBYTES];
 
+		if (cfg.dir == NULL)
+			return usage_error("--print-key needs --data DIR");
+		if ((rc = cli_peer_key(cfg.dir, pk)) != 0)
+			return rc;
+		printf("%s\n", ident_pk_hex(pk, hex));
+		return EXIT_OK;
+	}
+	if (cfg.datacentre) {
+		if (bin.home_opt != NULL)
+			return usage_error("--datacentre runs for no account: drop --home");
+		if (cfg.dir == NULL)
+			return usage_error("--data DIR is required with --datacentre");
+		if (cfg.coordinator == NULL)
+			return usage_error("--coordinator ADDR:PORT is required with "
+			    "--datacentre");
+	} else {
+		if ((bout = calloc(1, sizeof(*bout))) == NULL) {
+			cli_err("peer: out of memory");
+			return EXIT_FAIL;
+		}
+		bin.data = cfg.dir;
+		if ((rc = cli_peer_bind(&bin, bout)) != 0) {
+			free(bout);
+			return rc;
+		}
+		cfg.dir = bout->data;
+		cfg.binding = &bout->b;
+		if (cfg.coordinator == NULL && bout->have_coord)
+			cfg.coordinator = bout->coord_addr;
+		/* the binding names the profile's coordinator: pin that one */
+		if (cfg.coordinator_pk == NULL && bout->have_coord)
+			cfg.coordinator_pk = bout->coord_pk;
+		if (cfg.coordinator == NULL) {
+			free(bout);
+			return usage_error("--coordinator ADDR:PORT is required (the "
+			    "profile names none)");
+		}
+	}
 	/* several puts must be able to wait on one shared sync: the pool
 	 * needs threads, and libuv reads this once, at its first use */
 	if (getenv("UV_THREADPOOL_SIZE") == NULL) {
@@ -212,6 +283,7 @@ cmd_peer_main(int argc, char **argv)
 			    em.text[0] ? em.text : dz_strerror(rc));
 		(void)uv_run(&loop, UV_RUN_DEFAULT); /* release what was made */
 		(void)uv_loop_close(&loop);
+		free(bout);
 		return EXIT_FAIL;
 	}
 	printf("peer listening on %s key %s\n", peerd_addr(r.p),
@@ -226,6 +298,7 @@ cmd_peer_main(int argc, char **argv)
 	(void)uv_run(&loop, UV_RUN_DEFAULT);
 
 	rc = peerd_free(r.p);
+	free(bout);
 	if (uv_loop_close(&loop) != 0)
 		cli_err("peer: the event loop still had work at exit");
 	if (rc != 0) {

@@ -11,6 +11,8 @@
  *   DIR/coordinator/     the coordinator's data; pid: its process id
  *   DIR/coordinator.log  its stdout and stderr (appended)
  *   DIR/coordinator.addr its address, "ADDR:PORT\n", written at ready
+ *   DIR/datacentre.keys  the peers' keys: they are the operator's
+ *                        (--datacentre) peers, admitted without an account
  *   DIR/peer-I/          peer I's data (I = 1..N); pid: its process id;
  *                        log: its stdout and stderr (appended)
  *
@@ -38,7 +40,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/peerbind.h"
 #include "cli/supervise.h"
+#include "net/ident.h"
 
 #define TESTNET_PEERS_MAX 255
 #define TESTNET_TIMEOUT_DEFAULT 30 /* seconds to reach ready */
@@ -98,6 +102,7 @@ struct testnet {
 	const char *repair_threshold, *repair_interval, *repair_batch; /* likewise */
 	const char *heartbeat;  /* peer --heartbeat; NULL: its default */
 	const char *metrics;    /* coordinator --metrics; NULL: none */
+	char *dckeys;           /* DIR/datacentre.keys: the peers' keys */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -359,14 +364,46 @@ prepare(struct testnet *tn)
 	return 0;
 }
 
+/* The peers are the operator's (datacentre) peers: make their keys now
+ * and list them in DIR/datacentre.keys for the coordinator, so that they
+ * register without an account. */
+static int
+write_dckeys(struct testnet *tn)
+{
+	struct sup *s = &tn->sup;
+	uint8_t pk[IDENT_PKBYTES];
+	char hex[IDENT_HEXBYTES];
+	size_t cap = 64 + (size_t)tn->npeers * IDENT_HEXBYTES, len = 0;
+	char *text = malloc(cap);
+	int rc;
+
+	if (text == NULL) {
+		cli_err("testnet: out of memory");
+		return -1;
+	}
+	len += (size_t)snprintf(text, cap, "# drizzle testnet: its peers\n");
+	for (unsigned i = 1; i <= tn->npeers; i++) {
+		if (cli_peer_key(s->ch[i].datadir, pk) != 0) {
+			free(text);
+			return -1;
+		}
+		len += (size_t)snprintf(text + len, cap - len, "%s\n",
+		    ident_pk_hex(pk, hex));
+	}
+	tn->dckeys = xasprintf("%s/datacentre.keys", tn->dir);
+	rc = sup_write_file(s, tn->dckeys, text);
+	free(text);
+	return rc;
+}
+
 static int
 spawn_coordinator(struct testnet *tn)
 {
 	struct sup_child *c = &tn->sup.ch[0];
 	char listen[32];
-	char *argv[48] = {"drizzle", "coordinator", "--data", c->datadir,
-		"--listen", listen, NULL};
-	size_t i = 6;
+	char *argv[64] = {"drizzle", "coordinator", "--data", c->datadir,
+		"--listen", listen, "--datacentre-keys", tn->dckeys, NULL};
+	size_t i = 8;
 
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", tn->port);
 	if (tn->k != NULL) {
@@ -432,11 +469,11 @@ spawn_peer(struct testnet *tn, unsigned i)
 	char listen[32];
 	char *argv[] = {"drizzle", "peer", "--data", c->datadir, "--coordinator",
 		tn->sup.ch[0].addr, "--listen", listen, "--capacity",
-		(char *)tn->capacity, NULL, NULL, NULL};
+		(char *)tn->capacity, "--datacentre", NULL, NULL, NULL};
 
 	if (tn->heartbeat != NULL) {
-		argv[10] = "--heartbeat";
-		argv[11] = (char *)tn->heartbeat;
+		argv[11] = "--heartbeat";
+		argv[12] = (char *)tn->heartbeat;
 	}
 
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u",
@@ -480,7 +517,7 @@ run(struct testnet *tn)
 	    prepare(tn) != 0)
 		return EXIT_FAIL;
 	deadline = sup_now() + tn->timeout_s;
-	if (spawn_coordinator(tn) != 0)
+	if (write_dckeys(tn) != 0 || spawn_coordinator(tn) != 0)
 		goto fail;
 	if (wait_ready(tn, 1, deadline) != 0)
 		goto fail;
@@ -536,6 +573,7 @@ cmd_testnet_main(int argc, char **argv)
 	if ((rc = parse(argc, argv, &tn, &help)) != 0 || help)
 		return rc;
 	rc = run(&tn);
+	free(tn.dckeys);
 	sup_free(&tn.sup);
 	if (tn.lockfd >= 0)
 		close(tn.lockfd); /* releases DIR */

@@ -334,6 +334,10 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	}
 	if ((rc = data_dir(co->dir, em)) != 0)
 		goto fail;
+	if (o->datacentre_keys != NULL &&
+	    (rc = coord_dc_load(o->datacentre_keys, &co->dc, &co->ndc, em)) != 0)
+		goto fail;
+	co->opts.datacentre_keys = NULL; /* borrowed: read once */
 	/* one coordinator per data directory: flock on the directory,
 	 * released by the kernel when the process ends, even by a crash */
 	if ((co->lockfd = open(co->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -422,6 +426,7 @@ coord_free(struct coord *co)
 	tls_ctx_unref(co->tls);
 	ident_free(co->id);
 	free(co->dir);
+	free(co->dc);
 	if (co->lockfd >= 0)
 		close(co->lockfd);
 	if (co->thr != NULL)

@@ -69,6 +69,10 @@ struct coord_opts {
 	                              does not fit a code: k + ceil((n-k)/2) */
 	unsigned repair_interval;
 	unsigned repair_batch;
+	/* operator (datacentre) peers: the file of their keys (NULL: none),
+	 * read at start; only these may register with the datacentre flag */
+	const char *datacentre_keys;
+	int test_prefix_loopback; /* TEST ONLY: 127.x is one /24 network */
 	int no_source_throttle; /* every client arrives from one address (a
 	                           proxy, a NAT): throttle failed logins per
 	                           account only */

@@ -351,9 +351,8 @@ coord_audit_news(struct coord_sess *s, uint32_t reqid, const void *msg,
 	return rc;
 }
 
-/* PEER_REPORT: the audit records of the peers the account declared it
- * runs (PEER_REGISTER's owner). The claim is unverified, but all it
- * shows is a peer's standing, which says nothing about anyone's data. */
+/* PEER_REPORT: the audit records of the peers the account runs (their
+ * owner, verified at registration: coord_admit.c). */
 int
 coord_peer_report(struct coord_sess *s, uint32_t reqid, const void *msg,
     struct dz_errmsg *em)

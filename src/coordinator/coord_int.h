@@ -95,6 +95,8 @@ struct coord {
 	struct coord_repair *repair; /* the repair worker (NULL: none) */
 	struct coord_metrics *metrics; /* --metrics server (NULL: none) */
 	struct coord_counters ctr;
+	uint8_t (*dc)[IDENT_PKBYTES]; /* operator peer keys (--datacentre-keys) */
+	size_t ndc;
 };
 
 /* One connection's state (conn_udata). */
@@ -110,6 +112,36 @@ struct coord_sess {
 	int64_t chal_time;
 	int64_t seen_at;               /* last "seen" stamp of its key */
 };
+
+/* ---- admission and placement groups (coord_admit.c) ---- */
+
+/* Bytes of a placement network prefix (coord_place_prefix). */
+#define COORD_PREFIXBYTES 16
+
+/* coord_dc_load: the operator peer keys in path (one key in hex per line,
+ * `#` comments, blank lines). *keys (malloc'ed, caller frees) and *n.
+ * DZ_EFORMAT naming the bad line; DZ_ENOENT / DZ_EIO if unreadable. */
+int coord_dc_load(const char *path, uint8_t (**keys)[IDENT_PKBYTES],
+    size_t *n, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* coord_admit_peer: decide whether the peer on s registering with m is
+ * admitted, and set p->owner (verified account id, or 0) and p->flags.
+ * Returns 0, or DZ_EDENIED / DZ_ENOLOGIN with a message saying what the
+ * peer's operator must do. */
+int coord_admit_peer(struct coord_sess *s, const struct proto_peer_register *m,
+    struct db_peer *p, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* coord_place_owner: the owner p counts as for placement: its account,
+ * or (no owner: an operator peer) a value of its own, never an account
+ * id. */
+int64_t coord_place_owner(const struct db_peer *p);
+
+/* coord_place_prefix: p's network for placement into out: its /24
+ * (IPv4) or /48 (IPv6); a loopback address is a network of its own
+ * (named by the peer's key) unless loopback_one (TEST ONLY: all of
+ * 127.0.0.0/24 is one network). */
+void coord_place_prefix(const struct db_peer *p, int loopback_one,
+    uint8_t out[static COORD_PREFIXBYTES]);
 
 /* coord_now: the coordinator's clock, seconds since the epoch. */
 int64_t coord_now(const struct coord *co);

@@ -18,18 +18,20 @@
  * they are now (only the asking account's fragments; online holders
  * first), OBJ_DELETE forgets an object.
  *
- * Owners: PEER_REGISTER may name the account running the peer. The name
- * is looked up at registration and its account id stored; an unknown name
- * stores no owner, and a later sign-up of that name binds nothing until
- * the peer registers again. The claim is not verified, and need not be for
- * what it is used for: it can only keep the named account's fragments
- * OFF the peer, which harms nobody else. Crediting contributed space to
- * an owner will need a verified binding (e.g. a login signature), not
- * this claim.
+ * Admission (coord_admit.c): a peer registers for an account, with a
+ * binding signed by one of the account's logged-in devices, or as an
+ * operator (datacentre) peer the operator listed; anything else is
+ * refused. Operator peers start trusted (the operator vouches; audits
+ * still run and can suspend them).
  *
- * Not yet: a claimed datacentre flag is not believed (nothing verifies it
- * yet), so it is stored as 0; peers are not told when an object is
- * deleted.
+ * Placement spreads each segment over distinct owners and networks
+ * (coord_place_owner, coord_place_prefix; the peers a request excludes
+ * count as taken, so a client placing what another peer failed does not
+ * come back to the same owner), and a peer's claimed free space counts
+ * only up to COORD_PLACE_UNPROVEN (ties are broken at random), so that a
+ * huge claim wins nothing.
+ *
+ * Not yet: peers are not told when an object is deleted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,9 @@
 /* A vetting peer gets at most one fragment in COORD_VETTING_DIV (at
  * least one) of each segment while enough trusted peers exist. */
 #define COORD_VETTING_DIV 10
+/* Candidates of each state read per PLACE (one per owner): a bound on
+ * the work of a request, far above any n. */
+#define COORD_PLACE_SCAN 512
 
 /* Heartbeat interval assumed for availability: a third of the timeout. */
 static int64_t
@@ -77,7 +82,7 @@ coord_peer_register(struct coord_sess *s, uint32_t reqid, const void *msg,
 	const struct proto_peer_register *m = msg;
 	struct proto_empty rep = {0};
 	struct db_peer p, old;
-	struct db_account a;
+	char hex[IDENT_HEXBYTES];
 	int64_t now = coord_now(s->co);
 	int rc, known;
 
@@ -86,17 +91,10 @@ coord_peer_register(struct coord_sess *s, uint32_t reqid, const void *msg,
 	peer_addr(s, m->addr, p.addr, sizeof(p.addr));
 	p.capacity = m->capacity;
 	p.used = m->used;
-	p.flags = 0; /* the datacentre claim is not believed yet */
-	/* the owner claim is believed: it only keeps its account's fragments
-	 * away (see the top of this file); a name that is no account (or
-	 * could be none) binds none */
-	if (m->owner[0] != '\0') {
-		memset(&a, 0, sizeof(a));
-		rc = db_account_get(s->co->db, m->owner, &a, NULL);
-		if (rc == 0)
-			p.owner = a.id;
-		else if (rc != DZ_ENOENT && rc != DZ_ERANGE && rc != DZ_EINVAL)
-			return dz_errf(em, rc, "cannot look up the peer's owner");
+	if ((rc = coord_admit_peer(s, m, &p, em)) != 0) {
+		coord_log(s->co, "peer %s refused: %s", ident_pk_hex(s->pk, hex),
+		    em != NULL ? em->text : dz_strerror(rc));
+		return rc;
 	}
 	rc = db_peer_get(s->co->db, p.id, &old, NULL);
 	known = rc == 0;
@@ -105,6 +103,12 @@ coord_peer_register(struct coord_sess *s, uint32_t reqid, const void *msg,
 	/* a peer coming back is online from now, and its absence counted */
 	if (known && (rc = db_peer_heartbeat(s->co->db, p.id, m->used, now,
 	    hb_interval(s->co), em)) != 0)
+		return rc;
+	/* the operator vouches for its own peers: trusted from the start
+	 * (audits still run and can suspend them) */
+	if ((p.flags & DB_PEER_DATACENTRE) &&
+	    !known &&
+	    (rc = db_audit_set_state(s->co->db, p.id, PROTO_PEER_TRUSTED, em)) != 0)
 		return rc;
 	return coord_send(s, reqid, PROTO_PEER_REGISTER_REP, &rep);
 }
@@ -155,6 +159,36 @@ coord_peer_heartbeat(struct coord_sess *s, uint32_t reqid, const void *msg,
 	return coord_send(s, reqid, PROTO_PEER_HEARTBEAT_REP, &rep);
 }
 
+/* The owners and networks a segment's fragments went to so far. */
+struct taken {
+	size_t n;
+	int64_t owner[2 * PROTO_PLACE_MAX + 2];
+	uint8_t prefix[2 * PROTO_PLACE_MAX + 2][COORD_PREFIXBYTES];
+};
+
+static int
+is_taken(const struct taken *t, const struct db_peer *p, int loopback_one)
+{
+	uint8_t pre[COORD_PREFIXBYTES];
+	int64_t o = coord_place_owner(p);
+
+	coord_place_prefix(p, loopback_one, pre);
+	for (size_t i = 0; i < t->n; i++)
+		if (t->owner[i] == o || memcmp(t->prefix[i], pre, sizeof(pre)) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+take(struct taken *t, const struct db_peer *p, int loopback_one)
+{
+	if (t->n >= sizeof(t->owner) / sizeof(t->owner[0]))
+		return;
+	t->owner[t->n] = coord_place_owner(p);
+	coord_place_prefix(p, loopback_one, t->prefix[t->n]);
+	t->n++;
+}
+
 static int
 excluded(const struct proto_place *m, const uint8_t *pk)
 {
@@ -162,19 +196,6 @@ excluded(const struct proto_place *m, const uint8_t *pk)
 		if (memcmp(m->exclude[i], pk, PROTO_PKBYTES) == 0)
 			return 1;
 	return 0;
-}
-
-/* Keep, in place, the first peers of p[0..n) that the request does not
- * exclude and whose address fits a reply; returns how many. */
-static size_t
-eligible(const struct proto_place *m, struct db_peer *p, size_t n)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (!excluded(m, p[i].id) && strlen(p[i].addr) <= PROTO_ADDR_MAX)
-			p[kept++] = p[i];
-	return kept;
 }
 
 static void
@@ -185,6 +206,37 @@ add_peer(struct proto_place_rep *rep, const struct db_peer *p)
 	rep->npeers++;
 }
 
+/* Add to rep, until it has upto peers, the peers of p[0..n) that the
+ * request does not exclude, whose address fits a reply and whose owner
+ * and network no fragment of this segment has yet. */
+static void
+pick(const struct proto_place *m, const struct db_peer *p, size_t n,
+    size_t upto, int loopback_one, struct taken *t, uint8_t *used,
+    struct proto_place_rep *rep)
+{
+	for (size_t i = 0; i < n && rep->npeers < upto; i++) {
+		if (used[i] || excluded(m, p[i].id) ||
+		    strlen(p[i].addr) > PROTO_ADDR_MAX || is_taken(t, &p[i], loopback_one))
+			continue;
+		used[i] = 1;
+		take(t, &p[i], loopback_one);
+		add_peer(rep, &p[i]);
+	}
+}
+
+/* The owners and networks of the peers a request excludes (those it
+ * used already for this segment, or that failed): taken. */
+static int
+take_excluded(struct coord *co, const struct proto_place *m, struct taken *t)
+{
+	struct db_peer p;
+
+	for (size_t i = 0; i < m->nexclude; i++)
+		if (db_peer_get(co->db, m->exclude[i], &p, NULL) == 0)
+			take(t, &p, co->opts.test_prefix_loopback);
+	return 0;
+}
+
 int
 coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
     struct dz_errmsg *em)
@@ -193,27 +245,33 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 	struct coord *co = s->co;
 	struct proto_place_rep *rep = NULL;
 	struct db_peer *peers = NULL;
-	size_t cap = (size_t)m->n + m->nexclude, nt = 0, nv = 0, share;
+	struct taken *t = NULL;
+	uint8_t *used = NULL;
+	size_t cap = COORD_PLACE_SCAN, nt = 0, nv = 0, share;
 	int64_t since = coord_now(co) - (int64_t)co->opts.peer_timeout;
-	uint64_t used, need = (uint64_t)m->n * m->frag_size;
+	uint64_t qused, need = (uint64_t)m->n * m->frag_size;
+	int lo = co->opts.test_prefix_loopback;
 	char hu[32], hq[32];
 	int rc;
 
-	if ((rc = db_account_used(co->db, s->account, &used, em)) != 0)
+	if ((rc = db_account_used(co->db, s->account, &qused, em)) != 0)
 		return rc;
-	if (used > co->opts.base_quota || need > co->opts.base_quota - used) {
-		snprintf(hu, sizeof(hu), "%llu", (unsigned long long)used);
+	if (qused > co->opts.base_quota || need > co->opts.base_quota - qused) {
+		snprintf(hu, sizeof(hu), "%llu", (unsigned long long)qused);
 		snprintf(hq, sizeof(hq), "%llu", (unsigned long long)co->opts.base_quota);
 		return dz_errf(em, DZ_EQUOTA,
 		    "over quota: %s of %s bytes used, this segment needs %llu more; "
 		    "delete files or offer disk space to earn more", hu, hq,
 		    (unsigned long long)need);
 	}
-	/* Trusted and vetting peers with room, each sorted by free space: at
-	 * most nexclude of the first n + nexclude of either are excluded.
-	 * Never the uploader's own peers (filtered by the database, so the
-	 * bound holds); never suspended or disqualified ones. */
+	/* Trusted and vetting candidates with room, one per owner each, in
+	 * order of free space counted up to COORD_PLACE_UNPROVEN (random
+	 * among equals). Never the uploader's own peers (filtered by the
+	 * database, so the bound holds); never suspended or disqualified
+	 * ones. */
 	if ((peers = calloc(2 * cap, sizeof(*peers))) == NULL ||
+	    (used = calloc(2 * cap, 1)) == NULL ||
+	    (t = calloc(1, sizeof(*t))) == NULL ||
 	    (rep = calloc(1, sizeof(*rep))) == NULL) {
 		rc = DZ_ENOMEM;
 		goto out;
@@ -223,32 +281,26 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 	    (rc = db_audit_place(co->db, since, s->account, PROTO_PEER_VETTING,
 	    m->frag_size, peers + cap, cap, &nv, em)) != 0)
 		goto out;
-	nt = eligible(m, peers, nt);
-	nv = eligible(m, peers + cap, nv);
+	(void)take_excluded(co, m, t);
 	/* Vetting peers get a share of each segment (one in COORD_VETTING_DIV),
 	 * which is how they earn their audits; where there are not n trusted
 	 * peers (a new or small network) they fill what trusted ones cannot,
 	 * or nothing could be stored at all. */
 	share = m->n / COORD_VETTING_DIV > 0 ? m->n / COORD_VETTING_DIV : 1;
-	if (nt >= m->n)
-		nv = nv < share ? nv : share;
-	else if (nv > (size_t)m->n - nt)
-		nv = (size_t)m->n - nt;
-	if (nt > (size_t)m->n - nv)
-		nt = (size_t)m->n - nv;
-	for (size_t i = 0; i < nt; i++)
-		add_peer(rep, &peers[i]);
-	for (size_t i = 0; i < nv; i++)
-		add_peer(rep, &peers[cap + i]);
+	pick(m, peers + cap, nv, share < m->n ? share : m->n, lo, t, used + cap, rep);
+	pick(m, peers, nt, m->n, lo, t, used, rep);
+	pick(m, peers + cap, nv, m->n, lo, t, used + cap, rep);
 	if (rep->npeers < m->n) {
-		rc = dz_errf(em, DZ_ETOOFEW, "only %u peers online with room, need %u "
-		    "(peers run by your own account never count)",
-		    (unsigned)rep->npeers, (unsigned)m->n);
+		rc = dz_errf(em, DZ_ETOOFEW, "only %u peers of distinct owners and "
+		    "networks online with room, need %u (peers run by your own "
+		    "account never count)", (unsigned)rep->npeers, (unsigned)m->n);
 		goto out;
 	}
 	rc = coord_send(s, reqid, PROTO_PLACE_REP, rep);
 out:
 	free(peers);
+	free(used);
+	free(t);
 	free(rep);
 	return rc;
 }

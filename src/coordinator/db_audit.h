@@ -81,10 +81,17 @@ int db_audit_report(struct db *db, int64_t account, int64_t since,
     unsigned window, struct proto_peer_report_rep *rep,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* Free space a peer's claim counts for in placement order, at most: its
+ * capacity is its own say-so until audits prove it (issue 15, point 5),
+ * so beyond this a bigger claim wins nothing. */
+#define DB_PLACE_UNPROVEN (1LL << 30)
+
 /*
  * db_audit_place: peers in state `state` online since `since`, not owned
- * by not_owner (0: any), with at least room free bytes, most free space
- * first, at most cap into out (*n set). 0 or a dz_err.
+ * by not_owner (0: any), with at least room free bytes: one per owner (an
+ * account's peers are one owner; an unowned peer is its own), by free
+ * space counted up to DB_PLACE_UNPROVEN, random among equals; at most cap
+ * into out (*n set). 0 or a dz_err.
  */
 int db_audit_place(struct db *db, int64_t since, int64_t not_owner,
     unsigned state, uint64_t room, struct db_peer *out, size_t cap,

@@ -351,10 +351,19 @@ db_audit_place(struct db *db, int64_t since, int64_t not_owner,
 
 	*n = 0;
 	pthread_mutex_lock(&s->mu);
-	if ((rc = prep(s, "SELECT " AUDIT_PEER_COLS " FROM peers"
+	/* one peer per owner (an account's peers are one owner; an unowned
+	 * peer its own), the one with most free space; then owners by that
+	 * space, counted only up to ?6 (claimed, unproven space wins
+	 * nothing beyond it), random among equals so that placement rotates */
+	if ((rc = prep(s, "SELECT " AUDIT_PEER_COLS " FROM ("
+	    "SELECT *, row_number() OVER (PARTITION BY ifnull(owner, id)"
+	    " ORDER BY min(max(capacity - used, 0), ?6) DESC, random()) AS rn"
+	    " FROM peers"
 	    " WHERE last_heartbeat >= ?1 AND left_at IS NULL AND state = ?2"
-	    " AND owner IS NOT ?3 AND capacity - used >= ?4"
-	    " ORDER BY max(capacity - used, 0) DESC, id LIMIT ?5", &st, em)) != 0)
+	    " AND owner IS NOT ?3 AND capacity - used >= ?4)"
+	    " WHERE rn = 1"
+	    " ORDER BY min(max(capacity - used, 0), ?6) DESC, random() LIMIT ?5",
+	    &st, em)) != 0)
 		goto out;
 	if ((rc = sqlite3_bind_int64(st, 1, since)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 2, state)) != SQLITE_OK ||
@@ -362,7 +371,8 @@ db_audit_place(struct db *db, int64_t since, int64_t not_owner,
 	    (rc = sqlite3_bind_int64(st, 4, room > INT64_MAX ? INT64_MAX :
 	    (int64_t)room)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(st, 5, cap > INT64_MAX ? INT64_MAX :
-	    (int64_t)cap)) != SQLITE_OK) {
+	    (int64_t)cap)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 6, DB_PLACE_UNPROVEN)) != SQLITE_OK) {
 		rc = db_sqlite_err(s, rc, "list peers to place on", em);
 		goto out;
 	}

@@ -386,6 +386,9 @@ v_peer_register(struct io *io, void *v)
 	io_u32(io, &m->flags);
 	io_check(io, (m->flags & ~PROTO_PEER_FLAGS_KNOWN) == 0, DZ_EFORMAT);
 	io_text(io, m->owner, 0, PROTO_USER_MAX, proto_user_chars_ok);
+	io_bytes(io, m->device, sizeof(m->device));
+	io_u64(io, &m->issued);
+	io_bytes(io, m->sig, sizeof(m->sig));
 	return io->err;
 }
 

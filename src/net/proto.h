@@ -431,18 +431,23 @@ struct proto_status_rep {
 
 /* PEER_REGISTER: addr text (as in peeraddr) | capacity u64 | used u64 |
  * flags u32 (PROTO_PEER_* bits only, else DZ_EFORMAT) | owner text (0..
- * PROTO_USER_MAX bytes of the user charset; empty: none declared). A
- * claimed datacentre flag is for the coordinator to verify, not to
- * believe. The owner is the account that runs the peer, as claimed by the
- * peer and not verified: it only keeps that account's fragments off the
- * peer, so a false claim harms no one else (crediting space to an owner
- * will need a verified binding). Reply: PEER_REGISTER_REP (empty). */
+ * PROTO_USER_MAX bytes of the user charset; empty: none) | device pk[32] |
+ * issued u64 | sig[64]. owner, device, issued and sig are the peer's
+ * binding to the account it runs for (net/pbind.h): device's signature
+ * over {peer key, coordinator key, issued, owner}; with an empty owner
+ * they are ignored (send zeros). The coordinator admits a peer only with
+ * a binding by a device key currently bound to owner, or as an operator
+ * (datacentre flag) peer whose key its operator listed. Reply:
+ * PEER_REGISTER_REP (empty). */
 struct proto_peer_register {
 	char addr[PROTO_ADDR_MAX + 1];
 	uint64_t capacity;
 	uint64_t used;
 	uint32_t flags;
 	char owner[PROTO_USER_MAX + 1];
+	uint8_t device[PROTO_PKBYTES];
+	uint64_t issued;
+	uint8_t sig[64];
 };
 
 /* PEER_HEARTBEAT: capacity u64 | used u64 | nfrags u64.

@@ -21,7 +21,9 @@
  *
  * Data directory: identity.key (the node's seed), peer.addr (the bound
  * address, written durably at start), coordinator.key (64 hex digits and a
- * newline), and the fragment store. Not for placement, accounting or
+ * newline), binding (net/pbind.h, written by `drizzle peer --home`;
+ * removed when the coordinator says it no longer holds), and the
+ * fragment store. Not for placement, accounting or
  * quotas: those are the coordinator's. Library code: it never prints;
  * what an operator should see goes to the log callback. Loop thread only.
  */
@@ -35,6 +37,7 @@
 #include "core/err.h"
 #include "net/ident.h"
 #include "net/netaddr.h"
+#include "net/pbind.h"
 
 /* Threads the libuv pool should have (UV_THREADPOOL_SIZE, set before the
  * loop's first use) so that concurrent puts wait on one shared sync. */
@@ -84,11 +87,14 @@ struct peerd_config {
 	const uint8_t *coordinator_pk; /* pinned key, or NULL (see above) */
 	uint64_t capacity;             /* bytes of fragments at most */
 	unsigned heartbeat_s;          /* seconds between heartbeats (>= 1) */
-	/* owner (optional, NULL or ""): the account name running this peer,
-	 * sent in PEER_REGISTER so that the coordinator never places that
-	 * account's fragments here; 1..PROTO_USER_MAX bytes of [a-z0-9._-],
-	 * else peerd_open fails with DZ_EINVAL. A claim, not verified. */
-	const char *owner;
+	/* binding (NULL: none): the signed proof that this peer runs for an
+	 * account (net/pbind.h), sent in PEER_REGISTER; its peer key must be
+	 * this peer's (else peerd_open fails with DZ_EINVAL). datacentre:
+	 * register as an operator peer instead (the coordinator believes it
+	 * only for keys its operator listed). Without either the coordinator
+	 * refuses the registration (the peer still serves, and retries). */
+	const struct pbind *binding;
+	int datacentre;
 	/* log (optional): one line, no newline, per state change of the
 	 * coordinator link and per unusual event; called on the loop. */
 	void (*log)(void *arg, const char *line);

@@ -23,15 +23,18 @@
  */
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/cursor.h"
 #include "core/fsio.h"
 #include "net/proto.h"
 #include "peer/peerd_int.h"
 
-/* Body of PEER_REGISTER: addr text + three integers + owner text. */
-#define REGISTER_MAX (2 + PROTO_ADDR_MAX + 8 + 8 + 4 + 2 + PROTO_USER_MAX)
+/* Body of PEER_REGISTER: addr text + three integers + the binding. */
+#define REGISTER_MAX (2 + PROTO_ADDR_MAX + 8 + 8 + 4 + 2 + PROTO_USER_MAX + \
+	PROTO_PKBYTES + 8 + PBIND_SIGBYTES)
 #define HEARTBEAT_BYTES (8 + 8 + 8)
 
 struct scanwork {
@@ -66,13 +69,19 @@ pcoord_init(struct peerd *p, const struct peerd_config *cfg,
 
 	if ((rc = netaddr_parse(cfg->coordinator, 0, &ss, em)) != 0)
 		return rc;
-	if (cfg->owner != NULL) {
-		n = strlen(cfg->owner);
-		if (n > PROTO_USER_MAX || !proto_user_chars_ok(cfg->owner, n))
-			return dz_errf(em, DZ_EINVAL, "the owner must be a user name "
-			    "(at most %d of a-z 0-9 . _ -)", PROTO_USER_MAX);
-		memcpy(co->owner, cfg->owner, n + 1);
+	if (cfg->binding != NULL) {
+		n = strnlen(cfg->binding->name, sizeof(cfg->binding->name));
+		if (n == 0 || n > PROTO_USER_MAX ||
+		    !proto_user_chars_ok(cfg->binding->name, n))
+			return dz_errf(em, DZ_EINVAL, "the binding's account must be a "
+			    "user name (at most %d of a-z 0-9 . _ -)", PROTO_USER_MAX);
+		if (memcmp(cfg->binding->peer_pk, p->id->pk, IDENT_PKBYTES) != 0)
+			return dz_errf(em, DZ_EINVAL, "the binding is for another peer "
+			    "key: run drizzle peer --home again");
+		co->binding = *cfg->binding;
+		co->have_binding = 1;
 	}
+	co->datacentre = cfg->datacentre != 0;
 	snprintf(co->addr, sizeof(co->addr), "%s", cfg->coordinator);
 	co->hb_ms = cfg->heartbeat_s * 1000u;
 	co->backoff_ms = PEERD_BACKOFF_MIN;
@@ -145,6 +154,11 @@ go_down(struct peerd *p, int err, const char *msg)
 		    "still serving fragments, retrying", co->addr,
 		    msg != NULL ? msg : dz_strerror(err),
 		    co->pk_from_cfg ? "--coordinator-key" : co->keypath);
+	else if (co->down_logged != err &&
+	    (err == DZ_EDENIED || err == DZ_ENOLOGIN))
+		peerd_logf(p, "the coordinator %s refused this peer: %s; still "
+		    "serving fragments, retrying", co->addr,
+		    msg != NULL ? msg : dz_strerror(err));
 	else if (co->down_logged != err)
 		peerd_logf(p, "coordinator %s unreachable: %s; still serving "
 		    "fragments, retrying with backoff", co->addr,
@@ -210,8 +224,13 @@ co_on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
 		co->offer = p->capacity;
 	r.capacity = co->offer;
 	r.used = fragstore_used(p->fs);
-	r.flags = 0;
-	memcpy(r.owner, co->owner, sizeof(r.owner));
+	r.flags = co->datacentre ? PROTO_PEER_DATACENTRE : 0;
+	if (co->have_binding && !co->datacentre) {
+		snprintf(r.owner, sizeof(r.owner), "%s", co->binding.name);
+		memcpy(r.device, co->binding.device_pk, sizeof(r.device));
+		r.issued = co->binding.issued;
+		memcpy(r.sig, co->binding.sig, sizeof(r.sig));
+	}
 	wbuf_init(&w, buf, sizeof(buf));
 	if ((rc = proto_peer_register_encode(&r, &w)) != 0)
 		return rc;
@@ -286,6 +305,25 @@ on_news(struct peerd *p, const struct frame *f)
 	free(r);
 }
 
+/* The coordinator says the binding no longer holds (its device logged
+ * out, its account gone): remove DIR/binding so that the next `drizzle
+ * peer --home` signs a new one rather than sending this one again. It
+ * holds no secret; a lying coordinator gains nothing by this. */
+static void
+drop_binding(struct peerd *p)
+{
+	size_t n = strlen(p->dir) + sizeof("/binding");
+	char *path = malloc(n);
+
+	if (path == NULL)
+		return;
+	snprintf(path, n, "%s/binding", p->dir);
+	if (unlink(path) == 0)
+		peerd_logf(p, "removed %s: run drizzle peer --home again after "
+		    "logging in", path);
+	free(path);
+}
+
 static void
 co_on_frame(void *arg, struct conn *c, struct frame *f)
 {
@@ -310,6 +348,8 @@ co_on_frame(void *arg, struct conn *c, struct frame *f)
 		}
 		if (f->type == PROTO_ERROR) {
 			code = error_text(f, msg, sizeof(msg));
+			if (code == DZ_ENOLOGIN && co->have_binding)
+				drop_binding(p);
 			conn_abort(c, code, msg);
 			return;
 		}

@@ -36,7 +36,9 @@ struct pcoord {
 	int have_pk;           /* pk pinned (configuration or key file) */
 	int pk_from_cfg;       /* pinned by --coordinator-key */
 	char *keypath;         /* DIR/coordinator.key */
-	char owner[PROTO_USER_MAX + 1]; /* declared owner account, "" for none */
+	struct pbind binding;  /* for PEER_REGISTER, if have_binding */
+	int have_binding;
+	int datacentre;        /* register as an operator peer */
 	struct conn *c;        /* the connection, NULL when none */
 	uv_timer_t timer;      /* retry, then heartbeat */
 	int timer_open;        /* timer initialised and not closed */

@@ -186,12 +186,13 @@ mkdir -p "$T/bad/peer-2"
 echo garbage >"$T/bad/peer-2/identity.key"
 chmod 600 "$T/bad/peer-2/identity.key"
 expect_exit 1 timeout 60 "$DZ" testnet --dir "$T/bad" --peers 3
-grep -q "peer 2 exited before the network was ready" "$T/err" ||
+# testnet makes the peers' keys (for its --datacentre-keys) before it
+# starts anything: a damaged one stops it there, naming the file
+grep -q "peer-2/identity.key" "$T/err" ||
 	fail "the failing peer not named: $(cat "$T/err")"
-grep -q "| .*peer-2" "$T/err" || fail "no log tail of peer 2: $(cat "$T/err")"
 pgrep -f "$T/bad/" >/dev/null && fail "processes of the failed network left running"
 [ -e "$T/bad/coordinator/pid" ] && fail "coordinator pid file left"
-ok "a peer that cannot start: exit 1 with its log, everything stopped"
+ok "a peer whose key is damaged: exit 1 naming it, nothing started"
 
 mkdir -p "$T/pinned/peer-1"
 printf '%064d\n' 0 >"$T/pinned/peer-1/coordinator.key" # not this coordinator

@@ -12,31 +12,39 @@
 "$DZ" peer --help >"$T/help" || fail "--help exit $?"
 grep -q "usage: drizzle peer" "$T/help" || fail "--help text"
 C=127.0.0.1:9 # any valid address: these must fail before connecting
-expect_exit 2 "$DZ" peer
-expect_exit 2 "$DZ" peer --data "$T/p"
-expect_exit 2 "$DZ" peer --coordinator $C
-expect_exit 2 "$DZ" peer --data "$T/p" --coordinator nowhere:1
-expect_exit 2 "$DZ" peer --data "$T/p" --coordinator 127.0.0.1:0
-expect_exit 2 "$DZ" peer --data "$T/p" --coordinator $C --listen bad
-expect_exit 2 "$DZ" peer --data "$T/p" --coordinator $C --capacity 0
-expect_exit 2 "$DZ" peer --data "$T/p" --coordinator $C --capacity lots
-expect_exit 2 "$DZ" peer --data "$T/p" --coordinator $C --heartbeat 0
-expect_exit 2 "$DZ" peer --data "$T/p" --coordinator $C --coordinator-key xyz
-expect_exit 2 "$DZ" peer --data "$T/p" --coordinator $C --bogus
-expect_exit 2 "$DZ" peer --data "$T/p" --coordinator $C extra
-expect_exit 2 "$DZ" peer --data "$T/p" --coordinator
+# an operator's peer (--datacentre): the option checks of every peer
+D="--datacentre"
+expect_exit 2 "$DZ" peer $D
+expect_exit 2 "$DZ" peer $D --data "$T/p"
+expect_exit 2 "$DZ" peer $D --coordinator $C
+expect_exit 2 "$DZ" peer $D --data "$T/p" --coordinator nowhere:1
+expect_exit 2 "$DZ" peer $D --data "$T/p" --coordinator 127.0.0.1:0
+expect_exit 2 "$DZ" peer $D --data "$T/p" --coordinator $C --listen bad
+expect_exit 2 "$DZ" peer $D --data "$T/p" --coordinator $C --capacity 0
+expect_exit 2 "$DZ" peer $D --data "$T/p" --coordinator $C --capacity lots
+expect_exit 2 "$DZ" peer $D --data "$T/p" --coordinator $C --heartbeat 0
+expect_exit 2 "$DZ" peer $D --data "$T/p" --coordinator $C --coordinator-key xyz
+expect_exit 2 "$DZ" peer $D --data "$T/p" --coordinator $C --bogus
+expect_exit 2 "$DZ" peer $D --data "$T/p" --coordinator $C extra
+expect_exit 2 "$DZ" peer $D --data "$T/p" --coordinator
+expect_exit 2 "$DZ" peer $D --home "$T/h" --data "$T/p" --coordinator $C
 [ ! -e "$T/p" ] || fail "a usage error created the data directory"
+# for an account: nobody logged in at the profile is exit 1, saying so
+DRIZZLE_HOME=$T/nohome expect_exit 1 "$DZ" peer --coordinator $C
+grep -q "drizzle login" "$T/err" || fail "no account: $(cat "$T/err")"
+expect_exit 1 "$DZ" peer --home "$T/nohome" --data "$T/p"
+[ ! -e "$T/p" ] && [ ! -e "$T/nohome/peer" ] || fail "a peer for nobody created its data directory"
 ok "usage errors exit 2"
 
 : >"$T/afile"
-expect_exit 1 "$DZ" peer --data "$T/afile" --coordinator $C
+expect_exit 1 "$DZ" peer $D --data "$T/afile" --coordinator $C
 grep -q "$T/afile" "$T/err" || fail "unusable --data not named: $(cat "$T/err")"
-expect_exit 1 "$DZ" peer --data "$T/afile/sub" --coordinator $C
+expect_exit 1 "$DZ" peer $D --data "$T/afile/sub" --coordinator $C
 grep -q "$T/afile/sub" "$T/err" || fail "unusable --data not named: $(cat "$T/err")"
 mkdir "$T/bad"
 echo garbage >"$T/bad/identity.key"
 chmod 600 "$T/bad/identity.key"
-expect_exit 1 "$DZ" peer --data "$T/bad" --coordinator $C
+expect_exit 1 "$DZ" peer $D --data "$T/bad" --coordinator $C
 grep -q "$T/bad" "$T/err" || fail "damaged identity not named: $(cat "$T/err")"
 ok "unusable data directory exits 1 naming it"
 
@@ -53,9 +61,14 @@ kill_ours() {
 }
 cleanup_hooks+=('kill_ours $ppid_ $cpid')
 
+# the peer is an operator's: its key listed for the coordinator
+"$DZ" peer --data "$T/p" --print-key >"$T/dc.keys" || fail "--print-key"
+grep -Eqx "[0-9a-f]{64}" "$T/dc.keys" || fail "--print-key printed $(cat "$T/dc.keys")"
+
 # start_coord [LISTEN]: coordinator in $T/c; sets cpid, caddr
 start_coord() {
-	"$DZ" coordinator --data "$T/c" --listen "${1:-127.0.0.1:0}" >"$T/c.out" 2>"$T/c.err" &
+	"$DZ" coordinator --data "$T/c" --listen "${1:-127.0.0.1:0}" \
+		--datacentre-keys "$T/dc.keys" >"$T/c.out" 2>"$T/c.err" &
 	cpid=$!
 	wait_for "$T/c.out" "listening" 10 "$cpid"
 	caddr=$(cat "$T/c/coordinator.addr")
@@ -74,7 +87,7 @@ stop() {
 # start_peer: peer on $T/p with the coordinator at $caddr; waits for its
 # listening line; sets ppid_, key, paddr
 start_peer() {
-	"$DZ" peer --data "$T/p" --coordinator "$caddr" --heartbeat 1 \
+	"$DZ" peer $D --data "$T/p" --coordinator "$caddr" --heartbeat 1 \
 		>"$T/p.out" 2>"$T/p.err" &
 	ppid_=$!
 	wait_for "$T/p.out" "peer listening on" 10 "$ppid_"
@@ -98,7 +111,7 @@ ok "registers with the coordinator; SIGTERM: exit 0"
 start_peer
 [ "$key" = "$key1" ] || fail "key changed across restart: $key1 -> $key"
 wait_for "$T/p.err" "registered with the coordinator $caddr " 10 "$ppid_"
-expect_exit 1 "$DZ" peer --data "$T/p" --coordinator "$caddr"
+expect_exit 1 "$DZ" peer $D --data "$T/p" --coordinator "$caddr"
 grep -q "in use" "$T/err" || fail "second peer on the same --data: $(cat "$T/err")"
 kill -0 "$ppid_" || fail "the first peer died when a second one tried its --data"
 ok "same key after restart; a second peer on the same --data exits 1"

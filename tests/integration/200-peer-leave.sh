@@ -35,7 +35,7 @@ caddr=$(cat "$T/c/coordinator.addr")
 
 for sig in TERM INT; do
 	: >"$T/p.err"
-	"$DZ" peer --data "$T/p" --coordinator "$caddr" --heartbeat 1 \
+	"$DZ" peer --home "$T/h" $PW --data "$T/p" --heartbeat 1 \
 		>"$T/p.out" 2>"$T/p.err" &
 	ppid_=$!
 	wait_for "$T/p.err" "registered with the coordinator" 10 "$ppid_"

@@ -16,11 +16,13 @@ if ! mount -t tmpfs -o size=8m,mode=0700 tmpfs "$T/p" 2>"$T/mount.err"; then
 fi
 mnt=$T/p
 
-"$DZ" coordinator --data "$T/c" --listen 127.0.0.1:0 >"$T/c.out" 2>"$T/c.err" &
+"$DZ" peer --data "$T/p" --print-key >"$T/dc.keys" || fail "--print-key"
+"$DZ" coordinator --data "$T/c" --listen 127.0.0.1:0 --datacentre-keys "$T/dc.keys" \
+	>"$T/c.out" 2>"$T/c.err" &
 cpid=$!
 wait_for "$T/c.out" "listening" 10 "$cpid"
 caddr=$(cat "$T/c/coordinator.addr")
-"$DZ" peer --data "$T/p" --coordinator "$caddr" --capacity 1G --heartbeat 1 \
+"$DZ" peer --datacentre --data "$T/p" --coordinator "$caddr" --capacity 1G --heartbeat 1 \
 	>"$T/p.out" 2>"$T/p.err" &
 ppid_=$!
 wait_for "$T/p.err" "registered with the coordinator" 10 "$ppid_"

@@ -13,10 +13,11 @@ pids=()
 cleanup_hooks+=('for p in ${pids[@]+"${pids[@]}"}; do kill "$p"; wait "$p"; done 2>/dev/null; true')
 nfrags() { find "$1/frags" -type f 2>/dev/null | wc -l; }
 
-# own_peer NAME OWNER OFFSET: a peer run by OWNER, heartbeat every second
+# own_peer NAME OWNER OFFSET: a peer run by OWNER (`--home` of OWNER's
+# profile), heartbeat every second
 own_peer() {
-	"$DZ" peer --data "$T/$1" --coordinator "$ADDR" --listen "127.0.0.1:$((PORT + $3))" \
-		--capacity 16M --owner "$2" --heartbeat 1 >"$T/$1.out" 2>"$T/$1.err" &
+	"$DZ" peer --home "$T/$2" $PW --data "$T/$1" --listen "127.0.0.1:$((PORT + $3))" \
+		--capacity 16M --heartbeat 1 >"$T/$1.out" 2>"$T/$1.err" &
 	pids+=($!)
 	wait_for "$T/$1.err" registered 10 "${pids[-1]}"
 }
@@ -42,10 +43,15 @@ for i in 1 2 3; do
 	rand "$T/f$i" 1000000
 	"$DZ" put "$T/f$i" "f$i" $C --k 3 --n 9 --segment-size 256K --quiet || fail "put f$i"
 done
+# alice's two peers are one owner: one fragment of each segment between
+# them (8 owners for 9 fragments: 8 stored, enough for 3-of-9)
 for p in honest rot del; do
-	[ "$(nfrags "$T/$p")" -ge 10 ] || fail "$p holds $(nfrags "$T/$p") fragments"
+	[ "$(nfrags "$T/$p")" -ge 1 ] || fail "$p holds $(nfrags "$T/$p") fragments"
 done
-ok "9 peers (3 run by alice and bob), carol put 3 files 3-of-9 on all of them"
+[ "$(nfrags "$T/del")" -ge 10 ] || fail "del holds $(nfrags "$T/del") fragments"
+[ $(( $(nfrags "$T/honest") + $(nfrags "$T/rot") )) -ge 10 ] ||
+	fail "alice's peers hold $(nfrags "$T/honest") + $(nfrags "$T/rot") fragments"
+ok "9 peers (3 run by alice and bob), carol put 3 files 3-of-9 on all 8 owners"
 
 status() { "$DZ" status --home "$T/$1" $PW >"$T/st-$1" 2>&1; }
 trusted() { status alice && grep -q "trusted, online" "$T/st-alice"; }

@@ -88,7 +88,7 @@ ok "removed files' fragments deleted on the online peers"
 
 ppid3=
 cleanup_hooks+=('[ -n "$ppid3" ] && kill "$ppid3" 2>/dev/null && wait "$ppid3"; true')
-"$DZ" peer --data "$NET/peer-3" --coordinator "$ADDR" --listen "127.0.0.1:$((PORT + 3))" \
+"$DZ" peer --datacentre --data "$NET/peer-3" --coordinator "$ADDR" --listen "127.0.0.1:$((PORT + 3))" \
 	--capacity 256M --heartbeat 1 >"$T/p3.out" 2>"$T/p3.err" &
 ppid3=$!
 wait_for "$T/p3.err" "registered with the coordinator" 10 "$ppid3"

@@ -34,7 +34,9 @@ h=$(health)
 [ "$h" -lt 6 ] || fail "all repaired before the coordinator was killed"
 ok "coordinator killed after $done1 repairs, health $h"
 
+# testnet's peers are operator peers: the coordinator needs their list
 "$DZ" coordinator --data "$NET/coordinator" --listen "$ADDR" "${OPTS[@]}" \
+	--datacentre-keys "$NET/datacentre.keys" \
 	>"$T/c2.out" 2>"$T/c2.err" &
 c2=$!
 wait_for "$T/c2.out" "listening" 10 "$c2"

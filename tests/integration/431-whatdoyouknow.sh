@@ -20,9 +20,8 @@ A="--home $T/a $PW"
 "$DZ" signup --coordinator "$ADDR" --user bob $PW $KDF --home "$T/b" --quiet \
 	>/dev/null || fail "signup bob"
 
-# the account's own peer: verified (--home) once admission exists, else
-# the claimed --owner
-if "$DZ" peer --help | grep -q -- '--owner'; then own=(--owner alice); else own=(--home "$T/a"); fi
+# the account's own peer, bound to it by the account's device key
+own=(--home "$T/a" $PW)
 "$DZ" peer --data "$T/own" --coordinator "$ADDR" --listen "127.0.0.1:$((PORT + 50))" \
 	--capacity 8M "${own[@]}" >"$T/own.out" 2>"$T/own.err" &
 own_pid=$!

@@ -92,7 +92,7 @@ liar() {
 		sleep 0.1
 	done
 	[ -e "$NET/peer-$i/pid" ] && fail "peer $i (pid $pid) did not stop in 10 s"
-	"$DZ" peer --data "$NET/peer-$i" --coordinator "$ADDR" \
+	"$DZ" peer --datacentre --data "$NET/peer-$i" --coordinator "$ADDR" \
 		--listen "127.0.0.1:$((PORT + i))" --capacity "${LIAR_CAPACITY:-16M}" --test-lie "$mode" \
 		>"$T/liar-$i.out" 2>"$T/liar-$i.err" &
 	liar_pids+=($!)

@@ -39,11 +39,14 @@ kill_peer() {
 }
 
 # extra_peer NAME [CAPACITY]: one more peer, outside testnet, on any free
-# port, lending CAPACITY (default 256M)
+# port, lending CAPACITY (default 256M), run by an account of its own
+# (user peer.NAME, profile $T/home-NAME) as any user's peer would be
 extra_pids=()
 cleanup_hooks+=('for p in ${extra_pids[@]+"${extra_pids[@]}"}; do kill "$p"; wait "$p"; done 2>/dev/null; true')
 extra_peer() {
-	"$DZ" peer --data "$T/$1" --coordinator "$ADDR" --listen 127.0.0.1:0 \
+	"$DZ" signup --coordinator "$ADDR" --user "peer.$1" $PW $KDF --home "$T/home-$1" \
+		--quiet >/dev/null || fail "signup peer.$1"
+	"$DZ" peer --home "$T/home-$1" $PW --data "$T/$1" --listen 127.0.0.1:0 \
 		--capacity "${2:-256M}" --heartbeat 1 >"$T/$1.out" 2>"$T/$1.err" &
 	extra_pids+=($!)
 	wait_for "$T/$1.err" "registered with the coordinator" 10 "${extra_pids[-1]}"
@@ -70,7 +73,7 @@ liar_peer() {
 		[ -e "$NET/peer-$i/pid" ] || break
 		sleep 0.1
 	done
-	"$DZ" peer --data "$NET/peer-$i" --coordinator "$ADDR" --heartbeat 1 \
+	"$DZ" peer --datacentre --data "$NET/peer-$i" --coordinator "$ADDR" --heartbeat 1 \
 		--listen "127.0.0.1:$((PORT + i))" --capacity 64M --test-lie "$2" \
 		>"$T/liar-$i.out" 2>"$T/liar-$i.err" &
 	extra_pids+=($!)

@@ -32,12 +32,49 @@
 #include "core/cursor.h"
 #include "core/keyfile.h"
 #include "net/ident.h"
+#include "net/pbind.h"
 #include "net/proto.h"
 #include "net/rpc.h"
 #include "net/tls.h"
 
 #define TIMEOUT 2 /* --peer-timeout of the test server, seconds */
 #define T0 1700000000
+
+/* ---- operator peers: every client key is listed ----
+ * Clients take their keys from a pool made once per process, all listed
+ * in the file the test servers get as --datacentre-keys, so that any
+ * client may register as an operator peer (register_peer); a client made
+ * by cl_new_unlisted is not listed. */
+#define DC_POOL 1024
+static struct {
+	uint8_t seed[DC_POOL][32];
+	unsigned next;
+	char path[64];
+} dcpool;
+
+__attribute__((unused)) static const char *
+dcpool_file(void)
+{
+	struct ident *id;
+	char hex[IDENT_HEXBYTES];
+	FILE *f;
+	int fd;
+
+	if (dcpool.path[0] != '\0')
+		return dcpool.path;
+	snprintf(dcpool.path, sizeof(dcpool.path), "/tmp/dz-dckeys-XXXXXX");
+	assert_true((fd = mkstemp(dcpool.path)) >= 0);
+	assert_non_null(f = fdopen(fd, "w"));
+	fprintf(f, "# the test clients' keys\n");
+	for (unsigned i = 0; i < DC_POOL; i++) {
+		randombytes_buf(dcpool.seed[i], 32);
+		assert_int_equal(ident_from_seed(dcpool.seed[i], &id), 0);
+		fprintf(f, "%s\n", ident_pk_hex(id->pk, hex));
+		ident_free(id);
+	}
+	assert_int_equal(fclose(f), 0);
+	return dcpool.path;
+}
 
 /* ---- the server on its own thread ---- */
 
@@ -90,6 +127,7 @@ srv_start(struct srv *s)
 	o.base_quota = 1000000;
 	o.clock = srv_clock;
 	o.clock_arg = s;
+	o.datacentre_keys = dcpool_file();
 	if (s->k != 0)
 		o.default_k = s->k;
 	if (s->n != 0)
@@ -122,17 +160,36 @@ struct cl {
 	struct rpc *rpc;
 };
 
-__attribute__((unused)) static struct cl *
-cl_new(void)
+static struct cl *
+cl_make(int listed)
 {
 	struct cl *c = calloc(1, sizeof(*c));
 	struct dz_errmsg em;
 
 	assert_non_null(c);
-	assert_int_equal(ident_generate(&c->id), 0);
+	if (listed)
+		assert_int_equal(ident_from_seed(dcpool.seed[dcpool.next++ % DC_POOL],
+		    &c->id), 0);
+	else
+		assert_int_equal(ident_generate(&c->id), 0);
 	assert_int_equal(tls_ctx_new(c->id, TLS_ROLE_CLIENT, &c->tls, &em), 0);
 	assert_int_equal(rpc_new(c->tls, NULL, &c->rpc, &em), 0);
 	return c;
+}
+
+/* cl_new: a client whose key the servers list as an operator peer's. */
+__attribute__((unused)) static struct cl *
+cl_new(void)
+{
+	(void)dcpool_file();
+	return cl_make(1);
+}
+
+/* cl_new_unlisted: a client whose key no server lists. */
+__attribute__((unused)) static struct cl *
+cl_new_unlisted(void)
+{
+	return cl_make(0);
 }
 
 __attribute__((unused)) static void
@@ -325,20 +382,44 @@ teardown(void **state)
 
 /* ---- peers and placement ---- */
 
-/* Register peer i (capacity 1000 * (i + 1)) declaring owner (NULL: none). */
+/* A PEER_REGISTER of peer p as peer i (capacity 1000 * (i + 1)): for
+ * owner (bound by owner's node key, as `drizzle peer --home` does), or
+ * (owner NULL) as an operator peer. */
 __attribute__((unused)) static void
-register_owned(struct srv *s, struct cl *p, int i, const char *owner)
+register_msg(struct srv *s, struct cl *p, int i, const struct acct *owner,
+    struct proto_peer_register *m)
+{
+	struct pbind b;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->addr, sizeof(m->addr), "127.0.0.1:%d", 7000 + i);
+	m->capacity = 1000 * (uint64_t)(i + 1);
+	m->used = 0;
+	if (owner == NULL) {
+		m->flags = PROTO_PEER_DATACENTRE;
+		return;
+	}
+	memset(&b, 0, sizeof(b));
+	memcpy(b.peer_pk, p->id->pk, 32);
+	memcpy(b.coord_pk, s->pk, 32);
+	b.issued = T0;
+	snprintf(b.name, sizeof(b.name), "%s", owner->user);
+	assert_int_equal(pbind_sign(&b, owner->node->id), 0);
+	snprintf(m->owner, sizeof(m->owner), "%s", b.name);
+	memcpy(m->device, b.device_pk, 32);
+	m->issued = b.issued;
+	memcpy(m->sig, b.sig, 64);
+}
+
+/* Register peer i for owner (NULL: as an operator peer); it must be
+ * admitted. */
+__attribute__((unused)) static void
+register_owned(struct srv *s, struct cl *p, int i, const struct acct *owner)
 {
 	struct proto_peer_register m;
 	struct frame r;
 
-	memset(&m, 0, sizeof(m));
-	snprintf(m.addr, sizeof(m.addr), "127.0.0.1:%d", 7000 + i);
-	m.capacity = 1000 * (uint64_t)(i + 1);
-	m.used = 0;
-	m.flags = PROTO_PEER_DATACENTRE; /* claimed, not believed */
-	if (owner != NULL)
-		snprintf(m.owner, sizeof(m.owner), "%s", owner);
+	register_msg(s, p, i, owner, &m);
 	call(s, p, PROTO_PEER_REGISTER, &m, &r);
 	want(&r, PROTO_PEER_REGISTER_REP, NULL);
 	frame_free(&r);

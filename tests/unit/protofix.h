@@ -350,6 +350,9 @@ make(uint16_t type, int v, struct bufs *b)
 			strcpy(p->owner, "alice");
 		else if (v == V_MAX)
 			text_of(p->owner, PROTO_USER_MAX, user_set);
+		memset(p->device, v == V_MIN ? 0 : 0x5a, sizeof(p->device));
+		p->issued = v == V_MAX ? UINT64_MAX : (uint64_t)v * 1000;
+		memset(p->sig, v == V_MIN ? 0 : 0xa5, sizeof(p->sig));
 		break;
 	}
 	case PROTO_PEER_HEARTBEAT: {

@@ -93,11 +93,12 @@ placed(const struct proto_place_rep *rep, const struct cl *c)
 	return 0;
 }
 
-/* PLACE never gives an account the peers that declare it as their owner,
- * even when they have the most room, and refuses (DZ_ETOOFEW) rather than
- * fall back to them; other accounts get them as usual. The owner is bound
- * at registration: an unknown name binds none (nor later, until the peer
- * registers again), and heartbeats keep the binding. */
+/* PLACE never gives an account the peers it runs, even when they have the
+ * most room, and refuses (DZ_ETOOFEW) rather than fall back to them;
+ * other accounts get them, but only one fragment for all of one
+ * account's peers (one owner). Operator peers are each their own owner.
+ * Heartbeats keep the owner; registering again as an operator peer drops
+ * it. */
 static void
 test_place_owner(void **state)
 {
@@ -106,20 +107,19 @@ test_place_owner(void **state)
 	struct cl *peers[NPEERS];
 	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
 	uint8_t ex[1][32];
-	struct acct alice, bob, carol;
+	struct acct alice, bob;
 
 	assert_non_null(rep);
 	signup(s, &alice, "alice");
 	signup(s, &bob, "bob");
 	for (int i = 0; i < NPEERS; i++)
 		peers[i] = cl_new();
-	/* the two largest peers are alice's; peer 2 names an account that
-	 * does not exist yet */
+	/* the two largest peers are alice's */
 	register_peer(s, peers[0], 0);
 	register_peer(s, peers[1], 1);
-	register_owned(s, peers[2], 2, "carol");
-	register_owned(s, peers[3], 3, "alice");
-	register_owned(s, peers[4], 4, "alice");
+	register_peer(s, peers[2], 2);
+	register_owned(s, peers[3], 3, &alice);
+	register_owned(s, peers[4], 4, &alice);
 
 	/* alice: never peers 3 and 4, so at most three */
 	assert_int_equal(place(s, alice.node, 3, 100, NULL, 0, rep), 0);
@@ -132,29 +132,24 @@ test_place_owner(void **state)
 	assert_int_equal(place(s, alice.node, 2, 100, ex, 1, rep), 0);
 	assert_memory_equal(rep->peers[0].pk, peers[1]->id->pk, 32);
 	assert_memory_equal(rep->peers[1].pk, peers[0]->id->pk, 32);
-	/* bob: all of them, alice's first (most room) */
-	assert_int_equal(place(s, bob.node, 5, 100, NULL, 0, rep), 0);
-	assert_memory_equal(rep->peers[0].pk, peers[4]->id->pk, 32);
-	assert_true(placed(rep, peers[3]));
-	/* only alice's peers have room for 3500 bytes */
+	/* bob: four owners, one of alice's peers (the roomier) among them */
+	assert_int_equal(place(s, bob.node, 4, 100, NULL, 0, rep), 0);
+	assert_true(placed(rep, peers[4]));
+	assert_false(placed(rep, peers[3]));
+	assert_int_equal(place(s, bob.node, 5, 100, NULL, 0, rep), DZ_ETOOFEW);
+	/* excluding one of alice's peers (it failed) excludes her as owner */
+	memcpy(ex[0], peers[4]->id->pk, 32);
+	assert_int_equal(place(s, bob.node, 4, 100, ex, 1, rep), DZ_ETOOFEW);
+	/* only alice's peers have room for 3500 bytes: one owner */
 	assert_int_equal(place(s, alice.node, 1, 3500, NULL, 0, rep), DZ_ETOOFEW);
-	assert_int_equal(place(s, bob.node, 2, 3500, NULL, 0, rep), 0);
-	assert_true(placed(rep, peers[3]) && placed(rep, peers[4]));
+	assert_int_equal(place(s, bob.node, 2, 3500, NULL, 0, rep), DZ_ETOOFEW);
+	assert_int_equal(place(s, bob.node, 1, 3500, NULL, 0, rep), 0);
 
 	/* heartbeats (a capacity change too) keep the owner */
 	atomic_fetch_add(&s->clock, 1);
 	heartbeat(s, peers[4], 5);
 	assert_int_equal(place(s, alice.node, 4, 100, NULL, 0, rep), DZ_ETOOFEW);
-
-	/* carol signs up after peer 2 registered: not bound until it
-	 * registers again */
-	signup(s, &carol, "carol");
-	assert_int_equal(place(s, carol.node, 5, 100, NULL, 0, rep), 0);
-	register_owned(s, peers[2], 2, "carol");
-	assert_int_equal(place(s, carol.node, 5, 100, NULL, 0, rep), DZ_ETOOFEW);
-	assert_int_equal(place(s, carol.node, 4, 100, NULL, 0, rep), 0);
-	assert_false(placed(rep, peers[2]));
-	/* registering again without an owner drops the claim */
+	/* registering again as an operator peer: no longer alice's */
 	register_peer(s, peers[3], 3);
 	assert_int_equal(place(s, alice.node, 4, 100, NULL, 0, rep), 0);
 	assert_true(placed(rep, peers[3]));
@@ -164,8 +159,111 @@ test_place_owner(void **state)
 		cl_free(peers[i]);
 	cl_free(alice.node);
 	cl_free(bob.node);
-	cl_free(carol.node);
 	free(rep);
+}
+
+/* One fragment per network: peers claiming addresses in one IPv4 /24 or
+ * one IPv6 /48 count as one; loopback peers (the other tests) are each
+ * their own network. */
+static void
+test_place_prefix(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	static const char *addrs[] = {"10.1.2.3:7000", "10.1.2.200:7001",
+		"10.1.3.1:7000", "[2001:db8:1::1]:7000", "[2001:db8:1:ffff::2]:7000",
+		"[2001:db8:2::1]:7000"};
+	struct cl *peers[6];
+	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
+	struct proto_peer_register m;
+	struct frame r;
+	struct acct a;
+
+	assert_non_null(rep);
+	signup(s, &a, "alice");
+	for (int i = 0; i < 6; i++) {
+		peers[i] = cl_new();
+		register_msg(s, peers[i], i, NULL, &m);
+		snprintf(m.addr, sizeof(m.addr), "%s", addrs[i]);
+		call(s, peers[i], PROTO_PEER_REGISTER, &m, &r);
+		want(&r, PROTO_PEER_REGISTER_REP, NULL);
+		frame_free(&r);
+	}
+	/* four networks: 10.1.2/24, 10.1.3/24, 2001:db8:1/48, 2001:db8:2/48 */
+	assert_int_equal(place(s, a.node, 4, 100, NULL, 0, rep), 0);
+	assert_true(placed(rep, peers[2]) && placed(rep, peers[5]));
+	assert_true(placed(rep, peers[0]) != placed(rep, peers[1]));
+	assert_true(placed(rep, peers[3]) != placed(rep, peers[4]));
+	assert_int_equal(place(s, a.node, 5, 100, NULL, 0, rep), DZ_ETOOFEW);
+	for (int i = 0; i < 6; i++)
+		cl_free(peers[i]);
+	cl_free(a.node);
+	free(rep);
+}
+
+/* Admission, played by clients: no binding, a binding by another
+ * account's device, a binding made for another peer, a binding by a key
+ * no account has, an unknown account, and an unlisted operator claim
+ * are refused; a device unbound (revoked) no longer admits. */
+static void
+test_admission(void **state)
+{
+	struct fx *f = *state;
+	struct srv *s = &f->s;
+	struct cl *p = cl_new(), *q = cl_new(), *u = cl_new_unlisted();
+	struct proto_peer_register m;
+	struct acct alice, bob, ghost;
+	char msg[PROTO_ERRMSG_MAX + 1];
+	int64_t id;
+
+	signup(s, &alice, "alice");
+	signup(s, &bob, "bob");
+	/* no binding, no flag */
+	register_msg(s, p, 0, NULL, &m);
+	m.flags = 0;
+	assert_int_equal(call_code(s, p, PROTO_PEER_REGISTER, &m,
+	    PROTO_PEER_REGISTER_REP, NULL, msg), DZ_ENOLOGIN);
+	assert_non_null(strstr(msg, "drizzle peer --home"));
+	/* bob's device signs for alice */
+	register_msg(s, p, 0, &bob, &m);
+	snprintf(m.owner, sizeof(m.owner), "alice");
+	assert_int_equal(call_code(s, p, PROTO_PEER_REGISTER, &m,
+	    PROTO_PEER_REGISTER_REP, NULL, NULL), DZ_EDENIED); /* signature */
+	/* alice's binding of peer p, shown by peer q */
+	register_msg(s, p, 0, &alice, &m);
+	assert_int_equal(call_code(s, q, PROTO_PEER_REGISTER, &m,
+	    PROTO_PEER_REGISTER_REP, NULL, NULL), DZ_EDENIED);
+	/* a key that is no device of any account; an unknown account */
+	memset(&ghost, 0, sizeof(ghost));
+	ghost.node = cl_new();
+	snprintf(ghost.user, sizeof(ghost.user), "alice");
+	register_msg(s, p, 0, &ghost, &m);
+	assert_int_equal(call_code(s, p, PROTO_PEER_REGISTER, &m,
+	    PROTO_PEER_REGISTER_REP, NULL, msg), DZ_ENOLOGIN);
+	snprintf(ghost.user, sizeof(ghost.user), "nobody");
+	register_msg(s, p, 0, &ghost, &m);
+	assert_int_equal(call_code(s, p, PROTO_PEER_REGISTER, &m,
+	    PROTO_PEER_REGISTER_REP, NULL, NULL), DZ_ENOLOGIN);
+	/* an operator claim for a key not listed */
+	register_msg(s, u, 0, NULL, &m);
+	assert_int_equal(call_code(s, u, PROTO_PEER_REGISTER, &m,
+	    PROTO_PEER_REGISTER_REP, NULL, msg), DZ_EDENIED);
+	assert_non_null(strstr(msg, "--datacentre-keys"));
+	/* alice's own binding is admitted, until her device is unbound */
+	register_owned(s, p, 0, &alice);
+	assert_int_equal(db_key_account(s->co->db, alice.node->id->pk, &id, NULL), 0);
+	assert_int_equal(db_key_unbind(s->co->db, id, alice.node->id->pk, NULL), 0);
+	register_msg(s, p, 0, &alice, &m);
+	assert_int_equal(call_code(s, p, PROTO_PEER_REGISTER, &m,
+	    PROTO_PEER_REGISTER_REP, NULL, msg), DZ_ENOLOGIN);
+	assert_non_null(strstr(msg, "no longer logged in"));
+
+	cl_free(p);
+	cl_free(q);
+	cl_free(u);
+	cl_free(ghost.node);
+	cl_free(alice.node);
+	cl_free(bob.node);
 }
 
 /* PEER_LEAVE: offline at once (STATUS, PLACE), long before the heartbeat
@@ -210,6 +308,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_place_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admission, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_place_prefix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_leave, setup, teardown),
 	};
 

@@ -143,10 +143,24 @@ net_start(struct net *n, uint64_t cap)
 	struct peerd_config pc;
 	struct dz_errmsg em = {{0}};
 
+	/* the peer is an operator's: its key listed for the coordinator */
+	char kpath[160], line[IDENT_HEXBYTES + 1];
+	struct ident *pid;
+	FILE *kf;
+
+	(void)mkdir(n->pdir, 0700);
+	snprintf(kpath, sizeof(kpath), "%s/identity.key", n->pdir);
+	assert_int_equal(ident_load_or_create(kpath, &pid, NULL, &em), 0);
+	snprintf(kpath, sizeof(kpath), "%s/dc.keys", n->dir);
+	assert_non_null(kf = fopen(kpath, "w"));
+	fprintf(kf, "%s\n", ident_pk_hex(pid->pk, line));
+	assert_int_equal(fclose(kf), 0);
+	ident_free(pid);
 	coord_opts_default(&o);
 	o.data_dir = n->cdir;
 	o.listen = "127.0.0.1:0";
 	o.peer_timeout = PEER_TIMEOUT;
+	o.datacentre_keys = kpath;
 	assert_int_equal(uv_loop_init(&n->loop), 0);
 	if (coord_start(&n->loop, &o, &n->co, &em) != 0)
 		fail_msg("coord_start: %s", em.text);
@@ -157,6 +171,7 @@ net_start(struct net *n, uint64_t cap)
 	pc.coordinator_pk = coord_pk(n->co);
 	pc.capacity = cap;
 	pc.heartbeat_s = 1;
+	pc.datacentre = 1;
 	pc.log = on_log;
 	pc.log_arg = n;
 	if (peerd_open(&n->loop, &pc, &n->p, &em) != 0)

@@ -247,8 +247,17 @@ test_values_out_of_range(void **state)
 	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x02\0\0\0"), DZ_EFORMAT);
 	assert_int_equal(DEC(PROTO_PEER_REGISTER, "\x01\x00" "1"
 	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x80"), DZ_EFORMAT);
+	/* ... the binding (device, issued, sig) follows the owner */
 	assert_int_equal(DEC(PROTO_PEER_REGISTER, "\x01\x00" "1"
-	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\0\0\0" "\0\0"), 0);
+	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\0\0\0" "\0\0"), DZ_ETRUNC);
+	{
+		uint8_t b[2 + 1 + 20 + 2 + 104] = {1, 0, '1'};
+
+		b[19] = 1; /* flags: datacentre */
+		assert_int_equal(decode_rc(PROTO_PEER_REGISTER, b, sizeof(b)), 0);
+		assert_int_equal(decode_rc(PROTO_PEER_REGISTER, b, sizeof(b) - 1),
+		    DZ_ETRUNC);
+	}
 	/* PEER_REGISTER: the owner text is required (empty: none) */
 	assert_int_equal(DEC(PROTO_PEER_REGISTER, "\x01\x00" "1"
 	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01\0\0\0"), DZ_ETRUNC);
@@ -363,22 +372,22 @@ user_rc(const char *s, size_t n)
 static int
 addr_rc(const char *s, size_t n)
 {
-	uint8_t b[2 + 128 + 20 + 2] = {0};
+	uint8_t b[2 + 128 + 20 + 2 + 104] = {0};
 
 	b[0] = (uint8_t)n;
 	memcpy(b + 2, s, n);
-	return decode_rc(PROTO_PEER_REGISTER, b, 2 + n + 20 + 2);
+	return decode_rc(PROTO_PEER_REGISTER, b, 2 + n + 20 + 2 + 104);
 }
 
 /* Decode a PEER_REGISTER whose owner is the n bytes of s. */
 static int
 owner_rc(const char *s, size_t n)
 {
-	uint8_t b[2 + 1 + 20 + 2 + 128] = {1, 0, '1'};
+	uint8_t b[2 + 1 + 20 + 2 + 128 + 104] = {1, 0, '1'};
 
 	b[23] = (uint8_t)n;
 	memcpy(b + 25, s, n);
-	return decode_rc(PROTO_PEER_REGISTER, b, 25 + n);
+	return decode_rc(PROTO_PEER_REGISTER, b, 25 + n + 104);
 }
 
 /* Decode an ERROR, and a PRELOGIN_REP, whose text is the n bytes of s;
