@@ -147,6 +147,8 @@ static const char *const migrations[] = {
 	"  threshold INTEGER NOT NULL,"
 	"  created INTEGER NOT NULL,"
 	"  PRIMARY KEY(account, object)) WITHOUT ROWID;",
+	/* 6 -> 7: issued placement tickets (db_sqlite_ticket.c) */
+	db_sqlite_tickets_sql,
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -262,6 +264,15 @@ db_sqlite_err(struct db_sqlite *s, int rc, const char *what, struct dz_errmsg *e
 	}
 	return dz_errf(em, code, "coordinator database: %s: %s", what,
 	    s->h != NULL ? sqlite3_errmsg(s->h) : sqlite3_errstr(rc));
+}
+
+int
+db_sqlite_prep(struct db_sqlite *s, const char *text, sqlite3_stmt **st,
+    const char *what, struct dz_errmsg *em)
+{
+	int rc = sqlite3_prepare_v2(s->h, text, -1, st, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_sqlite_err(s, rc, what, em);
 }
 
 void
