@@ -12,7 +12,7 @@
  * account is a keyed hash of the account id (BLAKE2b-128, key known only
  * to the coordinator): it binds the ticket to one account without telling
  * the peer which. sig is the coordinator's Ed25519 node key over
- * PROTO_TICKET_LABEL || the 125 bytes before sig.
+ * PROTO_TICKET_LABEL || the 93 bytes before sig.
  */
 #ifndef DZ_PROTO_TICKET_H
 #define DZ_PROTO_TICKET_H
