@@ -225,19 +225,25 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 	struct db_ticket *tk = NULL;
 	size_t cap = (size_t)m->n + m->nexclude, nt = 0, nv = 0, share;
 	int64_t since = coord_now(co) - (int64_t)co->opts.peer_timeout;
-	uint64_t used, need = (uint64_t)m->n * m->frag_size;
+	uint64_t used, pending, need = (uint64_t)m->n * m->frag_size;
 	char hu[32], hq[32];
 	int rc;
 
-	if ((rc = db_account_used(co->db, s->account, &used, em)) != 0)
+	/* what it stores, and what it was placed and has not committed yet
+	 * (else PLACE after PLACE without a commit would store for free) */
+	if ((rc = db_account_used(co->db, s->account, &used, em)) != 0 ||
+	    (rc = db_ticket_pending(co->db, s->account, coord_now(co), &pending,
+	    em)) != 0)
 		return rc;
+	used = pending > UINT64_MAX - used ? UINT64_MAX : used + pending;
 	if (used > co->opts.base_quota || need > co->opts.base_quota - used) {
 		snprintf(hu, sizeof(hu), "%llu", (unsigned long long)used);
 		snprintf(hq, sizeof(hq), "%llu", (unsigned long long)co->opts.base_quota);
 		return dz_errf(em, DZ_EQUOTA,
-		    "over quota: %s of %s bytes used, this segment needs %llu more; "
-		    "delete files or offer disk space to earn more", hu, hq,
-		    (unsigned long long)need);
+		    "over quota: %s of %s bytes used (%llu of them placed and not "
+		    "yet committed), this segment needs %llu more; delete files or "
+		    "offer disk space to earn more", hu, hq,
+		    (unsigned long long)pending, (unsigned long long)need);
 	}
 	/* Trusted and vetting peers with room, each sorted by free space: at
 	 * most nexclude of the first n + nexclude of either are excluded.

@@ -114,3 +114,39 @@ out:
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
+
+int
+db_ticket_pending(struct db *db, int64_t account, int64_t not_before,
+    uint64_t *bytes, struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v;
+	int rc, step;
+
+	*bytes = 0;
+	pthread_mutex_lock(&s->mu);
+	if ((rc = db_sqlite_prep(s, "SELECT coalesce(sum(size), 0) FROM"
+	    " (SELECT max(t.size) AS size FROM tickets t"
+	    "  WHERE t.account = ?1 AND t.expires >= ?2 AND NOT EXISTS"
+	    "  (SELECT 1 FROM fragments f WHERE f.account = t.account"
+	    "   AND f.name = t.name) GROUP BY t.name)", &st,
+	    "prepare the pending tickets", em)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 2, not_before)) != SQLITE_OK) {
+		rc = db_sqlite_err(s, rc, "bind the pending tickets", em);
+		goto out;
+	}
+	if ((step = sqlite3_step(st)) != SQLITE_ROW) {
+		rc = db_sqlite_err(s, step, "sum the pending tickets", em);
+		goto out;
+	}
+	v = sqlite3_column_int64(st, 0);
+	*bytes = v > 0 ? (uint64_t)v : 0;
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}

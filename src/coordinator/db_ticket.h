@@ -42,4 +42,15 @@ int db_ticket_sizes(struct db *db, int64_t account,
     const struct db_frag_loc *locs, size_t n, int64_t not_before,
     uint64_t *sizes, struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/*
+ * db_ticket_pending: *bytes = what account was placed and has not
+ * committed: the size of each name it holds a ticket for that expires
+ * at or after not_before and that it has not committed as a fragment
+ * (each name once, however many peers it was placed on). What a PLACE
+ * counts on top of the account's used bytes, so that placing without
+ * committing cannot store past the quota. Returns 0 or a dz_err.
+ */
+int db_ticket_pending(struct db *db, int64_t account, int64_t not_before,
+    uint64_t *bytes, struct dz_errmsg *em) DZ_MUST_CHECK;
+
 #endif

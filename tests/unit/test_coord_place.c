@@ -80,6 +80,22 @@ test_place(void **state)
 	assert_int_equal(place(s, a.node, 4, 2500, NULL, 0, rep), DZ_ETOOFEW);
 	/* quota: 1000000 bytes */
 	assert_int_equal(place(s, a.node, 1, 1000001, NULL, 0, rep), DZ_EQUOTA);
+	/* placed and never committed counts until the tickets expire: PLACE
+	 * after PLACE cannot store past the quota */
+	{
+		int placed_ok = 0, rc;
+
+		while ((rc = place(s, a.node, 1, 4000, NULL, 0, rep)) == 0 &&
+		    placed_ok < 1000)
+			placed_ok++;
+		assert_int_equal(rc, DZ_EQUOTA);
+		/* 1000000 / 4000, less what this test placed before */
+		assert_true(placed_ok >= 240 && placed_ok <= 250);
+		atomic_fetch_add(&s->clock, COORD_TICKET_TTL + 1);
+		for (int i = 0; i < NPEERS; i++)
+			heartbeat(s, peers[i], i);
+		assert_int_equal(place(s, a.node, 1, 4000, NULL, 0, rep), 0);
+	}
 
 	/* time passes; only peers 0..2 keep beating */
 	atomic_fetch_add(&s->clock, TIMEOUT + 1);
