@@ -7,8 +7,12 @@
 
 #include "client/netstore_int.h"
 #include "core/cursor.h"
+#include "net/conn.h"
 #include "net/frame.h"
 #include "net/rpc.h"
+
+_Static_assert(PROTO_FRAG_PUT_PREFIX <= CONN_PREFIX_MAX,
+    "a FRAG_PUT's fields before its data fit a prefix");
 
 /* The least a straggling upload is waited for once most of its segment
  * is stored, in ms (see netstore_put_seg). */
@@ -51,7 +55,8 @@ put_needed(unsigned k, unsigned n, unsigned asked)
 }
 
 /*
- * PLACE for at most want peers: fewer if the coordinator has fewer that
+ * PLACE for at most want peers (the first of names, one each, whose
+ * tickets come back in rep): fewer if the coordinator has fewer that
  * fit (a small network, or peers used already this segment), asking one
  * less each time it says DZ_ETOOFEW. Returns 0 with rep->npeers >= 1, or
  * DZ_ETOOFEW when not even one is left, or another failure. The first
@@ -60,6 +65,7 @@ put_needed(unsigned k, unsigned n, unsigned asked)
  */
 static int
 place_some(struct netstore *ns, unsigned want, size_t maxlen,
+    const uint8_t (*names)[PROTO_NAMEBYTES],
     const uint8_t (*exclude)[PROTO_PKBYTES], unsigned nexcl,
     struct proto_place_rep *rep, char *why, size_t cap, struct dz_errmsg *em)
 {
@@ -71,6 +77,7 @@ place_some(struct netstore *ns, unsigned want, size_t maxlen,
 		memset(&place, 0, sizeof(place));
 		place.n = (uint8_t)m;
 		place.frag_size = (uint32_t)maxlen;
+		place.names = names; /* the first m: one ticket each */
 		place.nexclude = (uint16_t)nexcl;
 		place.exclude = exclude;
 		rc = netstore_coord_call(ns, PROTO_PLACE, &place, &resp, em);
@@ -108,7 +115,8 @@ netstore_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t s
 	unsigned idx[PROTO_PLACE_MAX];
 	uint8_t placed[PROTO_PLACE_MAX] = {0};
 	uint8_t holder[PROTO_PLACE_MAX][PROTO_PKBYTES];
-	uint8_t pre[PROTO_PLACE_MAX][PROTO_NAMEBYTES + 4];
+	uint8_t pre[PROTO_PLACE_MAX][PROTO_FRAG_PUT_PREFIX];
+	uint8_t (*pnames)[PROTO_NAMEBYTES] = NULL;
 	uint8_t (*exclude)[PROTO_PKBYTES] = NULL;
 	uint8_t *ents = NULL;
 	struct put_round *pr = NULL;
@@ -131,7 +139,13 @@ netstore_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t s
 			maxlen = lens[i];
 	if (maxlen > PROTO_FRAG_MAX)
 		return dz_errf(em, DZ_ERANGE, "a fragment of %zu bytes is too large", maxlen);
+	/* a ticket binds one size: every fragment of a segment has it */
+	for (unsigned i = 0; i < n; i++)
+		if (lens[i] != maxlen)
+			return dz_errf(em, DZ_EINVAL, "fragments of one segment differ "
+			    "in size");
 	if ((exclude = calloc(PROTO_PLACE_MAX, PROTO_PKBYTES)) == NULL ||
+	    (pnames = calloc(PROTO_PLACE_MAX, PROTO_NAMEBYTES)) == NULL ||
 	    (rep = calloc(1, sizeof(*rep))) == NULL ||
 	    (pr = calloc(1, sizeof(*pr))) == NULL) {
 		rc = DZ_ENOMEM;
@@ -143,7 +157,14 @@ netstore_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t s
 		unsigned m = 0;
 		size_t kept = 0;
 
+		for (unsigned i = 0; i < n; i++)
+			if (!placed[i]) {
+				memcpy(pnames[m], names + (size_t)i * PROTO_NAMEBYTES,
+				    PROTO_NAMEBYTES);
+				idx[m++] = i;
+			}
 		rc = place_some(ns, n - nplaced, maxlen,
+		    (const uint8_t (*)[PROTO_NAMEBYTES])pnames,
 		    (const uint8_t (*)[PROTO_PKBYTES])exclude, nexcl, rep, place_why,
 		    sizeof(place_why), em);
 		if (rc == DZ_ETOOFEW) {
@@ -152,22 +173,20 @@ netstore_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t s
 		}
 		if (rc != 0)
 			goto out;
-		for (unsigned i = 0; i < n && m < rep->npeers; i++)
-			if (!placed[i])
-				idx[m++] = i;
+		m = rep->npeers;
 		for (unsigned j = 0; j < m; j++) {
 			unsigned i = idx[j];
 
-			/* FRAG_PUT: name[32] | u32 length | the fragment, which goes
-			 * out from where it lies (proto_frag_put's layout) */
-			memcpy(pre[j], names + (size_t)i * PROTO_NAMEBYTES, PROTO_NAMEBYTES);
-			le32_put(pre[j] + PROTO_NAMEBYTES, (uint32_t)lens[i]);
+			/* FRAG_PUT: name, ticket, u32 length, then the fragment,
+			 * which goes out from where it lies */
+			proto_frag_put_prefix(pre[j], names + (size_t)i * PROTO_NAMEBYTES,
+			    &rep->tickets[j], (uint32_t)lens[i]);
 			memset(&reqs[j], 0, sizeof(reqs[j]));
 			reqs[j].addr = rep->peers[j].addr;
 			reqs[j].pk = rep->peers[j].pk;
 			reqs[j].type = PROTO_FRAG_PUT;
 			reqs[j].prefix = pre[j];
-			reqs[j].prefix_len = PROTO_NAMEBYTES + 4;
+			reqs[j].prefix_len = PROTO_FRAG_PUT_PREFIX;
 			reqs[j].body = frags[i];
 			reqs[j].len = lens[i];
 			pr->code[j] = 0;
@@ -238,6 +257,7 @@ netstore_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t s
 		rc = dz_errf(em, DZ_EFORMAT, "the coordinator answered FRAGS_COMMIT oddly");
 out:
 	free(ents);
+	free(pnames);
 	free(exclude);
 	free(rep);
 	free(pr);

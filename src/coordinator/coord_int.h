@@ -26,6 +26,13 @@
 
 #define COORD_CHALLENGE_TTL 60 /* seconds a PRELOGIN challenge lives */
 #define COORD_SEEN_EVERY 60    /* a device's "last seen" is stamped this often */
+/* Placement tickets (docs/trading.md, "Tickets") last COORD_TICKET_TTL
+ * seconds: the upload of a segment's fragments, all at once over the
+ * user's uplink, must fit (a 16 MiB fragment in 10 minutes is 28 kB/s).
+ * FRAGS_COMMIT honours a ticket up to COORD_TICKET_TTL after its expiry
+ * (a fragment stored at the last moment is committed after its segment's
+ * last one), and the table forgets tickets older than that. */
+#define COORD_TICKET_TTL 600
 
 /*
  * Failed-login throttling (coord_throttle.c, docs/net.md): failed proofs

@@ -9,8 +9,12 @@
  * not suspended or disqualified by audits (coord_audit.h; vetting peers
  * get a limited share while enough trusted ones exist),
  * not owned by the asking account, and have room for the fragment (and
- * refuses a put that would exceed the account's quota); FRAGS_COMMIT
- * records where an account's fragments went, and the object's code and
+ * refuses a put that would exceed the account's quota), each with a
+ * signed placement ticket for the name it is to hold (net/ticket.h; the
+ * tickets issued are kept, db_ticket.h); FRAGS_COMMIT records where an
+ * account's fragments went, only where a ticket of the account placed
+ * them and with the ticket's size (else it refuses the commit), and the
+ * object's code and
  * repair threshold (a fragment that could not be placed is committed
  * without a peer: its name is known, for repair; names are the account's own:
  * another account's commit of the same name is another fragment, so it
@@ -41,6 +45,9 @@
 
 #include "coordinator/coord_int.h"
 #include "coordinator/db_audit.h"
+#include "coordinator/db_ticket.h"
+#include "core/hex.h"
+#include "net/ticket.h"
 
 /* A vetting peer gets at most one fragment in COORD_VETTING_DIV (at
  * least one) of each segment while enough trusted peers exist. */
@@ -237,6 +244,28 @@ take_excluded(struct coord *co, const struct proto_place *m, struct taken *t)
 	return 0;
 }
 
+/* Sign ticket i of rep (name i of the PLACE on peer i) and note it in
+ * tk[i] for db_ticket_add. */
+static int
+add_tickets(struct coord_sess *s, const struct proto_place *m,
+    struct proto_place_rep *rep, struct db_ticket *tk, struct dz_errmsg *em)
+{
+	int64_t exp = coord_now(s->co) + COORD_TICKET_TTL;
+	int rc;
+
+	for (size_t i = 0; i < rep->npeers; i++) {
+		if ((rc = ticket_sign(&rep->tickets[i], s->co->id, s->account,
+		    m->names[i], m->frag_size, rep->peers[i].pk, (uint64_t)exp)) != 0)
+			return dz_errf(em, rc, "cannot sign a placement ticket");
+		memcpy(tk[i].name, m->names[i], DB_IDBYTES);
+		memcpy(tk[i].peer, rep->peers[i].pk, DB_IDBYTES);
+		tk[i].size = m->frag_size;
+		tk[i].expires = exp;
+	}
+	return db_ticket_add(s->co->db, s->account, tk, rep->npeers,
+	    coord_now(s->co) - COORD_TICKET_TTL, em);
+}
+
 int
 coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
     struct dz_errmsg *em)
@@ -247,22 +276,29 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 	struct db_peer *peers = NULL;
 	struct taken *t = NULL;
 	uint8_t *used = NULL;
+	struct db_ticket *tk = NULL;
 	size_t cap = COORD_PLACE_SCAN, nt = 0, nv = 0, share;
 	int64_t since = coord_now(co) - (int64_t)co->opts.peer_timeout;
-	uint64_t qused, need = (uint64_t)m->n * m->frag_size;
+	uint64_t qused, pending, need = (uint64_t)m->n * m->frag_size;
 	int lo = co->opts.test_prefix_loopback;
 	char hu[32], hq[32];
 	int rc;
 
-	if ((rc = db_account_used(co->db, s->account, &qused, em)) != 0)
+	/* what it stores, and what it was placed and has not committed yet
+	 * (else PLACE after PLACE without a commit would store for free) */
+	if ((rc = db_account_used(co->db, s->account, &qused, em)) != 0 ||
+	    (rc = db_ticket_pending(co->db, s->account, coord_now(co), &pending,
+	    em)) != 0)
 		return rc;
+	qused = pending > UINT64_MAX - qused ? UINT64_MAX : qused + pending;
 	if (qused > co->opts.base_quota || need > co->opts.base_quota - qused) {
 		snprintf(hu, sizeof(hu), "%llu", (unsigned long long)qused);
 		snprintf(hq, sizeof(hq), "%llu", (unsigned long long)co->opts.base_quota);
 		return dz_errf(em, DZ_EQUOTA,
-		    "over quota: %s of %s bytes used, this segment needs %llu more; "
-		    "delete files or offer disk space to earn more", hu, hq,
-		    (unsigned long long)need);
+		    "over quota: %s of %s bytes used (%llu of them placed and not "
+		    "yet committed), this segment needs %llu more; delete files or "
+		    "offer disk space to earn more", hu, hq,
+		    (unsigned long long)pending, (unsigned long long)need);
 	}
 	/* Trusted and vetting candidates with room, one per owner each, in
 	 * order of free space counted up to COORD_PLACE_UNPROVEN (random
@@ -272,6 +308,7 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 	if ((peers = calloc(2 * cap, sizeof(*peers))) == NULL ||
 	    (used = calloc(2 * cap, 1)) == NULL ||
 	    (t = calloc(1, sizeof(*t))) == NULL ||
+	    (tk = calloc(m->n, sizeof(*tk))) == NULL ||
 	    (rep = calloc(1, sizeof(*rep))) == NULL) {
 		rc = DZ_ENOMEM;
 		goto out;
@@ -296,12 +333,70 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 		    "account never count)", (unsigned)rep->npeers, (unsigned)m->n);
 		goto out;
 	}
-	rc = coord_send(s, reqid, PROTO_PLACE_REP, rep);
+	if ((rc = add_tickets(s, m, rep, tk, em)) == 0)
+		rc = coord_send(s, reqid, PROTO_PLACE_REP, rep);
 out:
 	free(peers);
 	free(used);
 	free(t);
+	free(tk);
 	free(rep);
+	return rc;
+}
+
+/* The sizes of a commit's locations come from the tickets this account
+ * was given (docs/trading.md, "Tickets"): a location without one, or of
+ * another size, refuses the whole commit; a fragment committed without
+ * a holder takes the size a placed fragment of its segment was ticketed
+ * with (all fragments of a segment have one size). */
+static int
+ticketed_sizes(struct coord_sess *s, struct db_frag_loc *locs, size_t n,
+    struct dz_errmsg *em)
+{
+	uint64_t *sz;
+	char hn[9], hp[9];
+	int rc;
+
+	if ((sz = calloc(n, sizeof(*sz))) == NULL)
+		return DZ_ENOMEM;
+	if ((rc = db_ticket_sizes(s->co->db, s->account, locs, n,
+	    coord_now(s->co) - COORD_TICKET_TTL, sz, em)) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		hex_encode(locs[i].name, 4, hn);
+		hex_encode(locs[i].peer, 4, hp);
+		if (sodium_is_zero(locs[i].peer, DB_IDBYTES))
+			continue;
+		if (sz[i] == 0) {
+			rc = dz_errf(em, DZ_EDENIED, "fragment %s on peer %s: no "
+			    "placement ticket (expired, or never placed there): the "
+			    "coordinator records only what it placed", hn, hp);
+			goto out;
+		}
+		if (sz[i] != locs[i].size) {
+			rc = dz_errf(em, DZ_EDENIED, "fragment %s was placed with %llu "
+			    "bytes, committed with %llu", hn, (unsigned long long)sz[i],
+			    (unsigned long long)locs[i].size);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t want = 0;
+
+		if (!sodium_is_zero(locs[i].peer, DB_IDBYTES))
+			continue;
+		for (size_t j = 0; j < n && want == 0; j++)
+			if (sz[j] != 0 && locs[j].segment == locs[i].segment)
+				want = sz[j];
+		if (want != locs[i].size) {
+			hex_encode(locs[i].name, 4, hn);
+			rc = dz_errf(em, DZ_EDENIED, "fragment %s was not placed, and no "
+			    "placed fragment of its segment has its size", hn);
+			goto out;
+		}
+	}
+out:
+	free(sz);
 	return rc;
 }
 
@@ -345,6 +440,8 @@ coord_frags_commit(struct coord_sess *s, uint32_t reqid, const void *msg,
 		locs[i].index = e.index;
 		locs[i].size = e.size;
 	}
+	if (rc == 0)
+		rc = ticketed_sizes(s, locs, m->nentries, em);
 	if (rc == 0 && (rc = db_frag_add(s->co->db, locs, m->nentries, em)) == 0)
 		rc = coord_send(s, reqid, PROTO_FRAGS_COMMIT_REP, &rep);
 	free(locs);

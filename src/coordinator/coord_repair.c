@@ -19,8 +19,9 @@
  *      their headers (k, n, index, lengths from the fragments fetched)
  *      and checks that each rebuilt fragment's Merkle root IS its
  *      recorded name, byte for byte; one that is not is never sent;
- *   4. sends each to its new holder (FRAG_PUT; a peer answers after
- *      fsync) and records the location only once the peer confirmed.
+ *   4. sends each to its new holder (FRAG_PUT with a placement ticket
+ *      of its own making, net/ticket.h; a peer answers after fsync) and
+ *      records the location only once the peer confirmed.
  * So an interrupted pass (the coordinator killed) loses nothing: what was
  * confirmed and recorded counts, what was not is found again by the next
  * scan, and a fragment sent but not recorded is garbage for clean-up. The
@@ -43,6 +44,7 @@
 #include "core/rs.h"
 #include "net/frame.h"
 #include "net/rpc.h"
+#include "net/ticket.h"
 
 #define REPAIR_DEADLINE_MS 60000 /* one round of transfers */
 #define REPAIR_EXTRA 0           /* holders asked beyond k at once: none,
@@ -308,7 +310,9 @@ place(struct coord_repair *r, struct seg_job *sj, const uint8_t rebuilt[],
     const struct db_peer *cand, size_t ncand, struct dz_errmsg *em)
 {
 	struct rpc_req reqs[RS_MAXN];
-	uint8_t pre[RS_MAXN][DB_IDBYTES + 4];
+	uint8_t pre[RS_MAXN][PROTO_FRAG_PUT_PREFIX];
+	struct proto_ticket tk;
+	int64_t exp = coord_now(sj->co) + COORD_TICKET_TTL;
 	uint8_t todo[RS_MAXN];
 	unsigned idx[RS_MAXN], done = 0;
 	size_t next = 0;
@@ -321,14 +325,19 @@ place(struct coord_repair *r, struct seg_job *sj, const uint8_t rebuilt[],
 		for (unsigned i = 0; i < sj->n && next < ncand; i++) {
 			if (!todo[i])
 				continue;
-			memcpy(pre[m], sj->name[i], DB_IDBYTES);
-			le32_put(pre[m] + DB_IDBYTES, (uint32_t)sj->size);
+			/* its own ticket: peers store nothing without one */
+			if (ticket_sign(&tk, sj->co->id, sj->seg->account, sj->name[i],
+			    (uint32_t)sj->size, cand[next].id, (uint64_t)exp) != 0) {
+				next++;
+				continue;
+			}
+			proto_frag_put_prefix(pre[m], sj->name[i], &tk, (uint32_t)sj->size);
 			memset(&reqs[m], 0, sizeof(reqs[m]));
 			reqs[m].addr = cand[next].addr;
 			reqs[m].pk = cand[next].id;
 			reqs[m].type = PROTO_FRAG_PUT;
 			reqs[m].prefix = pre[m];
-			reqs[m].prefix_len = DB_IDBYTES + 4;
+			reqs[m].prefix_len = PROTO_FRAG_PUT_PREFIX;
 			reqs[m].body = sj->buf[i];
 			reqs[m].len = sj->size;
 			idx[m++] = i;

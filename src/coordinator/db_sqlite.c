@@ -153,6 +153,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE objects ADD COLUMN unplaced INTEGER NOT NULL DEFAULT 1;"
 	"CREATE INDEX objects_unplaced ON objects(account, object) WHERE unplaced = 1;"
 	"CREATE INDEX fragments_seg ON fragments(account, object, segment);",
+	/* 7 -> 8: issued placement tickets (db_sqlite_ticket.c) */
+	db_sqlite_tickets_sql,
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -268,6 +270,15 @@ db_sqlite_err(struct db_sqlite *s, int rc, const char *what, struct dz_errmsg *e
 	}
 	return dz_errf(em, code, "coordinator database: %s: %s", what,
 	    s->h != NULL ? sqlite3_errmsg(s->h) : sqlite3_errstr(rc));
+}
+
+int
+db_sqlite_prep(struct db_sqlite *s, const char *text, sqlite3_stmt **st,
+    const char *what, struct dz_errmsg *em)
+{
+	int rc = sqlite3_prepare_v2(s->h, text, -1, st, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_sqlite_err(s, rc, what, em);
 }
 
 void

@@ -49,6 +49,12 @@ sq(struct db *db)
 int db_sqlite_err(struct db_sqlite *s, int rc, const char *what,
     struct dz_errmsg *em);
 
+/* db_sqlite_prep: prepare sql on s's connection into *st (finalize it
+ * after use); 0 or a dz_err naming what. For the files whose statements
+ * are prepared per call. */
+int db_sqlite_prep(struct db_sqlite *s, const char *sql, sqlite3_stmt **st,
+    const char *what, struct dz_errmsg *em);
+
 /* db_sqlite_done: reset a statement and clear its bindings for reuse. */
 void db_sqlite_done(sqlite3_stmt *st);
 
@@ -139,6 +145,9 @@ int db_sqlite_account_passwd(struct db *db, int64_t id, const uint8_t *keyblob,
 int db_sqlite_obj_health(struct db *db, int64_t account, const uint8_t *object,
     int64_t since, int (*fn)(void *, const struct db_seg_health *), void *arg,
     struct dz_errmsg *em);
+
+/* The migration that adds the tickets table (db_sqlite_ticket.c). */
+extern const char db_sqlite_tickets_sql[];
 
 /*
  * DB_SQ_HEALTHY_HOLDER(SINCE): the one place that says which holder of a

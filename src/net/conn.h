@@ -141,7 +141,7 @@ int conn_send_ref(struct conn *c, uint16_t type, uint32_t reqid,
  * fields need not be copied next to megabytes of data to go out as one
  * frame.
  */
-#define CONN_PREFIX_MAX 64
+#define CONN_PREFIX_MAX 256 /* FRAG_PUT's, with its ticket: 194 */
 int conn_send_pre(struct conn *c, uint16_t type, uint32_t reqid,
     const void *prefix, size_t plen, const void *body, size_t len,
     void (*release)(void *rarg), void *rarg) DZ_MUST_CHECK;

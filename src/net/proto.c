@@ -30,7 +30,7 @@
  * at k = 4 must fit FRAG_PUT. */
 _Static_assert(FRAG_HDRBYTES + (FRAG_MAXSEG + 3) / 4 <= PROTO_FRAG_MAX,
     "a k=4 fragment of the largest segment fits PROTO_FRAG_MAX");
-_Static_assert(PROTO_NAMEBYTES + 4 + (size_t)PROTO_FRAG_MAX <= FRAME_MAXBODY,
+_Static_assert(PROTO_FRAG_PUT_PREFIX + (size_t)PROTO_FRAG_MAX <= FRAME_MAXBODY,
     "FRAG_PUT fits a frame");
 _Static_assert(PROTO_IDBYTES + 8 + 4 + (size_t)PROTO_REC_MAX <= FRAME_MAXBODY,
     "REC_PUT fits a frame");
@@ -174,12 +174,15 @@ static int
 v_place(struct io *io, void *v)
 {
 	struct proto_place *m = v;
+	const uint8_t *names = (const uint8_t *)m->names;
 
 	io_u8(io, &m->n);
 	io_check(io, m->n >= 1, DZ_ERANGE);
 	io_u32(io, &m->frag_size);
 	io_check(io, m->frag_size >= 1 && m->frag_size <= PROTO_FRAG_MAX,
 	    DZ_ERANGE);
+	io_span(io, &names, (size_t)m->n * PROTO_NAMEBYTES);
+	m->names = (const uint8_t (*)[PROTO_NAMEBYTES])names;
 	io_hashes(io, &m->exclude, &m->nexclude, PROTO_PLACE_MAX);
 	return io->err;
 }
@@ -191,8 +194,10 @@ v_place_rep(struct io *io, void *v)
 	size_t i;
 
 	io_count16(io, &m->npeers, PROTO_PLACE_MAX);
-	for (i = 0; io->err == 0 && i < m->npeers; i++)
+	for (i = 0; io->err == 0 && i < m->npeers; i++) {
 		io_peeraddr(io, &m->peers[i]);
+		io_ticket(io, &m->tickets[i]);
+	}
 	return io->err;
 }
 
@@ -409,6 +414,10 @@ v_frag_put(struct io *io, void *v)
 	struct proto_frag_put *m = v;
 
 	io_bytes(io, m->name, PROTO_NAMEBYTES);
+	io_u8(io, &m->has_ticket);
+	io_check(io, m->has_ticket <= 1, DZ_EFORMAT);
+	if (m->has_ticket)
+		io_ticket(io, &m->ticket);
 	io_blob(io, &m->data, &m->len, 1, PROTO_FRAG_MAX);
 	return io->err;
 }

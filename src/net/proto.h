@@ -60,6 +60,7 @@
 #include "core/merkle.h"
 #include "core/pwkey.h"
 #include "net/proto_audit.h"
+#include "net/proto_ticket.h"
 
 /* Message types (u16, the frame's type field). */
 #define PROTO_REPLY(t) ((uint16_t)((t) | 0x8000))
@@ -286,19 +287,23 @@ struct proto_peeraddr {
 };
 
 /* PLACE: n u8 (1..255) | frag_size u32 (1..PROTO_FRAG_MAX) |
- * nexclude u16 (<= 255) | nexclude x pk[32]. exclude points into the
- * input. */
+ * n x name[32] (the fragments to place, one per peer asked for) |
+ * nexclude u16 (<= 255) | nexclude x pk[32]. names and exclude point
+ * into the input. */
 struct proto_place {
 	uint8_t n;
 	uint32_t frag_size;
+	const uint8_t (*names)[PROTO_NAMEBYTES];
 	uint16_t nexclude;
 	const uint8_t (*exclude)[PROTO_PKBYTES];
 };
 
-/* PLACE_REP: npeers u16 (<= 255) | npeers x peeraddr (copied). */
+/* PLACE_REP: npeers u16 (<= 255) | npeers x {peeraddr | ticket}
+ * (copied): ticket i lets peer i store name i of the PLACE. */
 struct proto_place_rep {
 	uint16_t npeers;
 	struct proto_peeraddr peers[PROTO_PLACE_MAX];
+	struct proto_ticket tickets[PROTO_PLACE_MAX];
 };
 
 /* One FRAGS_COMMIT entry, PROTO_COMMIT_ENTBYTES on the wire:
@@ -458,10 +463,16 @@ struct proto_peer_heartbeat {
 	uint64_t nfrags;
 };
 
-/* FRAG_PUT: name[32] | data (u32 length 1..PROTO_FRAG_MAX, points into
- * the input). Reply: FRAG_PUT_REP (empty), sent only after fsync. */
+/* FRAG_PUT: name[32] | has_ticket u8 (0 or 1) | ticket (if has_ticket) |
+ * data (u32 length 1..PROTO_FRAG_MAX, points into the input). Reply:
+ * FRAG_PUT_REP (empty), sent only after fsync. A peer refuses one
+ * without a valid ticket (ticket.h); has_ticket 0 exists so that such a
+ * refusal is a clear DZ_EDENIED, not a parse error. */
+#define PROTO_FRAG_PUT_PREFIX (PROTO_NAMEBYTES + 1 + PROTO_TICKET_BYTES + 4)
 struct proto_frag_put {
 	uint8_t name[PROTO_NAMEBYTES];
+	uint8_t has_ticket;
+	struct proto_ticket ticket;
 	const uint8_t *data;
 	size_t len;
 };
@@ -713,6 +724,14 @@ int proto_text_chars_ok(const char *s, size_t n);
  * array that proto_frags_commit.entries points to). */
 void proto_commit_ent_put(uint8_t out[static PROTO_COMMIT_ENTBYTES],
     const struct proto_commit_ent *e);
+
+/* proto_frag_put_prefix: the bytes of a FRAG_PUT body before its data
+ * (name, the ticket, the data's length), for senders that send the
+ * fragment from where it lies (rpc_req.prefix); the body is these bytes
+ * followed by the len bytes of data. */
+void proto_frag_put_prefix(uint8_t out[static PROTO_FRAG_PUT_PREFIX],
+    const uint8_t name[static PROTO_NAMEBYTES], const struct proto_ticket *t,
+    uint32_t len);
 
 /* proto_frags_commit_ent: entry i of a FRAGS_COMMIT into *e. Returns 0, or
  * DZ_EINVAL if i >= m->nentries (nothing is read then). */

@@ -194,6 +194,22 @@ io_peeraddr(struct io *io, struct proto_peeraddr *pa)
 	io_text(io, pa->addr, 1, PROTO_ADDR_MAX, proto_addr_chars_ok);
 }
 
+/* io_ticket: a placement ticket (proto_ticket.h): only version 1, a size
+ * a FRAG_PUT could carry; the signature is for the peer to judge. */
+void
+io_ticket(struct io *io, struct proto_ticket *t)
+{
+	io_u8(io, &t->version);
+	io_check(io, t->version == PROTO_TICKET_VERSION, DZ_EVERSION);
+	io_bytes(io, t->account, PROTO_TICKET_ACCTBYTES);
+	io_bytes(io, t->name, PROTO_NAMEBYTES);
+	io_u32(io, &t->size);
+	io_check(io, t->size >= 1 && t->size <= PROTO_FRAG_MAX, DZ_ERANGE);
+	io_bytes(io, t->peer, PROTO_PKBYTES);
+	io_u64(io, &t->expires);
+	io_bytes(io, t->sig, PROTO_SIGBYTES);
+}
+
 void
 io_user(struct io *io, char *user)
 {

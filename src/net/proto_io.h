@@ -45,6 +45,7 @@ void io_count32(struct io *io, uint32_t *n, size_t max);
 void io_hashes(struct io *io, const uint8_t (**h)[32], uint16_t *count,
     size_t max);
 void io_peeraddr(struct io *io, struct proto_peeraddr *pa);
+void io_ticket(struct io *io, struct proto_ticket *t);
 void io_user(struct io *io, char *user);
 void io_hint(struct io *io, char *hint);
 

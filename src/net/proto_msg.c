@@ -6,6 +6,7 @@
  * itself: proto.c is the only reader of the wire.
  */
 #include "net/proto.h"
+#include "net/proto_io.h"
 
 #include <string.h>
 
@@ -208,6 +209,24 @@ proto_health_seg_get(const struct proto_obj_hstate *o, size_t i,
 	e->healthy = p[0];
 	e->avail = (uint16_t)(p[1] | p[2] << 8);
 	return 0;
+}
+
+void
+proto_frag_put_prefix(uint8_t out[static PROTO_FRAG_PUT_PREFIX],
+    const uint8_t name[static PROTO_NAMEBYTES], const struct proto_ticket *t,
+    uint32_t len)
+{
+	struct wbuf w;
+	struct io io = {.mode = IO_WRITE, .w = &w};
+	struct proto_ticket tk = *t;
+	uint8_t one = 1;
+
+	/* v_frag_put's fields up to the data, written by the same steps */
+	wbuf_init(&w, out, PROTO_FRAG_PUT_PREFIX);
+	io_bytes(&io, (void *)name, PROTO_NAMEBYTES);
+	io_u8(&io, &one);
+	io_ticket(&io, &tk);
+	io_u32(&io, &len);
 }
 
 void

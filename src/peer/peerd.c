@@ -1,7 +1,8 @@
 /*
  * peerd: the storage peer's server: start-up and shut-down, and the
  * answers to FRAG_PUT, FRAG_GET, FRAG_HAS and AUDIT (the coordinator link
- * is in peerd_coord.c).
+ * is in peerd_coord.c). A FRAG_PUT is stored only with a placement ticket
+ * that the pinned coordinator signed for this peer, name and size.
  *
  * Each request is decoded on the loop (cheap, and a malformed one is
  * answered at once), then handed to the libuv thread pool as a work item
@@ -40,6 +41,7 @@
 #include "core/fsio.h"
 #include "net/netsrv.h"
 #include "net/proto.h"
+#include "net/ticket.h"
 #include "peer/peerd.h"
 #include "peer/peerd_gc.h"
 #include "peer/peerd_int.h"
@@ -440,8 +442,8 @@ on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
 	struct peerd *p = arg;
 	struct pconn *pc;
 
-	/* any authenticated node may store and fetch; its key says who may
-	 * send clean-up (peerd_gc_admit) */
+	/* any authenticated node may fetch, and store with a ticket; its key
+	 * says who may send clean-up (peerd_gc_admit) */
 	if (p->stopping)
 		return DZ_EIO;
 	if ((pc = calloc(1, sizeof(*pc))) == NULL)
@@ -546,6 +548,14 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 		goto drop;
 	}
 	if (w->type == PROTO_FRAG_PUT) {
+		/* only what the coordinator placed here (ticket.h), judged
+		 * before any of it reaches the disk */
+		if ((rc = ticket_check(w->m.put.has_ticket ? &w->m.put.ticket : NULL,
+		    p->co.have_pk ? p->co.pk : NULL, p->id->pk, w->m.put.name,
+		    w->m.put.len, (int64_t)time(NULL), &em)) != 0) {
+			peerd_reply_error_(c, f->reqid, rc, em.text);
+			goto drop;
+		}
 		if (p->inflight + w->len > PEERD_INFLIGHT_MAX) {
 			peerd_reply_error_(c, f->reqid, DZ_ENOMEM,
 			    "peer busy: too many fragments arriving at once, retry");

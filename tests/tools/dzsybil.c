@@ -86,7 +86,8 @@ place(struct session *s, unsigned n)
 {
 	struct proto_place q = {0};
 	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
-	uint8_t buf[64];
+	static uint8_t names[PROTO_PLACE_MAX][PROTO_NAMEBYTES];
+	uint8_t buf[64 + sizeof(names)];
 	char msg[512], hex[IDENT_HEXBYTES];
 	struct frame resp = {0};
 	struct wbuf w;
@@ -94,6 +95,9 @@ place(struct session *s, unsigned n)
 
 	q.n = (uint8_t)n;
 	q.frag_size = 65536;
+	/* names of fragments that will never be sent: tickets for nothing */
+	randombytes_buf(names, sizeof(names));
+	q.names = (const uint8_t (*)[PROTO_NAMEBYTES])names;
 	wbuf_init(&w, buf, sizeof(buf));
 	if (rep == NULL || proto_place_encode(&q, &w) != 0)
 		die("encode PLACE", DZ_EINVAL, NULL);

@@ -29,6 +29,7 @@
 
 #include "coordinator/coord.h"
 #include "coordinator/coord_int.h" /* the throttle's constants */
+#include "coordinator/db_ticket.h"
 #include "core/cursor.h"
 #include "core/keyfile.h"
 #include "net/ident.h"
@@ -464,19 +465,42 @@ call_code(struct srv *s, struct cl *c, uint16_t type, const void *msg,
 	return 0;
 }
 
-/* PLACE n of size, excluding ex[nex]; rep filled on success, else the
- * ERROR code is returned. */
+/* The fragment names of the last place(): fresh for every call. */
+static uint8_t place_names[PROTO_PLACE_MAX][32];
+
+/* PLACE n of size (names place_names, made fresh), excluding ex[nex];
+ * rep filled on success, else the ERROR code is returned. */
 __attribute__((unused)) static int
 place(struct srv *s, struct cl *c, unsigned n, uint32_t size,
     const uint8_t (*ex)[32], unsigned nex, struct proto_place_rep *rep)
 {
 	struct proto_place m = {0};
 
+	randombytes_buf(place_names, sizeof(place_names));
 	m.n = (uint8_t)n;
 	m.frag_size = size;
+	m.names = (const uint8_t (*)[32])place_names;
 	m.nexclude = (uint16_t)nex;
 	m.exclude = ex;
 	return call_code(s, c, PROTO_PLACE, &m, PROTO_PLACE_REP, rep, NULL);
+}
+
+/* Note in the coordinator's table a placement ticket for account a to
+ * hold name (size bytes) on peer (its key), as PLACE would have issued, so that
+ * a FRAGS_COMMIT of that location is accepted. */
+__attribute__((unused)) static void
+grant(struct srv *s, const struct acct *a, const uint8_t name[32],
+    uint64_t size, const uint8_t peer[32])
+{
+	struct db_account da;
+	struct db_ticket t;
+
+	assert_int_equal(db_account_get(s->co->db, a->user, &da, NULL), 0);
+	memcpy(t.name, name, 32);
+	memcpy(t.peer, peer, 32);
+	t.size = size;
+	t.expires = srv_clock(s) + COORD_TICKET_TTL;
+	assert_int_equal(db_ticket_add(s->co->db, da.id, &t, 1, 0, NULL), 0);
 }
 
 /* ---- records and status ---- */

@@ -50,6 +50,19 @@ fill(void *p, size_t n, uint32_t seed)
 	}
 }
 
+/* A well-formed ticket (the signature is not judged by the codec). */
+__attribute__((unused)) static void
+sample_ticket(struct proto_ticket *t, uint32_t seed)
+{
+	t->version = PROTO_TICKET_VERSION;
+	fill(t->account, sizeof(t->account), seed);
+	fill(t->name, 32, seed + 1);
+	t->size = 1 + seed % PROTO_FRAG_MAX;
+	fill(t->peer, 32, seed + 2);
+	t->expires = (uint64_t)seed * 1000003u;
+	fill(t->sig, 64, seed + 3);
+}
+
 __attribute__((unused)) static int
 setup(void **state)
 {
@@ -204,6 +217,7 @@ make(uint16_t type, int v, struct bufs *b)
 		p->n = v == V_MIN ? 1 : v == V_MID ? 12 : 255;
 		p->frag_size = v == V_MIN ? 1 : v == V_MID ? 1u << 20 :
 		    PROTO_FRAG_MAX;
+		p->names = (const uint8_t (*)[32])b->hashes;
 		p->nexclude = v == V_MIN ? 0 : v == V_MID ? 3 : PROTO_PLACE_MAX;
 		p->exclude = v == V_MIN ? NULL :
 		    (const uint8_t (*)[32])b->hashes;
@@ -215,6 +229,7 @@ make(uint16_t type, int v, struct bufs *b)
 		for (i = 0; i < p->npeers; i++) {
 			fill(p->peers[i].pk, 32, (uint32_t)(100 + i));
 			addr_of(p->peers[i].addr, v, i);
+			sample_ticket(&p->tickets[i], (uint32_t)(200 + i));
 		}
 		break;
 	}
@@ -365,6 +380,9 @@ make(uint16_t type, int v, struct bufs *b)
 	case PROTO_FRAG_PUT: {
 		struct proto_frag_put *f = m;
 		fill(f->name, 32, 8 + v);
+		f->has_ticket = v != V_MIN;
+		if (f->has_ticket)
+			sample_ticket(&f->ticket, 300 + v);
 		f->len = v == V_MIN ? 1 : v == V_MID ? 1000 : PROTO_FRAG_MAX;
 		f->data = b->data;
 		break;

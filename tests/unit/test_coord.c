@@ -167,7 +167,7 @@ test_unbound_and_malformed(void **state)
 	struct proto_rec_get rg;
 	struct proto_place pl = {0};
 	struct frame r;
-	uint8_t junk[5] = {1, 2, 3, 4, 5};
+	uint8_t junk[5] = {1, 2, 3, 4, 5}, junk32[32] = {0};
 
 	call(s, u, PROTO_STATUS, NULL, &r);
 	want_error(&r, DZ_ENOLOGIN);
@@ -177,6 +177,7 @@ test_unbound_and_malformed(void **state)
 	want_error(&r, DZ_ENOLOGIN);
 	pl.n = 1;
 	pl.frag_size = 10;
+	pl.names = (const uint8_t (*)[32])junk32;
 	call(s, u, PROTO_PLACE, &pl, &r);
 	want_error(&r, DZ_ENOLOGIN);
 	/* unknown types, a reply type, malformed bodies */

@@ -6,6 +6,7 @@
  * as their owner, bound at registration. A peer that sends PEER_LEAVE is
  * offline at once, and its next heartbeat brings it back. */
 #include "coordfix.h"
+#include "net/ticket.h"
 
 #define NPEERS 5
 
@@ -37,6 +38,31 @@ test_place(void **state)
 		snprintf(want_addr, sizeof(want_addr), "127.0.0.1:%d", 7000 + 4 - j);
 		assert_string_equal(rep->peers[j].addr, want_addr);
 	}
+	/* a ticket each, signed by the coordinator for that peer, name and
+	 * size, lasting COORD_TICKET_TTL; not for any other peer, name or
+	 * size, nor past its expiry (and the skew forgiven) */
+	for (int j = 0; j < 3; j++) {
+		const struct proto_ticket *t = &rep->tickets[j];
+		int64_t now = T0;
+
+		assert_int_equal(ticket_check(t, s->pk, rep->peers[j].pk,
+		    place_names[j], 100, now, NULL), 0);
+		assert_int_equal((int64_t)t->expires, now + COORD_TICKET_TTL);
+		assert_int_equal(ticket_check(t, s->pk, rep->peers[(j + 1) % 3].pk,
+		    place_names[j], 100, now, NULL), DZ_EDENIED);
+		assert_int_equal(ticket_check(t, s->pk, rep->peers[j].pk,
+		    place_names[(j + 1) % 3], 100, now, NULL), DZ_EDENIED);
+		assert_int_equal(ticket_check(t, s->pk, rep->peers[j].pk,
+		    place_names[j], 99, now, NULL), DZ_EDENIED);
+		assert_int_equal(ticket_check(t, s->pk, rep->peers[j].pk,
+		    place_names[j], 100, now + COORD_TICKET_TTL + TICKET_SKEW + 1,
+		    NULL), DZ_EDENIED);
+		assert_int_equal(ticket_check(t, peers[0]->id->pk, rep->peers[j].pk,
+		    place_names[j], 100, now, NULL), DZ_EDENIED);
+	}
+	/* the same account, the same tag; another account, another tag */
+	assert_memory_equal(rep->tickets[0].account, rep->tickets[1].account,
+	    PROTO_TICKET_ACCTBYTES);
 	/* exclusions */
 	memcpy(ex[0], peers[4]->id->pk, 32);
 	assert_int_equal(place(s, a.node, 4, 100, ex, 1, rep), 0);
@@ -54,6 +80,22 @@ test_place(void **state)
 	assert_int_equal(place(s, a.node, 4, 2500, NULL, 0, rep), DZ_ETOOFEW);
 	/* quota: 1000000 bytes */
 	assert_int_equal(place(s, a.node, 1, 1000001, NULL, 0, rep), DZ_EQUOTA);
+	/* placed and never committed counts until the tickets expire: PLACE
+	 * after PLACE cannot store past the quota */
+	{
+		int placed_ok = 0, rc;
+
+		while ((rc = place(s, a.node, 1, 4000, NULL, 0, rep)) == 0 &&
+		    placed_ok < 1000)
+			placed_ok++;
+		assert_int_equal(rc, DZ_EQUOTA);
+		/* 1000000 / 4000, less what this test placed before */
+		assert_true(placed_ok >= 240 && placed_ok <= 250);
+		atomic_fetch_add(&s->clock, COORD_TICKET_TTL + 1);
+		for (int i = 0; i < NPEERS; i++)
+			heartbeat(s, peers[i], i);
+		assert_int_equal(place(s, a.node, 1, 4000, NULL, 0, rep), 0);
+	}
 
 	/* time passes; only peers 0..2 keep beating */
 	atomic_fetch_add(&s->clock, TIMEOUT + 1);
@@ -106,7 +148,7 @@ test_place_owner(void **state)
 	struct srv *s = &f->s;
 	struct cl *peers[NPEERS];
 	struct proto_place_rep *rep = calloc(1, sizeof(*rep));
-	uint8_t ex[1][32];
+	uint8_t ex[1][32], tag[PROTO_TICKET_ACCTBYTES];
 	struct acct alice, bob;
 
 	assert_non_null(rep);
@@ -124,6 +166,7 @@ test_place_owner(void **state)
 	/* alice: never peers 3 and 4, so at most three */
 	assert_int_equal(place(s, alice.node, 3, 100, NULL, 0, rep), 0);
 	assert_int_equal(rep->npeers, 3);
+	memcpy(tag, rep->tickets[0].account, sizeof(tag));
 	assert_memory_equal(rep->peers[0].pk, peers[2]->id->pk, 32);
 	assert_memory_equal(rep->peers[2].pk, peers[0]->id->pk, 32);
 	assert_false(placed(rep, peers[3]) || placed(rep, peers[4]));
@@ -132,8 +175,10 @@ test_place_owner(void **state)
 	assert_int_equal(place(s, alice.node, 2, 100, ex, 1, rep), 0);
 	assert_memory_equal(rep->peers[0].pk, peers[1]->id->pk, 32);
 	assert_memory_equal(rep->peers[1].pk, peers[0]->id->pk, 32);
-	/* bob: four owners, one of alice's peers (the roomier) among them */
+	/* bob: four owners, one of alice's peers (the roomier) among them;
+	 * his tickets carry another account tag than alice's */
 	assert_int_equal(place(s, bob.node, 4, 100, NULL, 0, rep), 0);
+	assert_memory_not_equal(rep->tickets[0].account, tag, sizeof(tag));
 	assert_true(placed(rep, peers[4]));
 	assert_false(placed(rep, peers[3]));
 	assert_int_equal(place(s, bob.node, 5, 100, NULL, 0, rep), DZ_ETOOFEW);

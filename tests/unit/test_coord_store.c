@@ -42,6 +42,7 @@ test_frags(void **state)
 		memcpy(e.name, names[frag], 32);
 		e.size = 100;
 		memcpy(e.peer, peers[i == 3 ? 0 : i]->id->pk, 32);
+		grant(s, &a, e.name, e.size, e.peer);
 		proto_commit_ent_put(ents + (size_t)i * PROTO_COMMIT_ENTBYTES, &e);
 	}
 	memset(fc.object_id, 7, 32);
@@ -77,13 +78,33 @@ test_frags(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(lr->names[i].nlocs, 0);
 
-	/* a location on a peer that never registered */
+	/* a location without a placement ticket: refused */
 	memset(&e, 0, sizeof(e));
 	memset(e.name, 0x55, 32);
 	e.size = 1;
-	memset(e.peer, 0xee, 32);
+	memcpy(e.peer, peers[1]->id->pk, 32);
 	proto_commit_ent_put(ents, &e);
 	fc.nentries = 1;
+	call(s, a.node, PROTO_FRAGS_COMMIT, &fc, &r);
+	want_error(&r, DZ_EDENIED);
+	/* another account's ticket does not count either */
+	grant(s, &b, e.name, e.size, e.peer);
+	call(s, a.node, PROTO_FRAGS_COMMIT, &fc, &r);
+	want_error(&r, DZ_EDENIED);
+	/* the ticket's size, not another */
+	grant(s, &a, e.name, 2, e.peer);
+	call(s, a.node, PROTO_FRAGS_COMMIT, &fc, &r);
+	want_error(&r, DZ_EDENIED);
+	/* an expired one (beyond the commit grace) */
+	grant(s, &a, e.name, 1, e.peer);
+	atomic_fetch_add(&s->clock, 2 * COORD_TICKET_TTL + 1);
+	call(s, a.node, PROTO_FRAGS_COMMIT, &fc, &r);
+	want_error(&r, DZ_EDENIED);
+	atomic_fetch_sub(&s->clock, 2 * COORD_TICKET_TTL + 1);
+	/* a location on a peer that never registered, ticketed */
+	memset(e.peer, 0xee, 32);
+	proto_commit_ent_put(ents, &e);
+	grant(s, &a, e.name, e.size, e.peer);
 	call(s, a.node, PROTO_FRAGS_COMMIT, &fc, &r);
 	want_error(&r, DZ_ENOENT);
 
@@ -189,8 +210,8 @@ test_records(void **state)
 
 /* Commit one fragment name of object obj on peer p for account c. */
 static int
-commit_one(struct srv *s, struct cl *c, uint8_t obj, const uint8_t name[32],
-    uint32_t size, const struct cl *p)
+commit_one(struct srv *s, const struct acct *a, uint8_t obj,
+    const uint8_t name[32], uint32_t size, const struct cl *p)
 {
 	struct proto_frags_commit fc = {.k = 1};
 	struct proto_commit_ent e;
@@ -205,8 +226,9 @@ commit_one(struct srv *s, struct cl *c, uint8_t obj, const uint8_t name[32],
 	fc.n = 2;
 	fc.nentries = 1;
 	fc.entries = ent;
-	return call_code(s, c, PROTO_FRAGS_COMMIT, &fc, PROTO_FRAGS_COMMIT_REP, NULL,
-	    NULL);
+	grant(s, a, name, size, p->id->pk);
+	return call_code(s, a->node, PROTO_FRAGS_COMMIT, &fc,
+	    PROTO_FRAGS_COMMIT_REP, NULL, NULL);
 }
 
 /* The holders of name for account c: their count, the first in first. */
@@ -250,8 +272,8 @@ test_name_squat(void **state)
 	register_peer(s, honest, 0);
 	register_peer(s, evil, 1);
 	memset(name, 0x5a, sizeof(name));
-	assert_int_equal(commit_one(s, m.node, 0xbb, name, 1, evil), 0);
-	assert_int_equal(commit_one(s, a.node, 0x07, name, 100, honest), 0);
+	assert_int_equal(commit_one(s, &m, 0xbb, name, 1, evil), 0);
+	assert_int_equal(commit_one(s, &a, 0x07, name, 100, honest), 0);
 	assert_int_equal(locate_one(s, a.node, name, holder), 1);
 	assert_memory_equal(holder, honest->id->pk, 32);
 	assert_int_equal(locate_one(s, m.node, name, holder), 1);
@@ -352,6 +374,7 @@ health_commit(struct srv *s, struct acct *a, uint64_t seg, unsigned idx,
 	memset(e.name, (int)(0x40 + seg * 16 + idx), 32);
 	e.size = 100;
 	memcpy(e.peer, peer->id->pk, 32);
+	grant(s, a, e.name, e.size, e.peer);
 	proto_commit_ent_put(ent, &e);
 	memset(fc.object_id, 7, 32);
 	fc.entries = ent;

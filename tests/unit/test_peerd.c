@@ -27,11 +27,13 @@
 #include <uv.h>
 
 #include "coordinator/coord.h"
+#include "coordinator/coord_int.h" /* the coordinator's key, to sign */
 #include "coordinator/db.h"
 #include "core/cursor.h"
 #include "net/ident.h"
 #include "net/proto.h"
 #include "net/rpc.h"
+#include "net/ticket.h"
 #include "net/tls.h"
 #include "peer/peerd.h"
 #include "fragfix.h"
@@ -229,11 +231,13 @@ teardown(void **state)
 	return 0;
 }
 
-/* FRAG_PUT f from the raw client: 0 or the ERROR's code. */
+/* FRAG_PUT f from the raw client with ticket t (NULL: none): 0 or the
+ * ERROR's code. */
 static int
-frag_put(struct net *n, const uint8_t name[32], const uint8_t *buf, size_t len)
+frag_put_t(struct net *n, const uint8_t name[32], const uint8_t *buf,
+    size_t len, const struct proto_ticket *t)
 {
-	struct proto_frag_put m;
+	struct proto_frag_put m = {.has_ticket = t != NULL};
 	struct proto_error e;
 	struct dz_errmsg em = {{0}};
 	struct frame r;
@@ -243,6 +247,8 @@ frag_put(struct net *n, const uint8_t name[32], const uint8_t *buf, size_t len)
 	int rc;
 
 	memcpy(m.name, name, 32);
+	if (t != NULL)
+		m.ticket = *t;
 	m.data = buf;
 	m.len = len;
 	assert_int_equal(proto_encoded_len(PROTO_FRAG_PUT, &m, &blen), 0);
@@ -275,6 +281,92 @@ coord_view(struct net *n, struct db_peer *p, uint64_t *online)
 	assert_int_equal(db_peer_count(db, (int64_t)time(NULL), PEER_TIMEOUT, online,
 	    &total, NULL), 0);
 	db_close(db);
+}
+
+/* A ticket as the coordinator signs them, signed by id (the
+ * coordinator's, or a forger's), for peer pk, name, len and expiry. */
+static void
+sign_ticket(struct proto_ticket *t, const struct ident *id, const uint8_t pk[32],
+    const uint8_t name[32], size_t len, int64_t expires)
+{
+	assert_int_equal(ticket_sign(t, id, 1, name, (uint32_t)len, pk,
+	    (uint64_t)expires), 0);
+}
+
+/* Does the peer hold name (FRAG_HAS)? */
+static int
+frag_has(struct net *n, const uint8_t name[32])
+{
+	struct proto_frag_has m = {1, (const uint8_t (*)[32])name};
+	struct proto_frag_has_rep rep;
+	struct dz_errmsg em = {{0}};
+	uint8_t body[2 + 32];
+	struct frame r;
+	struct wbuf w;
+	int has;
+
+	wbuf_init(&w, body, sizeof(body));
+	assert_int_equal(proto_frag_has_encode(&m, &w), 0);
+	if (rpc_call(n->rpc, n->paddr, n->ppk, PROTO_FRAG_HAS, body, w.len, 20000,
+	    &r, &em) != 0)
+		fail_msg("FRAG_HAS: %s", em.text);
+	assert_int_equal(r.type, PROTO_FRAG_HAS_REP);
+	assert_int_equal(proto_frag_has_rep_decode(r.body, r.len, &rep), 0);
+	has = proto_has_bit(&rep, 0);
+	frame_free(&r);
+	return has;
+}
+
+/* FRAG_PUT with a valid ticket of the coordinator's. */
+static int
+frag_put(struct net *n, const uint8_t name[32], const uint8_t *buf, size_t len)
+{
+	struct proto_ticket t;
+
+	sign_ticket(&t, n->co->id, n->ppk, name, len, (int64_t)time(NULL) + 600);
+	return frag_put_t(n, name, buf, len, &t);
+}
+
+/* The attack of issue 15: a throwaway key (the raw client's) stores
+ * nothing without a ticket of the coordinator's for this peer, this name
+ * and size, not expired; a ticket of the peer's own forging counts for
+ * nothing. Each refusal is DZ_EDENIED and leaves nothing on disk; the
+ * valid ticket then stores, and one expired by less than the forgiven
+ * skew still does. */
+static void
+tickets(void **state)
+{
+	struct net *n = *state;
+	struct proto_ticket t;
+	struct tfrag f, g;
+	uint8_t other[32];
+	int64_t now = (int64_t)time(NULL);
+
+	net_start(n, 64u << 20);
+	make_frag(&f, 4000, 1, 0);
+	make_frag(&g, 4000, 2, 0);
+	memset(other, 0x42, sizeof(other));
+	assert_int_equal(frag_put_t(n, f.name, f.buf, f.len, NULL), DZ_EDENIED);
+	sign_ticket(&t, n->id, n->ppk, f.name, f.len, now + 600);
+	assert_int_equal(frag_put_t(n, f.name, f.buf, f.len, &t), DZ_EDENIED);
+	sign_ticket(&t, n->co->id, other, f.name, f.len, now + 600);
+	assert_int_equal(frag_put_t(n, f.name, f.buf, f.len, &t), DZ_EDENIED);
+	sign_ticket(&t, n->co->id, n->ppk, g.name, f.len, now + 600);
+	assert_int_equal(frag_put_t(n, f.name, f.buf, f.len, &t), DZ_EDENIED);
+	sign_ticket(&t, n->co->id, n->ppk, f.name, f.len + 1, now + 600);
+	assert_int_equal(frag_put_t(n, f.name, f.buf, f.len, &t), DZ_EDENIED);
+	sign_ticket(&t, n->co->id, n->ppk, f.name, f.len, now - TICKET_SKEW - 5);
+	assert_int_equal(frag_put_t(n, f.name, f.buf, f.len, &t), DZ_EDENIED);
+	sign_ticket(&t, n->co->id, n->ppk, f.name, f.len, now + 2 * TICKET_TTL_MAX);
+	assert_int_equal(frag_put_t(n, f.name, f.buf, f.len, &t), DZ_EDENIED);
+	t.expires = (uint64_t)now + 600; /* tampered after signing */
+	assert_int_equal(frag_put_t(n, f.name, f.buf, f.len, &t), DZ_EDENIED);
+	assert_false(frag_has(n, f.name));
+	sign_ticket(&t, n->co->id, n->ppk, f.name, f.len, now - TICKET_SKEW / 2);
+	assert_int_equal(frag_put_t(n, f.name, f.buf, f.len, &t), 0);
+	assert_true(frag_has(n, f.name));
+	free_frag(&f);
+	free_frag(&g);
 }
 
 /* 300 fragments of 22 bytes against a 1 MiB peer: each costs a block, so
@@ -394,6 +486,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(tickets, setup, teardown),
 		cmocka_unit_test_setup_teardown(tiny_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(small_disk, setup, teardown),
 		cmocka_unit_test_setup_teardown(leave, setup, teardown),

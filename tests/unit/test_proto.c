@@ -316,15 +316,56 @@ test_layout(void **state)
 		assert_memory_equal(out, "\x0a\x00\x01\x02", 4);
 	}
 	{
+		static uint8_t nm[3][32], ex[32];
 		struct proto_place p = {.n = 3, .frag_size = 0x100,
-		    .nexclude = 1, .exclude = (const uint8_t (*)[32])(out + 32)};
-		uint8_t o2[64];
-		memset(out + 32, 0x88, 32);
+		    .names = (const uint8_t (*)[32])nm,
+		    .nexclude = 1, .exclude = (const uint8_t (*)[32])ex};
+		uint8_t o2[160];
+		memset(nm, 0x77, sizeof(nm));
+		memset(ex, 0x88, 32);
 		wbuf_init(&w, o2, sizeof(o2));
 		assert_int_equal(proto_place_encode(&p, &w), 0);
-		assert_int_equal(w.len, 1 + 4 + 2 + 32);
-		assert_memory_equal(o2, "\x03\x00\x01\x00\x00\x01\x00", 7);
-		assert_int_equal(o2[7], 0x88);
+		assert_int_equal(w.len, 1 + 4 + 3 * 32 + 2 + 32);
+		assert_memory_equal(o2, "\x03\x00\x01\x00\x00", 5);
+		assert_int_equal(o2[5], 0x77);
+		assert_int_equal(o2[5 + 95], 0x77);
+		assert_memory_equal(o2 + 5 + 96, "\x01\x00", 2);
+		assert_int_equal(o2[5 + 96 + 2], 0x88);
+	}
+	{
+		/* FRAG_PUT: the prefix helper writes what the decoder reads */
+		static uint8_t body[PROTO_FRAG_PUT_PREFIX + 5], name[32];
+		struct proto_ticket t;
+		struct proto_frag_put d, e;
+		uint8_t o3[PROTO_FRAG_PUT_PREFIX + 5];
+		memset(name, 0x31, 32);
+		memset(&t, 0, sizeof(t));
+		t.version = PROTO_TICKET_VERSION;
+		memset(t.account, 1, sizeof(t.account));
+		memset(t.name, 2, 32);
+		t.size = 5;
+		memset(t.peer, 3, 32);
+		t.expires = 0x0102030405060708ull;
+		memset(t.sig, 4, 64);
+		proto_frag_put_prefix(body, name, &t, 5);
+		memcpy(body + PROTO_FRAG_PUT_PREFIX, "hello", 5);
+		assert_int_equal(proto_frag_put_decode(body, sizeof(body), &d), 0);
+		assert_memory_equal(d.name, name, 32);
+		assert_int_equal(d.has_ticket, 1);
+		assert_memory_equal(&d.ticket, &t, sizeof(t));
+		assert_int_equal(d.len, 5);
+		assert_memory_equal(d.data, "hello", 5);
+		e = d;
+		wbuf_init(&w, o3, sizeof(o3));
+		assert_int_equal(proto_frag_put_encode(&e, &w), 0);
+		assert_int_equal(w.len, sizeof(body));
+		assert_memory_equal(o3, body, sizeof(body));
+		/* no ticket: one byte 0 in its place */
+		e.has_ticket = 0;
+		wbuf_init(&w, o3, sizeof(o3));
+		assert_int_equal(proto_frag_put_encode(&e, &w), 0);
+		assert_int_equal(w.len, 32 + 1 + 4 + 5);
+		assert_int_equal(o3[32], 0);
 	}
 }
 

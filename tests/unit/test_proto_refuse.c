@@ -55,6 +55,7 @@ test_truncated_and_trailing(void **state)
 }
 
 /* Decode a string literal's bytes (without its NUL) as a body. */
+#define Z32 "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"
 #define DEC(type, lit) decode_rc(type, (const uint8_t *)(lit), sizeof(lit) - 1)
 
 /* A count or length one over its bound (or the largest the field can
@@ -67,10 +68,12 @@ test_counts_over_bound(void **state)
 	struct wbuf w;
 
 	(void)state;
-	/* PLACE: n 1, frag_size 1, then nexclude 256 / 65535 */
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\0\0\0\x00\x01"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\0\0\0\xff\xff"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\0\0\0\xff\x00"), DZ_ETRUNC);
+	/* PLACE: n 1, frag_size 1, one name, then nexclude 256 / 65535 */
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\0\0\0" Z32 "\x00\x01"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\0\0\0" Z32 "\xff\xff"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\0\0\0" Z32 "\xff\x00"), DZ_ETRUNC);
+	/* the names: n of them, or it is truncated */
+	assert_int_equal(DEC(PROTO_PLACE, "\x02\x01\0\0\0" Z32 "\0\0"), DZ_ETRUNC);
 	assert_int_equal(DEC(PROTO_PLACE_REP, "\x00\x01"), DZ_ERANGE);
 	assert_int_equal(DEC(PROTO_FRAGS_LOCATE, "\x00\x01"), DZ_ERANGE);
 	assert_int_equal(DEC(PROTO_FRAGS_LOCATE_REP, "\x00\x01"), DZ_ERANGE);
@@ -134,11 +137,12 @@ test_counts_over_bound(void **state)
 	    "\x01\x00\x00\x01"), DZ_ERANGE);
 	wbuf_init(&w, b, sizeof(b));
 	wbuf_bytes(&w, (const uint8_t[32]){1}, 32);
+	wbuf_u8(&w, 0); /* no ticket */
 	wbuf_u32(&w, PROTO_FRAG_MAX + 1);
 	assert_int_equal(decode_rc(PROTO_FRAG_PUT, b, w.len), DZ_ERANGE);
-	le32_put(b + 32, 0);
+	le32_put(b + 33, 0);
 	assert_int_equal(decode_rc(PROTO_FRAG_PUT, b, w.len), DZ_ERANGE);
-	le32_put(b + 32, PROTO_FRAG_MAX);
+	le32_put(b + 33, PROTO_FRAG_MAX);
 	assert_int_equal(decode_rc(PROTO_FRAG_PUT, b, w.len), DZ_ETRUNC);
 	assert_int_equal(DEC(PROTO_FRAG_GET_REP, "\x01\x10\x00\x01"), DZ_ERANGE);
 	assert_int_equal(DEC(PROTO_FRAG_GET_REP, "\0\0\0\0"), DZ_ERANGE);
@@ -180,9 +184,25 @@ test_values_out_of_range(void **state)
 	uint8_t *buf;
 
 	assert_int_equal(DEC(PROTO_PLACE, "\x00\x01\0\0\0\0\0"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\0\0\0\0\0\0"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\x10\x00\x01\0\0"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\x00\x10\x00\x01\0\0"), 0);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\0\0\0\0" Z32 "\0\0"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\x10\x00\x01" Z32 "\0\0"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\x00\x10\x00\x01" Z32 "\0\0"), 0);
+	/* FRAG_PUT: has_ticket beyond 1; a ticket of another version, or of
+	 * size 0 */
+	assert_int_equal(DEC(PROTO_FRAG_PUT, Z32 "\x02\x01\0\0\0x"), DZ_EFORMAT);
+	{
+		uint8_t b[PROTO_FRAG_PUT_PREFIX + 1] = {0}, nm[32] = {0};
+		struct proto_ticket t = {.version = 2, .size = 1};
+		proto_frag_put_prefix(b, nm, &t, 1);
+		assert_int_equal(decode_rc(PROTO_FRAG_PUT, b, sizeof(b)), DZ_EVERSION);
+		t.version = PROTO_TICKET_VERSION;
+		t.size = 0;
+		proto_frag_put_prefix(b, nm, &t, 1);
+		assert_int_equal(decode_rc(PROTO_FRAG_PUT, b, sizeof(b)), DZ_ERANGE);
+		t.size = 1;
+		proto_frag_put_prefix(b, nm, &t, 1);
+		assert_int_equal(decode_rc(PROTO_FRAG_PUT, b, sizeof(b)), 0);
+	}
 	assert_int_equal(DEC(PROTO_REC_PUT_REP, "\0\0\0\0\0\0\0\0"), DZ_ERANGE);
 	assert_int_equal(DEC(PROTO_REC_GET_REP, "\0\0\0\0\0\0\0\0\0\0\0\0"),
 	    DZ_ERANGE);
@@ -610,19 +630,19 @@ test_encoder_refuses(void **state)
 	assert_int_equal(w.err, 0);
 	assert_int_equal(out[1], 0xee);
 
-	/* Too small: 32 + 4 + 10 bytes do not fit in 45. */
+	/* Too small: 32 + 1 + 4 + 10 bytes do not fit in 46. */
 	{
 		struct proto_frag_put f = {.data = bf->data, .len = 10};
 		size_t n;
-		wbuf_init(&w, out, 45);
+		wbuf_init(&w, out, 46);
 		assert_int_equal(proto_encoded_len(PROTO_FRAG_PUT, &f, &n), 0);
-		assert_int_equal(n, 46);
+		assert_int_equal(n, 47);
 		assert_int_equal(proto_frag_put_encode(&f, &w), DZ_ERANGE);
 		assert_int_equal(w.len, 0);
 		assert_int_equal(out[0], 7); /* untouched */
-		wbuf_init(&w, out, 46);
+		wbuf_init(&w, out, 47);
 		assert_int_equal(proto_frag_put_encode(&f, &w), 0);
-		assert_int_equal(w.len, 46);
+		assert_int_equal(w.len, 47);
 		/* A wbuf in error keeps its error. */
 		wbuf_init(&w, out, 1);
 		wbuf_u16(&w, 1);
