@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "cli/cli.h"
+#include "cli/credit_opts.h"
 #include "coordinator/coord.h"
 #include "net/ident.h"
 #include "net/proto.h"
@@ -53,6 +54,7 @@ static const char coord_usage[] =
     "  --repair-interval SECS  how often the repair worker looks for\n"
     "                        segments to rebuild (default 60; 0: never)\n"
     "  --repair-batch N      segments rebuilt at most per look (default 8)\n"
+    CLI_CREDIT_USAGE
     "  --no-source-throttle  every client comes from one address (behind a\n"
     "                        proxy or NAT): throttle failed logins per\n"
     "                        account only, not per address\n"
@@ -96,7 +98,8 @@ on_signal(uv_signal_t *h, int signum)
 enum { OPT_GC_INTERVAL = 0x200, OPT_GC_MARGIN };
 
 static int
-parse(int argc, char **argv, struct coord_opts *o, int *help)
+parse(int argc, char **argv, struct coord_opts *o, struct coord_grant *g,
+    int *help)
 {
 	static const struct option longopts[] = {
 		{"data", required_argument, NULL, 'd'},
@@ -114,6 +117,7 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"repair-threshold", required_argument, NULL, 'H'},
 		{"repair-interval", required_argument, NULL, 'I'},
 		{"repair-batch", required_argument, NULL, 'B'},
+		CLI_CREDIT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -217,6 +221,12 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 			}
 			o->repair_batch = (unsigned)v;
 			break;
+		case OPT_AVAIL_WINDOW: case OPT_MIN_AVAIL: case OPT_GRANT:
+		case OPT_PH_BLOCK: case OPT_PH_ROUNDS: case OPT_PH_DEADLINE:
+		case OPT_PH_CHECKS:
+			if ((ex = cli_credit_opt(c, optarg, o, g)) != 0)
+				return ex;
+			break;
 		default: /* an option in longopts that this switch forgot */
 			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
 			return EXIT_USAGE;
@@ -243,6 +253,7 @@ int
 cmd_coordinator_main(int argc, char **argv)
 {
 	struct coord_opts o;
+	struct coord_grant grants[CLI_GRANTS_MAX];
 	struct dz_errmsg em = {{0}};
 	struct run r = {0};
 	char hex[IDENT_HEXBYTES];
@@ -251,7 +262,7 @@ cmd_coordinator_main(int argc, char **argv)
 
 	coord_opts_default(&o);
 	o.log = log_line;
-	if ((rc = parse(argc, argv, &o, &help)) != 0 || help)
+	if ((rc = parse(argc, argv, &o, grants, &help)) != 0 || help)
 		return rc;
 	if (uv_loop_init(&loop) != 0) {
 		cli_err("cannot start the event loop");

@@ -59,7 +59,7 @@ put_needed(unsigned k, unsigned n, unsigned asked)
  * how many peers the network has for the whole request.
  */
 static int
-place_some(struct netstore *ns, unsigned want, size_t maxlen,
+place_some(struct netstore *ns, unsigned want, unsigned k, size_t maxlen,
     const uint8_t (*exclude)[PROTO_PKBYTES], unsigned nexcl,
     struct proto_place_rep *rep, char *why, size_t cap, struct dz_errmsg *em)
 {
@@ -73,6 +73,7 @@ place_some(struct netstore *ns, unsigned want, size_t maxlen,
 		place.frag_size = (uint32_t)maxlen;
 		place.nexclude = (uint16_t)nexcl;
 		place.exclude = exclude;
+		place.k = (uint8_t)k;
 		rc = netstore_coord_call(ns, PROTO_PLACE, &place, &resp, em);
 		if (rc == DZ_ECONFLICT) {
 			frame_free(&resp);
@@ -92,6 +93,18 @@ place_some(struct netstore *ns, unsigned want, size_t maxlen,
 			    "%u peers for %u", rc == 0 ? rep->npeers : 0, m);
 		return 0;
 	}
+	return rc;
+}
+
+int
+netstore_reserve(void *ctx, uint64_t bytes, struct dz_errmsg *em)
+{
+	struct proto_quota q = {bytes};
+	struct frame resp = {0};
+	int rc;
+
+	if ((rc = netstore_coord_call(ctx, PROTO_QUOTA, &q, &resp, em)) == 0)
+		frame_free(&resp);
 	return rc;
 }
 
@@ -143,7 +156,8 @@ netstore_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t s
 		unsigned m = 0;
 		size_t kept = 0;
 
-		rc = place_some(ns, n - nplaced, maxlen,
+		/* the quota is checked for the segment once, at its first PLACE */
+		rc = place_some(ns, n - nplaced, round == 0 ? k : 0, maxlen,
 		    (const uint8_t (*)[PROTO_PKBYTES])exclude, nexcl, rep, place_why,
 		    sizeof(place_why), em);
 		if (rc == DZ_ETOOFEW) {

@@ -28,6 +28,7 @@
 
 #include <sodium.h>
 
+#include "coordinator/coord_credit.h"
 #include "coordinator/coord_int.h"
 #include "core/keyfile.h"
 
@@ -246,18 +247,19 @@ coord_status(struct coord_sess *s, uint32_t reqid, const void *msg,
 {
 	struct coord *co = s->co;
 	struct proto_status_rep rep;
+	struct coord_credit c;
 	uint64_t online, total;
 	int rc;
 
 	(void)msg;
 	memset(&rep, 0, sizeof(rep));
-	if ((rc = db_account_used(co->db, s->account, &rep.used, em)) != 0 ||
+	if ((rc = coord_credit_account(co, s->account, &c, em)) != 0 ||
 	    (rc = db_peer_count(co->db, coord_now(co), co->opts.peer_timeout,
 	    &online, &total, em)) != 0)
 		return rc;
-	/* earned space (capacity x availability) is not counted yet */
-	rep.earned = 0;
-	rep.quota = co->opts.base_quota + rep.earned;
+	rep.used = c.used;
+	rep.earned = c.earned;
+	rep.quota = c.quota;
 	rep.peers_total = total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
 	rep.peers_online = online > rep.peers_total ? rep.peers_total :
 	    (uint32_t)online;

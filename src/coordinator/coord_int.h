@@ -76,6 +76,7 @@ struct coord {
 	struct coord_audit *audit;  /* audit rounds (coord_audit.c) */
 	struct coord_gc *gc;   /* clean-up rounds (coord_gc.c), or NULL */
 	struct coord_repair *repair; /* the repair worker (NULL: none) */
+	struct coord_ph *ph;   /* placeholder audits (coord_credit_ph.c) */
 };
 
 /* One connection's state (conn_udata). */

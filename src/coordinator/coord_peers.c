@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/coord_credit.h"
 #include "coordinator/coord_int.h"
 #include "coordinator/db_audit.h"
 
@@ -100,6 +101,8 @@ coord_peer_register(struct coord_sess *s, uint32_t reqid, const void *msg,
 	known = rc == 0;
 	if ((rc = db_peer_upsert(s->co->db, &p, now, em)) != 0)
 		return rc;
+	if (known)
+		coord_credit_seen(s->co, &old, now);
 	/* a peer coming back is online from now, and its absence counted */
 	if (known && (rc = db_peer_heartbeat(s->co->db, p.id, m->used, now,
 	    hb_interval(s->co), em)) != 0)
@@ -141,6 +144,7 @@ coord_peer_heartbeat(struct coord_sess *s, uint32_t reqid, const void *msg,
 		return dz_errf(em, rc, "unknown peer: send PEER_REGISTER first");
 	if (rc != 0)
 		return rc;
+	coord_credit_seen(s->co, &p, now);
 	if (p.capacity != m->capacity) { /* offered space changed */
 		p.capacity = m->capacity;
 		p.used = m->used;
@@ -193,20 +197,13 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 	struct db_peer *peers = NULL;
 	size_t cap = (size_t)m->n + m->nexclude, nt = 0, nv = 0, share;
 	int64_t since = coord_now(co) - (int64_t)co->opts.peer_timeout;
-	uint64_t used, need = (uint64_t)m->n * m->frag_size;
-	char hu[32], hq[32];
 	int rc;
 
-	if ((rc = db_account_used(co->db, s->account, &used, em)) != 0)
+	/* the segment counted once (k fragments), as used counts it; a
+	 * further PLACE of a checked segment (k 0) needs only not be over */
+	if ((rc = coord_credit_room(co, s->account, (uint64_t)m->k * m->frag_size,
+	    em)) != 0)
 		return rc;
-	if (used > co->opts.base_quota || need > co->opts.base_quota - used) {
-		snprintf(hu, sizeof(hu), "%llu", (unsigned long long)used);
-		snprintf(hq, sizeof(hq), "%llu", (unsigned long long)co->opts.base_quota);
-		return dz_errf(em, DZ_EQUOTA,
-		    "over quota: %s of %s bytes used, this segment needs %llu more; "
-		    "delete files or offer disk space to earn more", hu, hq,
-		    (unsigned long long)need);
-	}
 	/* Trusted and vetting peers with room, each sorted by free space: at
 	 * most nexclude of the first n + nexclude of either are excluded.
 	 * Never the uploader's own peers (filtered by the database, so the

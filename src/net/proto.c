@@ -181,6 +181,7 @@ v_place(struct io *io, void *v)
 	io_check(io, m->frag_size >= 1 && m->frag_size <= PROTO_FRAG_MAX,
 	    DZ_ERANGE);
 	io_hashes(io, &m->exclude, &m->nexclude, PROTO_PLACE_MAX);
+	io_u8(io, &m->k);
 	return io->err;
 }
 
@@ -687,6 +688,7 @@ static const struct msgdef msgdefs[] = {
 	MSG(GC_FILTER_REP, proto_gc_filter_rep, v_gc_filter_rep),
 	MSG(OBJ_HEALTH, proto_obj_health, v_obj_health),
 	MSG(OBJ_HEALTH_REP, proto_obj_health_rep, v_obj_health_rep),
+	PROTO_CREDIT_MSGDEFS,
 };
 #undef MSG
 #define NMSGDEFS (sizeof(msgdefs) / sizeof(msgdefs[0]))

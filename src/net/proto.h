@@ -103,6 +103,13 @@ enum proto_type {
 	PROTO_GC_FILTER = 0x0711,
 	/* Health of stored objects, client -> coordinator */
 	PROTO_OBJ_HEALTH = 0x0731,
+	/* Storage credit (proto_credit.h): client, peer -> coordinator;
+	 * PH_PROVE coordinator -> peer */
+	PROTO_CREDIT = 0x0831,
+	PROTO_QUOTA = 0x0832,
+	PROTO_PH_SEED = 0x0833,
+	PROTO_PH_CLAIM = 0x0834,
+	PROTO_PH_PROVE = 0x0835,
 
 	PROTO_SIGNUP_REP = 0x8101,
 	PROTO_PRELOGIN_REP = 0x8102,
@@ -131,6 +138,11 @@ enum proto_type {
 	PROTO_PEER_REPORT_REP = 0x8702,
 	PROTO_GC_FILTER_REP = 0x8711,
 	PROTO_OBJ_HEALTH_REP = 0x8731,
+	PROTO_CREDIT_REP = 0x8831,
+	PROTO_QUOTA_REP = 0x8832,     /* empty */
+	PROTO_PH_SEED_REP = 0x8833,
+	PROTO_PH_CLAIM_REP = 0x8834,  /* empty */
+	PROTO_PH_PROVE_REP = 0x8835,
 };
 
 /* Sizes of fixed fields. */
@@ -283,13 +295,17 @@ struct proto_peeraddr {
 };
 
 /* PLACE: n u8 (1..255) | frag_size u32 (1..PROTO_FRAG_MAX) |
- * nexclude u16 (<= 255) | nexclude x pk[32]. exclude points into the
- * input. */
+ * nexclude u16 (<= 255) | nexclude x pk[32] | k u8. exclude points into
+ * the input. k: the segment's code (its first PLACE: the quota is checked
+ * for k x frag_size more bytes, the segment's size counted once), 0 for a
+ * further PLACE of a segment already checked (the quota must not be
+ * exceeded already). */
 struct proto_place {
 	uint8_t n;
 	uint32_t frag_size;
 	uint16_t nexclude;
 	const uint8_t (*exclude)[PROTO_PKBYTES];
+	uint8_t k;
 };
 
 /* PLACE_REP: npeers u16 (<= 255) | npeers x peeraddr (copied). */
@@ -530,6 +546,8 @@ struct proto_gc_filter_rep {
 
 /* Health of stored objects (0x0731..): net/proto_health.h. */
 #include "net/proto_health.h"
+/* Storage credit (0x0831..): net/proto_credit.h. */
+#include "net/proto_credit.h"
 
 /* ---- Generic codec ----------------------------------------------------- */
 

@@ -15,8 +15,9 @@ test_type_numbers(void **state)
 	size_t n = proto_type_count(), nreq = 0, i, j;
 
 	(void)state;
-	assert_int_equal(n, 56); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE,
-	                          * AUDIT_NEWS, PEER_REPORT, GC_FILTER, OBJ_HEALTH
+	assert_int_equal(n, 66); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE,
+	                          * AUDIT_NEWS, PEER_REPORT, GC_FILTER, OBJ_HEALTH,
+	                          * CREDIT, QUOTA, PH_SEED, PH_CLAIM, PH_PROVE
 	                          * and replies */
 	for (i = 0; i < n; i++) {
 		uint16_t t = proto_type_at(i);
@@ -31,7 +32,7 @@ test_type_numbers(void **state)
 			assert_non_null(proto_type_name(PROTO_REPLY(t)));
 		}
 	}
-	assert_int_equal(nreq, 27);
+	assert_int_equal(nreq, 32);
 	assert_int_equal(proto_type_at(n), 0);
 	assert_string_equal(proto_type_name(PROTO_REC_PUT), "REC_PUT");
 	assert_string_equal(proto_type_name(PROTO_AUDIT_REP), "AUDIT_REP");
@@ -317,14 +318,16 @@ test_layout(void **state)
 	}
 	{
 		struct proto_place p = {.n = 3, .frag_size = 0x100,
-		    .nexclude = 1, .exclude = (const uint8_t (*)[32])(out + 32)};
+		    .nexclude = 1, .exclude = (const uint8_t (*)[32])(out + 32),
+		    .k = 2};
 		uint8_t o2[64];
 		memset(out + 32, 0x88, 32);
 		wbuf_init(&w, o2, sizeof(o2));
 		assert_int_equal(proto_place_encode(&p, &w), 0);
-		assert_int_equal(w.len, 1 + 4 + 2 + 32);
+		assert_int_equal(w.len, 1 + 4 + 2 + 32 + 1);
 		assert_memory_equal(o2, "\x03\x00\x01\x00\x00\x01\x00", 7);
 		assert_int_equal(o2[7], 0x88);
+		assert_int_equal(o2[39], 2); /* k, last */
 	}
 }
 
