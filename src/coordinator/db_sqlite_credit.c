@@ -309,8 +309,11 @@ db_credit_ph_result(struct db *db, const uint8_t peer[static DB_IDBYTES],
 	if (claimed > INT64_MAX || proven > claimed)
 		return dz_errf(em, DZ_ERANGE, "placeholder count out of range");
 	pthread_mutex_lock(&s->mu);
-	/* min(): a claim lowered by the peer meanwhile stays lowered */
-	if ((rc = prep(s, "UPDATE peers SET ph_claimed = min(ph_claimed, ?2),"
+	/* a pass leaves the claim as it is now (the peer may have claimed
+	 * more during the round); a failure cuts it; proven never exceeds
+	 * the claim, old or new */
+	if ((rc = prep(s, "UPDATE peers SET"
+	    " ph_claimed = CASE ?4 WHEN 1 THEN ph_claimed ELSE min(ph_claimed, ?2) END,"
 	    " ph_proven = min(ph_claimed, ?2, ?3),"
 	    " ph_passed = ph_passed + ?4, ph_failed = ph_failed + 1 - ?4"
 	    " WHERE id = ?1", &st, em)) != 0)

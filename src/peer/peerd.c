@@ -654,7 +654,7 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 	if (cfg->dir == NULL || cfg->listen == NULL || cfg->coordinator == NULL ||
 	    cfg->heartbeat_s == 0 || cfg->capacity == 0)
 		return dz_errf(em, DZ_EINVAL, "incomplete peer configuration");
-	if (cfg->test_lie < PEERD_LIE_NONE || cfg->test_lie > PEERD_LIE_SLOWPUT)
+	if (cfg->test_lie < PEERD_LIE_NONE || cfg->test_lie > PEERD_LIE_PHREGEN)
 		return dz_errf(em, DZ_EINVAL, "unknown test_lie mode %d", cfg->test_lie);
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return dz_errf(em, DZ_ENOMEM, "out of memory");
@@ -671,7 +671,8 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 		    p->test_lie == PEERD_LIE_FLIP ? "FRAG_GET answered with one byte flipped" :
 		    p->test_lie == PEERD_LIE_TRUNCATE ?
 		    "FRAG_GET answered without its last 100 bytes" :
-		    "FRAG_GET answered correctly but after 3 s");
+		    p->test_lie == PEERD_LIE_SLOW ? "FRAG_GET answered correctly but after 3 s" :
+		    "placeholders claimed but not kept, made again when asked");
 	if ((p->dir = strdup(cfg->dir)) == NULL) {
 		rc = dz_errf(em, DZ_ENOMEM, "out of memory");
 		goto fail;

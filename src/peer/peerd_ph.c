@@ -170,6 +170,10 @@ ph_work(uv_work_t *req)
 	uint64_t n = ph->w_n;
 
 	ph->w_rc = 0;
+	if (p->test_lie == PEERD_LIE_PHREGEN) { /* claims all, keeps none */
+		ph->w_n = ph->w_target = target(p, 0);
+		return;
+	}
 	if (n == UINT64_MAX)
 		n = count_blocks(ph);
 	ph->w_target = target(p, n);
@@ -188,7 +192,7 @@ ph_work(uv_work_t *req)
 	ph->w_n = n;
 }
 
-static void tick_claim(struct peerd *p);
+static void tick_claim(struct peerd *p, int again);
 static void start_work(struct peerd *p, uint64_t n);
 
 static void
@@ -207,7 +211,7 @@ ph_done(uv_work_t *req, int status)
 		peerd_logf(p, "placeholders: cannot make block %" PRIu64 ": %s",
 		    ph->nblocks, dz_strerror(ph->w_rc));
 	if (!p->stopping) {
-		tick_claim(p);
+		tick_claim(p, 0);
 		/* more to make: go on at once (ENOSPC or a failure: at the
 		 * next heartbeat, which re-reckons) */
 		if (status == 0 && ph->w_rc == 0 && ph->nblocks < ph->w_target)
@@ -250,14 +254,19 @@ send_req(struct peerd *p, uint16_t type, const void *msg, uint32_t *reqid)
 		*reqid = 0;
 }
 
+/* Tell the coordinator the count: when it changed, and (again) at every
+ * heartbeat, since a failed check cut the coordinator's count and an
+ * honest peer that still keeps its blocks says so; what it is credited
+ * with grows only by passed checks. */
 static void
-tick_claim(struct peerd *p)
+tick_claim(struct peerd *p, int again)
 {
 	struct pph *ph = &p->ph;
 	struct proto_ph_claim m;
 
 	if (p->co.c == NULL || p->co.state != PC_UP || !ph->have_seed ||
-	    ph->claim_reqid != 0 || (ph->claim_known && ph->claimed == ph->nblocks))
+	    ph->claim_reqid != 0 ||
+	    (!again && ph->claim_known && ph->claimed == ph->nblocks))
 		return;
 	m.blocks = ph->nblocks;
 	ph->claim_sent = ph->nblocks;
@@ -281,7 +290,7 @@ peerd_ph_tick(struct peerd *p)
 			send_req(p, PROTO_PH_SEED, NULL, &ph->seed_reqid);
 		return;
 	}
-	tick_claim(p);
+	tick_claim(p, 1);
 	start_work(p, ph->nblocks);
 }
 
@@ -325,6 +334,39 @@ peerd_ph_reply(struct peerd *p, struct frame *f)
 
 /* ---- PH_PROVE (pool) ---- */
 
+/* The reply: PH_PROVE_REP with hash. */
+static int
+prove_rep(struct pwork *w, const struct proto_ph_prove_rep *r)
+{
+	struct wbuf wb;
+
+	w->rep_type = PROTO_PH_PROVE_REP;
+	w->rep_len = PROTO_PH_HASHBYTES;
+	if ((w->rep = malloc(w->rep_len)) == NULL)
+		return dz_errf(&w->em, DZ_ENOMEM, "out of memory for a reply");
+	wbuf_init(&wb, w->rep, w->rep_len);
+	return proto_ph_prove_rep_encode(r, &wb);
+}
+
+/* TEST ONLY (PEERD_LIE_PHREGEN): the block made again now, as a cheat
+ * keeping nothing would have to. */
+static int
+regen_prove(struct pwork *w)
+{
+	struct pph *ph = &w->p->ph;
+	struct proto_ph_prove_rep r;
+	uint8_t *buf = malloc(ph->block > 0 ? ph->block : 1);
+	int rc;
+
+	if (buf == NULL)
+		return DZ_ENOMEM;
+	rc = phblock_make(ph->seed, w->m.ph_prove.index, ph->rounds, buf, ph->block);
+	if (rc == 0)
+		phblock_prove(w->m.ph_prove.nonce, buf, ph->block, r.hash);
+	free(buf);
+	return rc != 0 ? rc : prove_rep(w, &r);
+}
+
 int
 peerd_ph_prove(struct pwork *w)
 {
@@ -335,10 +377,11 @@ peerd_ph_prove(struct pwork *w)
 	uint8_t buf[65536];
 	char path[PH_PATHMAX];
 	uint64_t total = 0;
-	struct wbuf wb;
 	size_t got;
 	int fd, rc = 0;
 
+	if (w->p->test_lie == PEERD_LIE_PHREGEN)
+		return regen_prove(w);
 	/* blocks below the count are whole files (renamed into place) */
 	if (block_path(ph, m->index, "", path, sizeof(path)) != 0 ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
@@ -359,10 +402,5 @@ peerd_ph_prove(struct pwork *w)
 	if (total != ph->block)
 		return dz_errf(&w->em, DZ_ENOENT, "placeholder block %" PRIu64
 		    " is incomplete", m->index);
-	w->rep_type = PROTO_PH_PROVE_REP;
-	w->rep_len = PROTO_PH_HASHBYTES;
-	if ((w->rep = malloc(w->rep_len)) == NULL)
-		return dz_errf(&w->em, DZ_ENOMEM, "out of memory for a reply");
-	wbuf_init(&wb, w->rep, w->rep_len);
-	return proto_ph_prove_rep_encode(&r, &wb);
+	return prove_rep(w, &r);
 }
