@@ -142,7 +142,12 @@ void
 coord_credit_refusal(struct coord *co, const struct coord_credit *c,
     uint64_t need, struct dz_errmsg *em)
 {
-	uint64_t short_by = c->used + need > c->quota ? c->used + need - c->quota : 0;
+	uint64_t short_by, over;
+
+	/* saturating: need comes from the network */
+	if (__builtin_add_overflow(c->used, need, &over))
+		over = UINT64_MAX;
+	short_by = over > c->quota ? over - c->quota : 0;
 	double a = c->avail >= co->opts.min_availability && c->avail > 0 ?
 	    c->avail : 1.0;
 	char hu[32], hq[32], hn[32], hd[32], up[96] = "";
@@ -165,10 +170,11 @@ coord_credit_refusal(struct coord *co, const struct coord_credit *c,
 			snprintf(up, sizeof(up), " (more uptime alone cannot make room)");
 	}
 	dz_errf(em, DZ_EQUOTA,
-	    "over quota: %s of %s used (base %llu + earned %llu + granted %llu "
-	    "bytes), this needs %s more; to make room offer about %s more disk "
-	    "on a peer online %.0f%% of the time%s, or delete files",
-	    hu, hq, (unsigned long long)c->base, (unsigned long long)c->earned,
+	    "over quota: %llu of %llu bytes used (%s of %s: base %llu + earned "
+	    "%llu + granted %llu), this needs %s more; to make room offer about "
+	    "%s more disk on a peer online %.0f%% of the time%s, or delete files",
+	    (unsigned long long)c->used, (unsigned long long)c->quota, hu, hq,
+	    (unsigned long long)c->base, (unsigned long long)c->earned,
 	    (unsigned long long)c->grant, hn, hd, a * 100, up);
 }
 

@@ -269,11 +269,10 @@ coord_ph_seed(struct coord_sess *s, uint32_t reqid, const void *msg,
 	memset(&rep, 0, sizeof(rep));
 	randombytes_buf(rep.seed, sizeof(rep.seed));
 	rep.block = s->co->opts.ph_block;
+	/* the current block size and rounds: a peer whose blocks were made
+	 * with others makes new ones */
 	if ((rc = db_credit_ph_seed(s->co->db, s->pk, rep.seed, &rep.block, em)) != 0)
 		return rc;
-	/* a block size changed since the seed was given is the new one: the
-	 * peer's old blocks then fail their checks and it makes new ones */
-	rep.block = s->co->opts.ph_block;
 	rep.rounds = s->co->opts.ph_rounds;
 	return coord_send(s, reqid, PROTO_PH_SEED_REP, &rep);
 }

@@ -23,9 +23,9 @@
  * stores no owner, and a later sign-up of that name binds nothing until
  * the peer registers again. The claim is not verified, and need not be for
  * what it is used for: it can only keep the named account's fragments
- * OFF the peer, which harms nobody else. Crediting contributed space to
- * an owner will need a verified binding (e.g. a login signature), not
- * this claim.
+ * OFF the peer, which harms nobody else. The owner is also credited
+ * with the peer's proven space (coord_credit.c), which is why the claim
+ * is being replaced by a verified binding (`peer --home`).
  *
  * Not yet: a claimed datacentre flag is not believed (nothing verifies it
  * yet), so it is stored as 0; peers are not told when an object is

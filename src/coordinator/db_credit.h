@@ -54,9 +54,10 @@ int db_credit_grant_set(struct db *db, int64_t account, uint64_t bytes,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /*
- * db_credit_ph_seed: peer's placeholder seed and block size; if it has
- * none yet, store the given ones (seed, block) and answer them. A peer's
- * seed never changes once given: the blocks it wrote stay valid.
+ * db_credit_ph_seed: peer's placeholder seed into seed (if it has none
+ * yet, the given one is stored) and its block size set to *block (a
+ * changed size sets its claimed and proven counts to 0). A peer's seed
+ * never changes once given: the blocks it wrote stay valid.
  */
 int db_credit_ph_seed(struct db *db, const uint8_t peer[static DB_IDBYTES],
     uint8_t seed[static DB_PH_SEEDBYTES], uint32_t *block,

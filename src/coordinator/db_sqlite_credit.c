@@ -231,9 +231,12 @@ db_credit_ph_seed(struct db *db, const uint8_t peer[static DB_IDBYTES],
 	int rc;
 
 	pthread_mutex_lock(&s->mu);
-	/* set only where none is: a second call keeps the first seed */
-	if ((rc = prep(s, "UPDATE peers SET ph_seed = ?2, ph_block = ?3"
-	    " WHERE id = ?1 AND ph_seed IS NULL", &st, em)) != 0)
+	/* the first seed stays; a block size changed since (the operator's
+	 * setting) makes the old blocks worthless: their counts start over */
+	if ((rc = prep(s, "UPDATE peers SET ph_seed = coalesce(ph_seed, ?2),"
+	    " ph_claimed = CASE WHEN ph_block = ?3 THEN ph_claimed ELSE 0 END,"
+	    " ph_proven = CASE WHEN ph_block = ?3 THEN ph_proven ELSE 0 END,"
+	    " ph_block = ?3 WHERE id = ?1", &st, em)) != 0)
 		goto out;
 	if ((rc = db_sqlite_bind_blob(st, 1, peer, DB_IDBYTES)) != SQLITE_OK ||
 	    (rc = db_sqlite_bind_blob(st, 2, seed, DB_PH_SEEDBYTES)) != SQLITE_OK ||

@@ -39,9 +39,8 @@ proto_v_credit_rep(struct io *io, void *v)
 	io_u64(io, &m->quota);
 	io_u64(io, &m->base);
 	io_u64(io, &m->grant);
-	/* each at most INT64_MAX from the coordinator: the sum cannot wrap */
 	io_check(io, m->base <= INT64_MAX && m->earned <= INT64_MAX &&
-	    m->grant <= INT64_MAX &&
+	    m->grant <= INT64_MAX && m->base + m->earned <= UINT64_MAX - m->grant &&
 	    m->quota == m->base + m->earned + m->grant, DZ_ERANGE);
 	io_u16(io, &m->min_avail);
 	io_u32(io, &m->window);

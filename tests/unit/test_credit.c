@@ -136,7 +136,8 @@ grants_and_seeds(void **state)
 	block = 4096;
 	assert_int_equal(db_credit_ph_seed(f->db, p.id, again, &block, NULL), 0);
 	assert_memory_equal(again, seed, 32); /* the first seed stays */
-	assert_int_equal(block, 65536);
+	block = 65536;
+	assert_int_equal(db_credit_ph_seed(f->db, p.id, again, &block, NULL), 0);
 
 	/* claim 50; a passed round started at 40 does not cut it; a failure
 	 * at 30 does */
@@ -157,6 +158,14 @@ grants_and_seeds(void **state)
 	assert_int_equal(db_credit_peers(f->db, 0, p.id, 0, &c, 1, &n, NULL), 0);
 	assert_int_equal(c.ph_proven, 10);
 	assert_int_equal(db_credit_ph_result(f->db, p.id, 20, 30, 1, NULL), DZ_ERANGE);
+	/* another block size: the old blocks count for nothing */
+	block = 4096;
+	assert_int_equal(db_credit_ph_seed(f->db, p.id, again, &block, NULL), 0);
+	assert_int_equal(db_credit_peers(f->db, 0, p.id, 0, &c, 1, &n, NULL), 0);
+	assert_int_equal(c.ph_block, 4096);
+	assert_int_equal(c.ph_claimed, 0);
+	assert_int_equal(c.ph_proven, 0);
+	assert_memory_equal(again, seed, 32);
 }
 
 /* used: a 2-of-4 segment of 1000-byte fragments is 2000 bytes, however

@@ -179,10 +179,10 @@ test_values_out_of_range(void **state)
 	size_t len;
 	uint8_t *buf;
 
-	assert_int_equal(DEC(PROTO_PLACE, "\x00\x01\0\0\0\0\0"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\0\0\0\0\0\0"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\x10\x00\x01\0\0"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\x00\x10\x00\x01\0\0"), 0);
+	assert_int_equal(DEC(PROTO_PLACE, "\x00\x01\0\0\0\0\0\0"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\0\0\0\0\0\0\0"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\x10\x00\x01\0\0\0"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\x00\x10\x00\x01\0\0\0"), 0);
 	assert_int_equal(DEC(PROTO_REC_PUT_REP, "\0\0\0\0\0\0\0\0"), DZ_ERANGE);
 	assert_int_equal(DEC(PROTO_REC_GET_REP, "\0\0\0\0\0\0\0\0\0\0\0\0"),
 	    DZ_ERANGE);
