@@ -1,5 +1,5 @@
 /*
- * cmd_account: `drizzle signup`, `login`, `logout`, `passwd` and `status`:
+ * cmd_account: `drizzle signup`, `login`, `logout` and `passwd`:
  * the account at a coordinator, as kept in the profile directory (--home
  * DIR, else $DRIZZLE_HOME, else ~/.config/drizzle). The work is
  * client/session.c's; this file reads options and passwords, and turns
@@ -129,27 +129,6 @@ static const char passwd_usage[] =
     "\n"
     "Exit codes: 0 changed, 1 failed (also: weak or excessive key-stretching\n"
     "parameters), 2 bad command line, 3 wrong password.\n";
-
-static const char status_usage[] =
-    "usage: drizzle status [--home DIR] [--password-file FILE]\n"
-    "\n"
-    "Show the logged-in account: user, coordinator and its key, space used\n"
-    "and quota, peers online, the coordinator's default code for new\n"
-    "files (what put uses without --k and --n), the number of files, how\n"
-    "many are under-replicated (health below n) and the worst estimated\n"
-    "durability; a `warning:` line when any file is under-replicated.\n"
-    "\n"
-    "  --home DIR             profile directory (default $DRIZZLE_HOME, else\n"
-    "                         ~/.config/drizzle)\n"
-    "  --password-file FILE   read the password from FILE's first line (else\n"
-    "                         $DRIZZLE_PASSWORD, else the terminal)\n"
-    "  --help, -h             this text\n"
-    "\n"
-    "example:\n"
-    "  drizzle status --home /tmp/alice\n"
-    "\n"
-    "Exit codes: 0 shown, 1 failed (not logged in, coordinator unreachable),\n"
-    "2 bad command line, 3 wrong password.\n";
 
 struct acct_opts {
 	const char *home, *coordinator, *user, *hint, *coord_key;
@@ -593,121 +572,6 @@ cmd_passwd_main(int argc, char **argv)
 out:
 	cli_password_free(oldpw);
 	cli_password_free(newpw);
-	session_close(s);
-	return ex;
-}
-
-/* The audit record of each peer the account runs (--owner): state,
- * uptime, audits and the reason for any suspension. A coordinator that
- * does not report them is said to, not treated as a failure. */
-static void
-print_peers(struct session *s)
-{
-	struct dz_errmsg em = {{0}};
-	struct proto_peer_report_rep *rep;
-	struct frame r;
-	char hex[IDENT_HEXBYTES], nh[MERKLE_HASHBYTES * 2 + 1], when[32];
-	int rc;
-
-	if ((rep = malloc(sizeof(*rep))) == NULL)
-		return;
-	rc = session_call(s, PROTO_PEER_REPORT, NULL, 0, &r, &em);
-	if (rc == 0) {
-		rc = r.type == PROTO_PEER_REPORT_REP ?
-		    proto_peer_report_rep_decode(r.body, r.len, rep) : DZ_EFORMAT;
-		frame_free(&r);
-	}
-	if (rc != 0) {
-		printf("your peers   (not reported: %s)\n", dz_strerror(rc));
-		free(rep);
-		return;
-	}
-	printf("your peers   %u (peers started with --owner %s)\n",
-	    (unsigned)rep->count, s->user);
-	for (size_t i = 0; i < rep->count; i++) {
-		const struct proto_peer_rec *p = &rep->peer[i];
-		uint64_t failed = p->wrong + p->missing + p->timeout;
-		unsigned up = p->hb_expected > 0 ? (unsigned)(100.0 * (double)p->hb_seen /
-		    (double)p->hb_expected) : 0;
-		time_t at = (time_t)p->last_at;
-		struct tm tm;
-
-		printf("  peer %.16s  %s, %s, uptime %u%%\n", ident_pk_hex(p->pk, hex),
-		    proto_peer_state_name(p->state), p->online ? "online" : "offline",
-		    up > 100 ? 100 : up);
-		printf("    audits %llu passed, %llu failed (wrong data %llu, missing "
-		    "%llu, timeout %llu); %u of the last %u failed\n",
-		    (unsigned long long)p->passed, (unsigned long long)failed,
-		    (unsigned long long)p->wrong, (unsigned long long)p->missing,
-		    (unsigned long long)p->timeout, (unsigned)p->window_failed,
-		    (unsigned)p->window);
-		if (p->last_reason == 0)
-			continue;
-		merkle_hex(p->last_name, nh);
-		if (gmtime_r(&at, &tm) == NULL ||
-		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-			snprintf(when, sizeof(when), "?");
-		printf("    last failure: fragment %.16s: %s at %s\n", nh,
-		    proto_audit_reason_name(p->last_reason), when);
-		if (p->state >= PROTO_PEER_SUSPENDED)
-			printf("    %s because %u of its last %u audits failed "
-			    "(docs/protocol.md, \"Audits\")\n",
-			    proto_peer_state_name(p->state), (unsigned)p->window_failed,
-			    (unsigned)p->window);
-	}
-	free(rep);
-}
-
-int
-cmd_status_main(int argc, char **argv)
-{
-	static const struct option longopts[] = {O_HOME, O_PWFILE, O_HELP, O_END};
-	struct acct_opts o;
-	struct dz_errmsg em = {{0}};
-	struct session *s = NULL;
-	struct proto_status_rep st;
-	struct frame r;
-	struct profile p;
-	char hex[IDENT_HEXBYTES], used[32], quota[32], earned[32], line[160];
-	int rc, ex;
-
-	if ((ex = acct_parse(argc, argv, longopts, status_usage, &o)) != 0 || o.help)
-		return ex;
-	if ((ex = cli_session_open(o.home, o.pwfile, &s)) != 0)
-		return ex;
-	rc = session_call(s, PROTO_STATUS, NULL, 0, &r, &em);
-	if (rc == 0) {
-		if (r.type != PROTO_STATUS_REP)
-			rc = dz_errf(&em, DZ_EFORMAT,
-			    "coordinator %s: unexpected reply", s->coord_addr);
-		else if ((rc = proto_status_rep_decode(r.body, r.len, &st)) != 0)
-			dz_errf(&em, rc, "coordinator %s sent a malformed STATUS "
-			    "reply", s->coord_addr);
-		frame_free(&r);
-	}
-	if (rc != 0) {
-		ex = acct_fail(rc, &em, "status", s->home);
-		session_close(s);
-		return ex;
-	}
-	cli_human(st.used, used);
-	cli_human(st.quota, quota);
-	cli_human(st.earned, earned);
-	printf("user         %s\n", s->user);
-	printf("coordinator  %s\n", s->coord_addr);
-	printf("key          %s\n", ident_pk_hex(s->coord_pk, hex));
-	printf("used         %s of %s\n", used, quota);
-	printf("earned       %s\n", earned);
-	printf("peers        %u online of %u\n", (unsigned)st.peers_online,
-	    (unsigned)st.peers_total);
-	printf("default code %u-of-%u\n", (unsigned)st.default_k,
-	    (unsigned)st.default_n);
-	if (profile_load(s->home, &p, NULL) == 0) {
-		(void)cli_unlock_describe(s->home, &p, line, sizeof(line));
-		printf("unlock       %s\n", line);
-	}
-	print_peers(s);
-	ex = cli_fh_status(s, stdout); /* its warning, if any, comes last */
 	session_close(s);
 	return ex;
 }

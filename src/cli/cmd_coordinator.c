@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "cli/cli.h"
+#include "cli/credit_opts.h"
 #include "coordinator/coord.h"
 #include "net/ident.h"
 #include "net/proto.h"
@@ -57,6 +58,7 @@ static const char coord_usage[] =
     "                        (aggregates only; port 0: any free port, written\n"
     "                        to DIR/metrics.addr); loopback addresses only\n"
     "  --metrics-public      allow --metrics on a non-loopback address\n"
+    CLI_CREDIT_USAGE
     "  --no-source-throttle  every client comes from one address (behind a\n"
     "                        proxy or NAT): throttle failed logins per\n"
     "                        account only, not per address\n"
@@ -102,7 +104,8 @@ enum { OPT_GC_INTERVAL = 0x200, OPT_GC_MARGIN, OPT_METRICS, OPT_METRICS_PUBLIC,
 	OPT_DC_KEYS, OPT_TEST_PREFIX_LOOPBACK };
 
 static int
-parse(int argc, char **argv, struct coord_opts *o, int *help)
+parse(int argc, char **argv, struct coord_opts *o, struct coord_grant *g,
+    int *help)
 {
 	static const struct option longopts[] = {
 		{"data", required_argument, NULL, 'd'},
@@ -124,6 +127,7 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		{"metrics-public", no_argument, NULL, OPT_METRICS_PUBLIC},
 		{"datacentre-keys", required_argument, NULL, OPT_DC_KEYS},
 		{"test-prefix-loopback", no_argument, NULL, OPT_TEST_PREFIX_LOOPBACK},
+		CLI_CREDIT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -239,6 +243,12 @@ parse(int argc, char **argv, struct coord_opts *o, int *help)
 		case OPT_TEST_PREFIX_LOOPBACK: /* TEST ONLY, not in --help */
 			o->test_prefix_loopback = 1;
 			break;
+		case OPT_AVAIL_WINDOW: case OPT_MIN_AVAIL: case OPT_GRANT:
+		case OPT_PH_BLOCK: case OPT_PH_ROUNDS: case OPT_PH_DEADLINE:
+		case OPT_PH_CHECKS:
+			if ((ex = cli_credit_opt(c, optarg, o, g)) != 0)
+				return ex;
+			break;
 		default: /* an option in longopts that this switch forgot */
 			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
 			return EXIT_USAGE;
@@ -269,6 +279,7 @@ int
 cmd_coordinator_main(int argc, char **argv)
 {
 	struct coord_opts o;
+	struct coord_grant grants[CLI_GRANTS_MAX];
 	struct dz_errmsg em = {{0}};
 	struct run r = {0};
 	char hex[IDENT_HEXBYTES];
@@ -277,7 +288,7 @@ cmd_coordinator_main(int argc, char **argv)
 
 	coord_opts_default(&o);
 	o.log = log_line;
-	if ((rc = parse(argc, argv, &o, &help)) != 0 || help)
+	if ((rc = parse(argc, argv, &o, grants, &help)) != 0 || help)
 		return rc;
 	if (uv_loop_init(&loop) != 0) {
 		cli_err("cannot start the event loop");

@@ -67,7 +67,9 @@ static const char peer_usage[] =
     "                          garbage (random bytes of the fragment's length),\n"
     "                          flip (one byte flipped), truncate (last 100 bytes\n"
     "                          cut off) or slow (correct, but after 3 s);\n"
-    "                          or slowput: acknowledge FRAG_PUT after 20 s\n"
+    "                          or slowput: acknowledge FRAG_PUT after 20 s;\n"
+    "                          or phregen: claim placeholders without keeping\n"
+    "                          them, making each again when it is checked\n"
     "\n"
     "example:\n"
     "  drizzle login --coordinator 203.0.113.7:7420 --user alice\n"
@@ -209,9 +211,11 @@ cmd_peer_main(int argc, char **argv)
 				cfg.test_lie = PEERD_LIE_SLOW;
 			else if (strcmp(optarg, "slowput") == 0)
 				cfg.test_lie = PEERD_LIE_SLOWPUT;
+			else if (strcmp(optarg, "phregen") == 0)
+				cfg.test_lie = PEERD_LIE_PHREGEN;
 			else
-				return usage_error("--test-lie must be garbage, flip, truncate, slow "
-				    "or slowput");
+				return usage_error("--test-lie must be garbage, flip, truncate, slow, "
+				    "slowput or phregen");
 			break;
 		default: /* an option in opts that this switch forgot */
 			return usage_error("an option is not handled (a bug)");

@@ -41,10 +41,12 @@
 
 #include "cli/cli.h"
 #include "cli/peerbind.h"
+#include "cli/credit_opts.h"
 #include "cli/supervise.h"
 #include "net/ident.h"
 
 #define TESTNET_PEERS_MAX 255
+#define TESTNET_CREDIT_MAX 16 /* credit options passed on */
 #define TESTNET_TIMEOUT_DEFAULT 30 /* seconds to reach ready */
 #define TESTNET_CAPACITY_DEFAULT "1G"
 
@@ -79,6 +81,11 @@ static const char testnet_usage[] =
     "                     passed to the coordinator if given\n"
     "  --metrics ADDR:PORT  passed to the coordinator: Prometheus text at\n"
     "                     /metrics (port 0: any; DIR/coordinator/metrics.addr)\n"
+    "  --availability-window SECS, --min-availability F, --grant USER:SIZE,\n"
+    "  --placeholder-block SIZE, --placeholder-rounds N,\n"
+    "  --placeholder-deadline MS, --placeholder-checks N\n"
+    "                     passed to the coordinator if given (no placeholder\n"
+    "                     option: --placeholder-checks 0, none are made)\n"
     "  --heartbeat SECS   passed to every peer (its default is 5)\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help, -h         this text\n"
@@ -103,6 +110,10 @@ struct testnet {
 	const char *heartbeat;  /* peer --heartbeat; NULL: its default */
 	const char *metrics;    /* coordinator --metrics; NULL: none */
 	char *dckeys;           /* DIR/datacentre.keys: the peers' keys */
+	/* storage-credit options, passed on as they came (name, value) */
+	const char *credit[2 * TESTNET_CREDIT_MAX];
+	size_t ncredit;
+	int placeholders;       /* a --placeholder-* option was given */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -185,7 +196,8 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"repair-interval", required_argument, NULL, 'I'},
 		{"repair-batch", required_argument, NULL, 'B'},
 		{"heartbeat", required_argument, NULL, 'b'},
-		{"metrics", required_argument, NULL, 0x300},
+		{"metrics", required_argument, NULL, 0x380},
+		CLI_CREDIT_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -253,7 +265,7 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		case 'q':
 			tn->quiet = 1;
 			break;
-		case 0x300: /* --metrics: judged by the coordinator */
+		case 0x380: /* --metrics: judged by the coordinator */
 			tn->metrics = optarg;
 			break;
 		case 'A':
@@ -265,6 +277,17 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 			if (cli_parse_uint(optarg, 0, 100000, &v) != 0)
 				return usage_error("--vetting-audits must be 0 to 100000");
 			tn->vetting_audits = optarg;
+			break;
+		case OPT_AVAIL_WINDOW: case OPT_MIN_AVAIL: case OPT_GRANT:
+		case OPT_PH_BLOCK: case OPT_PH_ROUNDS: case OPT_PH_DEADLINE:
+		case OPT_PH_CHECKS: /* judged by the coordinator */
+			if (tn->ncredit >= TESTNET_CREDIT_MAX)
+				return usage_error("too many credit options");
+			tn->credit[2 * tn->ncredit] = cli_credit_optname(c);
+			tn->placeholders |= c == OPT_PH_CHECKS || c == OPT_PH_BLOCK ||
+			    c == OPT_PH_ROUNDS || c == OPT_PH_DEADLINE;
+			tn->credit[2 * tn->ncredit + 1] = optarg;
+			tn->ncredit++;
 			break;
 		case 'G': /* judged by the coordinator */
 			tn->gc_interval = optarg;
@@ -401,8 +424,9 @@ spawn_coordinator(struct testnet *tn)
 {
 	struct sup_child *c = &tn->sup.ch[0];
 	char listen[32];
-	char *argv[64] = {"drizzle", "coordinator", "--data", c->datadir,
-		"--listen", listen, "--datacentre-keys", tn->dckeys, NULL};
+	char *argv[64 + 2 * TESTNET_CREDIT_MAX] = {"drizzle", "coordinator",
+		"--data", c->datadir, "--listen", listen,
+		"--datacentre-keys", tn->dckeys, NULL};
 	size_t i = 8;
 
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u", tn->port);
@@ -457,6 +481,14 @@ spawn_coordinator(struct testnet *tn)
 	if (tn->metrics != NULL) {
 		argv[i++] = "--metrics";
 		argv[i++] = (char *)tn->metrics;
+	}
+	for (size_t j = 0; j < 2 * tn->ncredit; j++)
+		argv[i++] = (char *)tn->credit[j];
+	/* a test network makes no placeholders unless asked: every peer
+	 * would spend a core filling its offer */
+	if (!tn->placeholders) {
+		argv[i++] = "--placeholder-checks";
+		argv[i++] = "0";
 	}
 	argv[i] = NULL;
 	return sup_spawn(&tn->sup, 0, argv);

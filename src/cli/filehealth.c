@@ -124,18 +124,16 @@ cli_fh_print_json(FILE *out, const struct cli_fh *fh, size_t count)
 }
 
 int
-cli_fh_status(struct session *s, FILE *out)
+cli_fh_count(struct session *s, struct cli_fh_counts *out)
 {
 	struct dz_errmsg em = {{0}};
 	struct netstore *ns = NULL;
 	struct files *f = NULL;
 	struct catalog c = {0};
 	struct cli_fh *fh = NULL;
-	size_t under = 0, below = 0, unreadable = 0;
-	double worst = 0.0;
-	char dur[32];
 	int rc, ex = EXIT_OK;
 
+	memset(out, 0, sizeof(*out));
 	if ((rc = netstore_open(s->tls, s->coord_addr, s->coord_pk, NULL, &ns,
 	    &em)) != 0 || (rc = files_open(ns, s->mk, &f, &em)) != 0 ||
 	    (rc = files_list(f, &c, &em)) != 0) {
@@ -152,30 +150,44 @@ cli_fh_status(struct session *s, FILE *out)
 		ex = cli_fail(rc, &em, "cannot check the files' health");
 		goto out;
 	}
+	out->files = c.n;
 	for (size_t i = 0; i < c.n; i++) {
 		if (fh[i].h.healthy < fh[i].n)
-			under++;
+			out->under++;
 		if (fh[i].h.healthy < cli_fh_threshold(&fh[i]))
-			below++;
+			out->below++;
 		if (fh[i].h.healthy < fh[i].k)
-			unreadable++;
-		if (fh[i].h.loss > worst)
-			worst = fh[i].h.loss;
+			out->unreadable++;
+		if (fh[i].h.loss > out->worst)
+			out->worst = fh[i].h.loss;
 	}
-	fprintf(out, "files        %zu, %zu under-replicated\n", c.n, under);
-	if (c.n > 0) {
-		nines_text(worst, dur);
-		fprintf(out, "durability   %s at worst (loss within a year; "
-		    "see docs/durability.md)\n", dur);
-	}
-	if (under > 0)
-		fprintf(out, "warning: %zu of %zu files under-replicated (health "
-		    "below n; `drizzle ls -l` shows which): %zu below the repair "
-		    "threshold, %zu unreadable now\n", under, c.n, below, unreadable);
 out:
 	free(fh);
 	catalog_free(&c);
 	files_close(f);
 	netstore_close(ns);
 	return ex;
+}
+
+int
+cli_fh_status(struct session *s, FILE *out)
+{
+	struct cli_fh_counts n;
+	char dur[32];
+	int ex;
+
+	if ((ex = cli_fh_count(s, &n)) != EXIT_OK)
+		return ex;
+	fprintf(out, "files        %zu, %zu under-replicated\n", n.files, n.under);
+	if (n.files > 0) {
+		nines_text(n.worst, dur);
+		fprintf(out, "durability   %s at worst (loss within a year; "
+		    "see docs/durability.md)\n", dur);
+	}
+	if (n.under > 0)
+		fprintf(out, "warning: %zu of %zu files under-replicated (health "
+		    "below n; `drizzle ls -l` shows which): %zu below the repair "
+		    "threshold, %zu unreadable now\n", n.under, n.files, n.below,
+		    n.unreadable);
+	return EXIT_OK;
 }

@@ -54,4 +54,14 @@ void cli_fh_print_json(FILE *out, const struct cli_fh *fh, size_t count);
  */
 int cli_fh_status(struct session *s, FILE *out);
 
+/* The counts cli_fh_status reports. */
+struct cli_fh_counts {
+	size_t files, under, below, unreadable;
+	double worst;  /* loss within a year, the worst file's */
+};
+
+/* cli_fh_count: those counts for session s, printing nothing but a
+ * failure. Returns an exit code as cli_fh_status. */
+int cli_fh_count(struct session *s, struct cli_fh_counts *out);
+
 #endif

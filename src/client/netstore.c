@@ -569,6 +569,7 @@ static const struct store_ops ns_ops = {
 	.get_frag = NULL,
 	.del_frag = ns_del_frag,
 	.sync = ns_sync,
+	.reserve = netstore_reserve,
 	.rec_create = ns_rec_create,
 	.rec_write = ns_rec_write,
 	.rec_commit = ns_rec_commit,

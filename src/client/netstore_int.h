@@ -33,6 +33,9 @@ struct netstore {
 int netstore_thread(struct netstore *ns, struct ns_thread **out,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* netstore_reserve: store_ops.reserve (netstore_put.c): QUOTA. */
+int netstore_reserve(void *ctx, uint64_t bytes, struct dz_errmsg *em);
+
 /* netstore_put_seg: store_ops.put_seg (netstore_put.c). */
 int netstore_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES],
     uint64_t seq, unsigned k, unsigned n, uint8_t *const frags[],

@@ -64,7 +64,7 @@ put_needed(unsigned k, unsigned n, unsigned asked)
  * how many peers the network has for the whole request.
  */
 static int
-place_some(struct netstore *ns, unsigned want, size_t maxlen,
+place_some(struct netstore *ns, unsigned want, unsigned k, size_t maxlen,
     const uint8_t (*names)[PROTO_NAMEBYTES],
     const uint8_t (*exclude)[PROTO_PKBYTES], unsigned nexcl,
     struct proto_place_rep *rep, char *why, size_t cap, struct dz_errmsg *em)
@@ -80,6 +80,7 @@ place_some(struct netstore *ns, unsigned want, size_t maxlen,
 		place.names = names; /* the first m: one ticket each */
 		place.nexclude = (uint16_t)nexcl;
 		place.exclude = exclude;
+		place.k = (uint8_t)k;
 		rc = netstore_coord_call(ns, PROTO_PLACE, &place, &resp, em);
 		if (rc == DZ_ECONFLICT) {
 			frame_free(&resp);
@@ -99,6 +100,18 @@ place_some(struct netstore *ns, unsigned want, size_t maxlen,
 			    "%u peers for %u", rc == 0 ? rep->npeers : 0, m);
 		return 0;
 	}
+	return rc;
+}
+
+int
+netstore_reserve(void *ctx, uint64_t bytes, struct dz_errmsg *em)
+{
+	struct proto_quota q = {bytes};
+	struct frame resp = {0};
+	int rc;
+
+	if ((rc = netstore_coord_call(ctx, PROTO_QUOTA, &q, &resp, em)) == 0)
+		frame_free(&resp);
 	return rc;
 }
 
@@ -163,7 +176,8 @@ netstore_put_seg(void *ctx, const uint8_t object_id[STORE_NAMEBYTES], uint64_t s
 				    PROTO_NAMEBYTES);
 				idx[m++] = i;
 			}
-		rc = place_some(ns, n - nplaced, maxlen,
+		/* the quota is checked for the segment once, at its first PLACE */
+		rc = place_some(ns, n - nplaced, round == 0 ? k : 0, maxlen,
 		    (const uint8_t (*)[PROTO_NAMEBYTES])pnames,
 		    (const uint8_t (*)[PROTO_PKBYTES])exclude, nexcl, rep, place_why,
 		    sizeof(place_why), em);

@@ -304,6 +304,11 @@ put_file(const struct store *st, const uint8_t folder_key[static 32], int fd,
 	if (namelen > RECORD_MAXNAME)
 		return dz_errf(em, DZ_ERANGE, "the file name is longer than %d bytes",
 		    RECORD_MAXNAME);
+	/* the whole file against the quota before a byte goes out (a
+	 * regular file's size; a pipe's is known only as it comes) */
+	if (st->ops->reserve != NULL && S_ISREG(before.st_mode) &&
+	    (rc = st->ops->reserve(st->ctx, (uint64_t)before.st_size, em)) != 0)
+		return rc;
 	rc = xfer_setup(&p.x, pp->k, pp->n, xfer_fit_segment(pp->k, pp->n,
 	    pp->seg_size, pp), pp, 0);
 	if (rc != 0)

@@ -58,6 +58,10 @@ struct store_ops {
 	/* del_frag: forget a fragment (cleanup of a failed put); a missing
 	 * one is not an error. */
 	int (*del_frag)(void *ctx, const uint8_t name[STORE_NAMEBYTES]);
+	/* reserve (may be NULL): may bytes more (a file's size, before any
+	 * of it is stored) be stored? 0, or DZ_EQUOTA saying what would make
+	 * room; the store still checks each segment as it goes. */
+	int (*reserve)(void *ctx, uint64_t bytes, struct dz_errmsg *em);
 	/* sync: make every fragment put so far durable. */
 	int (*sync)(void *ctx, struct dz_errmsg *em);
 

@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "coordinator/coord_audit.h"
+#include "coordinator/coord_credit.h"
 #include "coordinator/coord_gc.h"
 #include "coordinator/coord_int.h"
 #include "core/cursor.h"
@@ -58,6 +59,10 @@ static const struct coord_route routes[] = {
 	{PROTO_REC_LIST, 1, coord_rec_list},
 	{PROTO_REC_DEL, 1, coord_rec_del},
 	{PROTO_STATUS, 1, coord_status},
+	{PROTO_CREDIT, 1, coord_credit},
+	{PROTO_QUOTA, 1, coord_quota},
+	{PROTO_PH_SEED, 0, coord_ph_seed},
+	{PROTO_PH_CLAIM, 0, coord_ph_claim},
 	{PROTO_PEER_REGISTER, 0, coord_peer_register},
 	{PROTO_PEER_HEARTBEAT, 0, coord_peer_heartbeat},
 	{PROTO_PEER_LEAVE, 0, coord_peer_leave},
@@ -253,6 +258,12 @@ coord_opts_default(struct coord_opts *o)
 	o->grace = COORD_GRACE_DEFAULT;
 	o->repair_interval = COORD_REPAIR_INTERVAL_DEFAULT;
 	o->repair_batch = COORD_REPAIR_BATCH_DEFAULT;
+	o->availability_window = COORD_AVAIL_WINDOW_DEFAULT;
+	o->min_availability = COORD_MIN_AVAIL_DEFAULT;
+	o->ph_block = COORD_PH_BLOCK_DEFAULT;
+	o->ph_rounds = COORD_PH_ROUNDS_DEFAULT;
+	o->ph_deadline_ms = COORD_PH_DEADLINE_DEFAULT;
+	o->ph_checks = COORD_PH_CHECKS_DEFAULT;
 }
 
 /* The data directory: made if missing (one level), must be a directory. */
@@ -314,7 +325,10 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 
 	if (loop == NULL || o == NULL || out == NULL || o->data_dir == NULL ||
 	    o->listen == NULL || o->peer_timeout == 0 || o->audit_interval == 0 ||
-	    o->default_k < 1 ||
+	    o->default_k < 1 || o->availability_window == 0 ||
+	    !(o->min_availability >= 0 && o->min_availability <= 1) ||
+	    o->ph_block < PROTO_PH_BLOCK_MIN || o->ph_block > PROTO_PH_BLOCK_MAX ||
+	    o->ph_block % 64 != 0 || o->ph_rounds == 0 || o->ph_deadline_ms == 0 ||
 	    o->default_k >= o->default_n || o->default_n > 255)
 		return DZ_EINVAL;
 	*out = NULL;
@@ -372,7 +386,9 @@ coord_start(uv_loop_t *loop, const struct coord_opts *o, struct coord **out,
 	 * only listeners (which close through the loop) exist */
 	if ((rc = set_addr(co, o->listen, em)) != 0 || (rc = write_addr(co, em)) != 0 ||
 	    (rc = coord_metrics_start(co, em)) != 0 ||
+	    (rc = coord_credit_grants(co, em)) != 0 ||
 	    (rc = coord_audit_start(co, em)) != 0 ||
+	    (rc = coord_ph_start(co, em)) != 0 ||
 	    (rc = coord_gc_start(co, em)) != 0 ||
 	    (rc = coord_repair_start(co, em)) != 0)
 		goto fail;
@@ -403,6 +419,7 @@ coord_stop(struct coord *co)
 	if (co == NULL)
 		return;
 	coord_audit_stop(co);
+	coord_ph_stop(co);
 	coord_gc_stop(co);
 	coord_repair_stop(co);
 	coord_metrics_stop(co);
@@ -419,6 +436,7 @@ coord_free(struct coord *co)
 		return;
 	coord_stop(co);
 	coord_audit_free(co);
+	coord_ph_free(co);
 	coord_gc_free(co);
 	coord_repair_free(co);
 	coord_metrics_free(co);

@@ -33,6 +33,12 @@
 #define COORD_LISTEN_DEFAULT "127.0.0.1:7420"
 #define COORD_PEER_TIMEOUT_DEFAULT 15          /* seconds */
 #define COORD_BASE_QUOTA_DEFAULT (10ull << 30) /* 10 GiB */
+#define COORD_AVAIL_WINDOW_DEFAULT (30u * 86400)  /* 30 days */
+#define COORD_MIN_AVAIL_DEFAULT 0.1667         /* 4 hours a day */
+#define COORD_PH_BLOCK_DEFAULT (16u << 20)     /* placeholder block */
+#define COORD_PH_ROUNDS_DEFAULT 32             /* ~1.7 s per block, see trading.md */
+#define COORD_PH_DEADLINE_DEFAULT 500          /* ms to prove one block */
+#define COORD_PH_CHECKS_DEFAULT 1              /* blocks per peer per round */
 #define COORD_K_DEFAULT 4                      /* default code: 4 of 12 */
 #define COORD_N_DEFAULT 12
 #define COORD_GC_INTERVAL_DEFAULT 3600         /* seconds between clean-ups */
@@ -43,6 +49,13 @@
 #define COORD_GRACE_DEFAULT (6 * 3600)         /* seconds */
 #define COORD_REPAIR_INTERVAL_DEFAULT 60        /* seconds between scans */
 #define COORD_REPAIR_BATCH_DEFAULT 8            /* segments per scan */
+
+/* An operator's grant: user may store bytes more than base + earned
+ * (0 removes a grant). */
+struct coord_grant {
+	const char *user;
+	uint64_t bytes;
+};
 
 /* struct coord_opts: fill with coord_opts_default, then set data_dir. */
 struct coord_opts {
@@ -73,6 +86,21 @@ struct coord_opts {
 	 * read at start; only these may register with the datacentre flag */
 	const char *datacentre_keys;
 	int test_prefix_loopback; /* TEST ONLY: 127.x is one /24 network */
+	/* storage credit (coord_credit.c, docs/trading.md "Earning"):
+	 * availability over the last availability_window seconds; a peer
+	 * earns only at min_availability or above (0..1); grants (ngrants
+	 * of them, borrowed) are stored at start and kept; placeholders
+	 * are ph_block bytes, each ph_rounds hash steps per 64 bytes to
+	 * make, and must be proven within ph_deadline_ms; ph_checks blocks
+	 * per peer are checked every audit interval */
+	unsigned availability_window;
+	double min_availability;
+	const struct coord_grant *grants;
+	size_t ngrants;
+	uint32_t ph_block;
+	uint32_t ph_rounds;
+	unsigned ph_deadline_ms;
+	unsigned ph_checks;
 	int no_source_throttle; /* every client arrives from one address (a
 	                           proxy, a NAT): throttle failed logins per
 	                           account only */

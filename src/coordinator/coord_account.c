@@ -28,6 +28,7 @@
 
 #include <sodium.h>
 
+#include "coordinator/coord_credit.h"
 #include "coordinator/coord_int.h"
 #include "core/keyfile.h"
 
@@ -244,13 +245,15 @@ int
 coord_account_space(struct coord *co, int64_t account, uint64_t *used,
     uint64_t *earned, uint64_t *quota, struct dz_errmsg *em)
 {
+	struct coord_credit c;
 	int rc;
 
-	if ((rc = db_account_used(co->db, account, used, em)) != 0)
+	/* the one account of it: coord_credit.c (docs/trading.md) */
+	if ((rc = coord_credit_account(co, account, &c, em)) != 0)
 		return rc;
-	/* earned space (capacity x availability) is not counted yet */
-	*earned = 0;
-	*quota = co->opts.base_quota + *earned;
+	*used = c.used;
+	*earned = c.earned;
+	*quota = c.quota;
 	return 0;
 }
 

@@ -104,6 +104,7 @@ struct coord {
 	struct coord_counters ctr;
 	uint8_t (*dc)[IDENT_PKBYTES]; /* operator peer keys (--datacentre-keys) */
 	size_t ndc;
+	struct coord_ph *ph;   /* placeholder audits (coord_credit_ph.c) */
 };
 
 /* One connection's state (conn_udata). */

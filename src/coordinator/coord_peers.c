@@ -27,6 +27,8 @@
  * operator (datacentre) peer the operator listed; anything else is
  * refused. Operator peers start trusted (the operator vouches; audits
  * still run and can suspend them).
+ * The verified owner is credited with the peer's proven space
+ * (coord_credit.c).
  *
  * Placement spreads each segment over distinct owners and networks
  * (coord_place_owner, coord_place_prefix; the peers a request excludes
@@ -43,6 +45,7 @@
 
 #include <sodium.h>
 
+#include "coordinator/coord_credit.h"
 #include "coordinator/coord_int.h"
 #include "coordinator/db_audit.h"
 #include "coordinator/db_ticket.h"
@@ -107,6 +110,8 @@ coord_peer_register(struct coord_sess *s, uint32_t reqid, const void *msg,
 	known = rc == 0;
 	if ((rc = db_peer_upsert(s->co->db, &p, now, em)) != 0)
 		return rc;
+	if (known)
+		coord_credit_seen(s->co, &old, now);
 	/* a peer coming back is online from now, and its absence counted */
 	if (known && (rc = db_peer_heartbeat(s->co->db, p.id, m->used, now,
 	    hb_interval(s->co), em)) != 0)
@@ -154,6 +159,7 @@ coord_peer_heartbeat(struct coord_sess *s, uint32_t reqid, const void *msg,
 		return dz_errf(em, rc, "unknown peer: send PEER_REGISTER first");
 	if (rc != 0)
 		return rc;
+	coord_credit_seen(s->co, &p, now);
 	if (p.capacity != m->capacity) { /* offered space changed */
 		p.capacity = m->capacity;
 		p.used = m->used;
@@ -279,27 +285,23 @@ coord_place(struct coord_sess *s, uint32_t reqid, const void *msg,
 	struct db_ticket *tk = NULL;
 	size_t cap = COORD_PLACE_SCAN, nt = 0, nv = 0, share;
 	int64_t since = coord_now(co) - (int64_t)co->opts.peer_timeout;
-	uint64_t qused, pending, need = (uint64_t)m->n * m->frag_size;
+	uint64_t pending, need;
 	int lo = co->opts.test_prefix_loopback;
-	char hu[32], hq[32];
 	int rc;
 
-	/* what it stores, and what it was placed and has not committed yet
-	 * (else PLACE after PLACE without a commit would store for free) */
-	if ((rc = db_account_used(co->db, s->account, &qused, em)) != 0 ||
-	    (rc = db_ticket_pending(co->db, s->account, coord_now(co), &pending,
+	/* the segment counted once (k fragments), as used counts it; a
+	 * further PLACE of a checked segment (k 0) needs only not be over.
+	 * Names placed and not committed yet (unexpired tickets) count too,
+	 * else PLACE after PLACE without a commit would store for free; they
+	 * are fragments, counted k of every n as this segment's code does */
+	if ((rc = db_ticket_pending(co->db, s->account, coord_now(co), &pending,
 	    em)) != 0)
 		return rc;
-	qused = pending > UINT64_MAX - qused ? UINT64_MAX : qused + pending;
-	if (qused > co->opts.base_quota || need > co->opts.base_quota - qused) {
-		snprintf(hu, sizeof(hu), "%llu", (unsigned long long)qused);
-		snprintf(hq, sizeof(hq), "%llu", (unsigned long long)co->opts.base_quota);
-		return dz_errf(em, DZ_EQUOTA,
-		    "over quota: %s of %s bytes used (%llu of them placed and not "
-		    "yet committed), this segment needs %llu more; delete files or "
-		    "offer disk space to earn more", hu, hq,
-		    (unsigned long long)pending, (unsigned long long)need);
-	}
+	need = (uint64_t)m->k * m->frag_size;
+	if (m->k > 0 && m->n > 0)
+		need += pending / m->n * m->k;
+	if ((rc = coord_credit_room(co, s->account, need, em)) != 0)
+		return rc;
 	/* Trusted and vetting candidates with room, one per owner each, in
 	 * order of free space counted up to COORD_PLACE_UNPROVEN (random
 	 * among equals). Never the uploader's own peers (filtered by the

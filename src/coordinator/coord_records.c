@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/coord_credit.h"
 #include "coordinator/coord_int.h"
 
 /* CONFLICT with the record's version now. */
@@ -40,10 +41,16 @@ coord_rec_put(struct coord_sess *s, uint32_t reqid, const void *msg,
 	struct proto_rec_put_rep rep = {0};
 	int rc;
 
+	struct coord_credit c;
+
 	/* records are storage too: checked against the same quota as
-	 * fragments (earned space is not counted yet) */
+	 * fragments, in the database's transaction */
+	if ((rc = coord_credit_account(s->co, s->account, &c, em)) != 0)
+		return rc;
 	rc = db_rec_put(s->co->db, s->account, m->id, m->expected_version,
-	    m->blob, m->blob_len, s->co->opts.base_quota, &rep.version, em);
+	    m->blob, m->blob_len, c.quota, &rep.version, em);
+	if (rc == DZ_EQUOTA)
+		coord_credit_refusal(s->co, &c, m->blob_len, em);
 	if (rc == DZ_ECONFLICT)
 		return send_conflict(s, reqid, m->id, em);
 	if (rc != 0)

@@ -155,6 +155,24 @@ static const char *const migrations[] = {
 	"CREATE INDEX fragments_seg ON fragments(account, object, segment);",
 	/* 7 -> 8: issued placement tickets (db_sqlite_ticket.c) */
 	db_sqlite_tickets_sql,
+	/* 8 -> 9: storage credit (db_sqlite_credit.c): each peer's online
+	 * seconds per time bucket (a bounded sliding window), operator
+	 * grants per account, and each peer's placeholder state (seed,
+	 * block size, blocks claimed and proven, audit counts) */
+	"CREATE TABLE peer_uptime("
+	"  peer BLOB NOT NULL REFERENCES peers(id),"
+	"  bucket INTEGER NOT NULL,"
+	"  secs INTEGER NOT NULL,"
+	"  PRIMARY KEY(peer, bucket)) WITHOUT ROWID;"
+	"CREATE TABLE grants("
+	"  account INTEGER PRIMARY KEY REFERENCES accounts(id),"
+	"  bytes INTEGER NOT NULL);"
+	"ALTER TABLE peers ADD COLUMN ph_seed BLOB;"
+	"ALTER TABLE peers ADD COLUMN ph_block INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN ph_claimed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN ph_proven INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN ph_passed INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE peers ADD COLUMN ph_failed INTEGER NOT NULL DEFAULT 0;",
 };
 #define SQ_SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -203,7 +221,14 @@ static const char *const sql[ST_COUNT] = {
 	[ST_FRAG_OBJ_LOCS] = "SELECT " LOC_COLS " FROM fragments f" LOC_JOIN
 	    " WHERE f.account = ?1 AND f.object = ?2",
 	[ST_FRAG_DEL_OBJ] = "DELETE FROM fragments WHERE account = ?1 AND object = ?2",
-	[ST_FRAG_USED] = "SELECT coalesce(sum(size), 0) FROM fragments WHERE account = ?1",
+	/* counted once, on the plaintext side: per segment k fragments'
+	 * worth (its sealed size), not the n stored; a segment whose object
+	 * has no code recorded counts the fragments committed, each once */
+	[ST_FRAG_USED] = "SELECT coalesce(sum(sz), 0) FROM"
+	    " (SELECT coalesce(max(o.k) * max(f.size), sum(f.size)) AS sz"
+	    "  FROM fragments f LEFT JOIN objects o"
+	    "  ON o.account = f.account AND o.object = f.object"
+	    "  WHERE f.account = ?1 GROUP BY f.object, f.segment)",
 	/* version 0 expected: insert, or revive a tombstone after its version */
 	[ST_REC_CREATE] = "INSERT INTO records(account, id, version, blob)"
 	    " VALUES(?1, ?2, 1, ?3) ON CONFLICT(account, id) DO UPDATE"

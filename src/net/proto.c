@@ -184,6 +184,7 @@ v_place(struct io *io, void *v)
 	io_span(io, &names, (size_t)m->n * PROTO_NAMEBYTES);
 	m->names = (const uint8_t (*)[PROTO_NAMEBYTES])names;
 	io_hashes(io, &m->exclude, &m->nexclude, PROTO_PLACE_MAX);
+	io_u8(io, &m->k);
 	return io->err;
 }
 
@@ -701,6 +702,7 @@ static const struct msgdef msgdefs[] = {
 	MSG(OBJ_HEALTH_REP, proto_obj_health_rep, v_obj_health_rep),
 	MSG(WHATDOYOUKNOW, proto_empty, v_empty),
 	MSG(WHATDOYOUKNOW_REP, proto_whatdoyouknow_rep, proto_v_whatdoyouknow_rep),
+	PROTO_CREDIT_MSGDEFS,
 };
 #undef MSG
 #define NMSGDEFS (sizeof(msgdefs) / sizeof(msgdefs[0]))

@@ -106,6 +106,13 @@ enum proto_type {
 	PROTO_OBJ_HEALTH = 0x0731,
 	/* What the coordinator knows about the account (proto_know.h) */
 	PROTO_WHATDOYOUKNOW = 0x0821,  /* empty */
+	/* Storage credit (proto_credit.h): client, peer -> coordinator;
+	 * PH_PROVE coordinator -> peer */
+	PROTO_CREDIT = 0x0831,
+	PROTO_QUOTA = 0x0832,
+	PROTO_PH_SEED = 0x0833,
+	PROTO_PH_CLAIM = 0x0834,
+	PROTO_PH_PROVE = 0x0835,
 
 	PROTO_SIGNUP_REP = 0x8101,
 	PROTO_PRELOGIN_REP = 0x8102,
@@ -135,6 +142,11 @@ enum proto_type {
 	PROTO_GC_FILTER_REP = 0x8711,
 	PROTO_OBJ_HEALTH_REP = 0x8731,
 	PROTO_WHATDOYOUKNOW_REP = 0x8821,
+	PROTO_CREDIT_REP = 0x8831,
+	PROTO_QUOTA_REP = 0x8832,     /* empty */
+	PROTO_PH_SEED_REP = 0x8833,
+	PROTO_PH_CLAIM_REP = 0x8834,  /* empty */
+	PROTO_PH_PROVE_REP = 0x8835,
 };
 
 /* Sizes of fixed fields. */
@@ -288,14 +300,18 @@ struct proto_peeraddr {
 
 /* PLACE: n u8 (1..255) | frag_size u32 (1..PROTO_FRAG_MAX) |
  * n x name[32] (the fragments to place, one per peer asked for) |
- * nexclude u16 (<= 255) | nexclude x pk[32]. names and exclude point
- * into the input. */
+ * nexclude u16 (<= 255) | nexclude x pk[32] | k u8. names and exclude
+ * point into the input. k: the segment's code (its first PLACE: the quota is checked
+ * for k x frag_size more bytes, the segment's size counted once), 0 for a
+ * further PLACE of a segment already checked (the quota must not be
+ * exceeded already). */
 struct proto_place {
 	uint8_t n;
 	uint32_t frag_size;
 	const uint8_t (*names)[PROTO_NAMEBYTES];
 	uint16_t nexclude;
 	const uint8_t (*exclude)[PROTO_PKBYTES];
+	uint8_t k;
 };
 
 /* PLACE_REP: npeers u16 (<= 255) | npeers x {peeraddr | ticket}
@@ -551,6 +567,8 @@ struct proto_gc_filter_rep {
 #include "net/proto_health.h"
 /* What the coordinator knows (0x0821..): net/proto_know.h. */
 #include "net/proto_know.h"
+/* Storage credit (0x0831..): net/proto_credit.h. */
+#include "net/proto_credit.h"
 
 /* ---- Generic codec ----------------------------------------------------- */
 

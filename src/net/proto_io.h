@@ -51,5 +51,24 @@ void io_hint(struct io *io, char *hint);
 
 /* Visitors kept outside proto.c (listed in its table). */
 int proto_v_whatdoyouknow_rep(struct io *io, void *v);
+/* The storage-credit visitors (proto_credit.c) and their lines of
+ * proto.c's message table (MSG as defined there). */
+int proto_v_credit_rep(struct io *io, void *v);
+int proto_v_quota(struct io *io, void *v);
+int proto_v_ph_seed_rep(struct io *io, void *v);
+int proto_v_ph_claim(struct io *io, void *v);
+int proto_v_ph_prove(struct io *io, void *v);
+int proto_v_ph_prove_rep(struct io *io, void *v);
+#define PROTO_CREDIT_MSGDEFS \
+	MSG(CREDIT, proto_empty, v_empty), \
+	MSG(CREDIT_REP, proto_credit_rep, proto_v_credit_rep), \
+	MSG(QUOTA, proto_quota, proto_v_quota), \
+	MSG(QUOTA_REP, proto_empty, v_empty), \
+	MSG(PH_SEED, proto_empty, v_empty), \
+	MSG(PH_SEED_REP, proto_ph_seed_rep, proto_v_ph_seed_rep), \
+	MSG(PH_CLAIM, proto_ph_claim, proto_v_ph_claim), \
+	MSG(PH_CLAIM_REP, proto_empty, v_empty), \
+	MSG(PH_PROVE, proto_ph_prove, proto_v_ph_prove), \
+	MSG(PH_PROVE_REP, proto_ph_prove_rep, proto_v_ph_prove_rep)
 
 #endif

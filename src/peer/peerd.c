@@ -343,6 +343,9 @@ peerd_work_(uv_work_t *req)
 	case PROTO_GC_FILTER:
 		w->rc = peerd_gc_work(w);
 		break;
+	case PROTO_PH_PROVE:
+		w->rc = peerd_ph_prove(w);
+		break;
 	default:
 		w->rc = DZ_EINVAL;
 		break;
@@ -486,6 +489,8 @@ decode_request(struct pwork *w)
 		return proto_audit_decode(w->body, w->len, &w->m.audit);
 	case PROTO_GC_FILTER:
 		return proto_gc_filter_decode(w->body, w->len, &w->m.gc);
+	case PROTO_PH_PROVE:
+		return proto_ph_prove_decode(w->body, w->len, &w->m.ph_prove);
 	default:
 		return DZ_EFORMAT;
 	}
@@ -509,6 +514,7 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 	case PROTO_FRAG_GET:
 	case PROTO_FRAG_HAS:
 	case PROTO_AUDIT:
+	case PROTO_PH_PROVE:
 		break;
 	case PROTO_GC_FILTER:
 		if ((rc = peerd_gc_admit(p, pc, &em)) == 0)
@@ -524,7 +530,7 @@ on_frame(void *arg, struct conn *c, struct frame *f)
 	}
 	/* audits are the coordinator's (its pinned key): nobody else makes
 	 * this peer read and hash whole fragments on request */
-	if (f->type == PROTO_AUDIT && (!p->co.have_pk || conn_peer_pk(c) == NULL ||
+	if ((f->type == PROTO_AUDIT || f->type == PROTO_PH_PROVE) && (!p->co.have_pk || conn_peer_pk(c) == NULL ||
 	    memcmp(conn_peer_pk(c), p->co.pk, IDENT_PKBYTES) != 0)) {
 		peerd_reply_error_(c, f->reqid, DZ_EDENIED,
 		    "only the coordinator audits this peer");
@@ -658,7 +664,7 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 	if (cfg->dir == NULL || cfg->listen == NULL || cfg->coordinator == NULL ||
 	    cfg->heartbeat_s == 0 || cfg->capacity == 0)
 		return dz_errf(em, DZ_EINVAL, "incomplete peer configuration");
-	if (cfg->test_lie < PEERD_LIE_NONE || cfg->test_lie > PEERD_LIE_SLOWPUT)
+	if (cfg->test_lie < PEERD_LIE_NONE || cfg->test_lie > PEERD_LIE_PHREGEN)
 		return dz_errf(em, DZ_EINVAL, "unknown test_lie mode %d", cfg->test_lie);
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return dz_errf(em, DZ_ENOMEM, "out of memory");
@@ -675,7 +681,8 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 		    p->test_lie == PEERD_LIE_FLIP ? "FRAG_GET answered with one byte flipped" :
 		    p->test_lie == PEERD_LIE_TRUNCATE ?
 		    "FRAG_GET answered without its last 100 bytes" :
-		    "FRAG_GET answered correctly but after 3 s");
+		    p->test_lie == PEERD_LIE_SLOW ? "FRAG_GET answered correctly but after 3 s" :
+		    "placeholders claimed but not kept, made again when asked");
 	if ((p->dir = strdup(cfg->dir)) == NULL) {
 		rc = dz_errf(em, DZ_ENOMEM, "out of memory");
 		goto fail;
@@ -689,7 +696,8 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 		goto fail;
 	if ((rc = ident_load_or_create(path, &p->id, NULL, em)) != 0)
 		goto fail;
-	if ((rc = fragstore_open(p->dir, p->capacity, &p->fs, em)) != 0)
+	if ((rc = fragstore_open(p->dir, p->capacity, &p->fs, em)) != 0 ||
+	    (rc = peerd_ph_init(p, em)) != 0)
 		goto fail;
 	warn_small_disk(p);
 	if ((rc = tls_ctx_new(p->id, TLS_ROLE_SERVER, &p->srv_tls, em)) != 0 ||
@@ -790,6 +798,7 @@ peerd_free(struct peerd *p)
 	if (p->fs != NULL)
 		rc = fragstore_close(p->fs);
 	pcoord_free(p);
+	peerd_ph_free(p);
 	tls_ctx_unref(p->srv_tls);
 	tls_ctx_unref(p->cli_tls);
 	ident_free(p->id);

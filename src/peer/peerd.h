@@ -77,6 +77,8 @@ enum peerd_lie {
 	PEERD_LIE_TRUNCATE, /* the real fragment minus its last 100 bytes */
 	PEERD_LIE_SLOW,     /* the real fragment, after 3 s */
 	PEERD_LIE_SLOWPUT,  /* FRAG_PUT acknowledged only after 20 s */
+	PEERD_LIE_PHREGEN,  /* placeholders claimed, never kept: each one
+	                       asked for is made again (peerd_ph.c) */
 };
 
 /* What peerd_open needs; strings and key are copied. */

@@ -48,8 +48,8 @@ struct scanwork {
 static void connect_now(struct peerd *p);
 static void finish_stop(struct peerd *p);
 
-static uint32_t
-next_reqid(struct pcoord *co)
+uint32_t
+pcoord_next_reqid(struct pcoord *co)
 {
 	if (++co->next_reqid == 0)
 		co->next_reqid = 1;
@@ -234,7 +234,7 @@ co_on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
 	wbuf_init(&w, buf, sizeof(buf));
 	if ((rc = proto_peer_register_encode(&r, &w)) != 0)
 		return rc;
-	co->reg_reqid = next_reqid(co);
+	co->reg_reqid = pcoord_next_reqid(co);
 	return conn_send(c, PROTO_PEER_REGISTER, co->reg_reqid, buf, w.len);
 }
 
@@ -268,7 +268,7 @@ ask_news(struct peerd *p)
 	if (co->news_reqid != 0 || co->c == NULL)
 		return;
 	wbuf_init(&w, buf, sizeof(buf));
-	co->news_reqid = next_reqid(co);
+	co->news_reqid = pcoord_next_reqid(co);
 	if (proto_audit_news_encode(&q, &w) != 0 ||
 	    conn_send(co->c, PROTO_AUDIT_NEWS, co->news_reqid, buf, w.len) != 0)
 		co->news_reqid = 0; /* asked again after the next heartbeat */
@@ -362,6 +362,7 @@ co_on_frame(void *arg, struct conn *c, struct frame *f)
 		    proto_empty_decode(f->body, f->len) == 0) {
 			co->st.heartbeats++;
 			ask_news(p);
+			peerd_ph_tick(p);
 			return;
 		}
 		/* refused heartbeat (the coordinator forgot us?): register
@@ -391,6 +392,8 @@ co_on_frame(void *arg, struct conn *c, struct frame *f)
 		on_news(p, f);
 		return;
 	}
+	if (peerd_ph_reply(p, f))
+		return;
 	conn_abort(c, DZ_EFORMAT, "answer to no question");
 }
 
@@ -454,6 +457,10 @@ on_scan(uv_work_t *req)
 	/* statvfs may wait on a slow disk: here, not on the loop */
 	if (fragstore_offer(s->p->fs, &s->offer, NULL) != 0)
 		s->offer = s->p->capacity;
+	/* placeholders hold offered room, given up as fragments come */
+	s->offer += atomic_load(&s->p->ph.bytes);
+	if (s->offer > s->p->capacity)
+		s->offer = s->p->capacity;
 	s->rc = 0;
 }
 
@@ -469,7 +476,7 @@ send_heartbeat(struct peerd *p)
 	h.used = fragstore_used(p->fs);
 	h.nfrags = co->nfrags;
 	wbuf_init(&w, buf, sizeof(buf));
-	co->hb_reqid = next_reqid(co);
+	co->hb_reqid = pcoord_next_reqid(co);
 	if (proto_peer_heartbeat_encode(&h, &w) != 0 ||
 	    conn_send(co->c, PROTO_PEER_HEARTBEAT, co->hb_reqid, buf, w.len) != 0) {
 		co->hb_reqid = 0;
@@ -596,7 +603,7 @@ pcoord_stop(struct peerd *p)
 	co->state = PC_STOPPED;
 	co->st.registered = 0;
 	if (was_up && co->c != NULL && co->timer_open && co->leave_reqid == 0) {
-		co->leave_reqid = next_reqid(co);
+		co->leave_reqid = pcoord_next_reqid(co);
 		if (conn_send(co->c, PROTO_PEER_LEAVE, co->leave_reqid, NULL, 0) == 0) {
 			uv_timer_stop(&co->timer);
 			uv_timer_start(&co->timer, on_leave_timeout, PEERD_LEAVE_MS, 0);

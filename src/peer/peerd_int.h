@@ -18,6 +18,7 @@
 #include "net/tls.h"
 #include "peer/fragstore.h"
 #include "peer/peerd.h"
+#include "peer/peerd_ph.h"
 
 /* States of the coordinator link (one log line per change). */
 enum pcoord_state {
@@ -104,6 +105,7 @@ struct peerd {
 	void *done_arg;
 
 	struct pcoord co;
+	struct pph ph;          /* placeholders (peerd_ph.c) */
 };
 
 /* A worker's result when the budgets had no room: try again later. */
@@ -126,6 +128,7 @@ struct pwork {
 		struct proto_frag_has has;
 		struct proto_audit audit;
 		struct proto_gc_filter gc;
+		struct proto_ph_prove ph_prove;
 	} m;
 	/* results, written by the worker */
 	int rc;                 /* 0: send rep; else an ERROR with em */
@@ -196,6 +199,9 @@ void peerd_logf(struct peerd *p, const char *fmt, ...)
 
 /* peerd_maybe_done: call the stop callback once nothing is left. */
 void peerd_maybe_done(struct peerd *p);
+
+/* pcoord_next_reqid: a fresh request id on the coordinator link. */
+uint32_t pcoord_next_reqid(struct pcoord *co);
 
 /* pcoord_init: read or note the coordinator's key (cfg->coordinator_pk,
  * else DIR/coordinator.key). Returns 0, DZ_EFORMAT (bad address or key

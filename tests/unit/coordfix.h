@@ -468,8 +468,9 @@ call_code(struct srv *s, struct cl *c, uint16_t type, const void *msg,
 /* The fragment names of the last place(): fresh for every call. */
 static uint8_t place_names[PROTO_PLACE_MAX][32];
 
-/* PLACE n of size (names place_names, made fresh), excluding ex[nex];
- * rep filled on success, else the ERROR code is returned. */
+/* PLACE n of size (names place_names, made fresh), excluding ex[nex], as
+ * a segment's first PLACE with k 1 (the quota checked for size more
+ * bytes); rep filled on success, else the ERROR code is returned. */
 __attribute__((unused)) static int
 place(struct srv *s, struct cl *c, unsigned n, uint32_t size,
     const uint8_t (*ex)[32], unsigned nex, struct proto_place_rep *rep)
@@ -482,6 +483,7 @@ place(struct srv *s, struct cl *c, unsigned n, uint32_t size,
 	m.names = (const uint8_t (*)[32])place_names;
 	m.nexclude = (uint16_t)nex;
 	m.exclude = ex;
+	m.k = 1;
 	return call_code(s, c, PROTO_PLACE, &m, PROTO_PLACE_REP, rep, NULL);
 }
 

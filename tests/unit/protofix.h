@@ -221,6 +221,7 @@ make(uint16_t type, int v, struct bufs *b)
 		p->nexclude = v == V_MIN ? 0 : v == V_MID ? 3 : PROTO_PLACE_MAX;
 		p->exclude = v == V_MIN ? NULL :
 		    (const uint8_t (*)[32])b->hashes;
+		p->k = v == V_MIN ? 0 : v == V_MID ? 4 : 255;
 		break;
 	}
 	case PROTO_PLACE_REP: {
@@ -547,6 +548,56 @@ make(uint16_t type, int v, struct bufs *b)
 		}
 		break;
 	}
+	case PROTO_CREDIT_REP: {
+		struct proto_credit_rep *c = m;
+		uint64_t big = v == V_MAX ? (uint64_t)INT64_MAX / 4 : 1000 * (uint64_t)v;
+		c->used = v == V_MAX ? UINT64_MAX : big;
+		c->base = c->earned = c->grant = big;
+		c->quota = 3 * big;
+		c->min_avail = v == V_MAX ? UINT16_MAX : 10923;
+		c->window = v == V_MAX ? UINT32_MAX : 86400;
+		c->peers_total = v == V_MAX ? UINT32_MAX : 5;
+		c->peers_online = v == V_MIN ? 0 : c->peers_total;
+		c->npeers = v == V_MIN ? 0 : v == V_MID ? 2 : PROTO_CREDIT_MAXPEERS;
+		for (i = 0; i < c->npeers; i++) {
+			struct proto_credit_peer *p = &c->peers[i];
+			memset(p->pk, (int)i, sizeof(p->pk));
+			p->capacity = p->proven = p->held = p->earned = big;
+			p->avail = v == V_MAX ? UINT16_MAX : 30000;
+			p->online = 1;
+			p->state = (uint8_t)(i % 4);
+			p->audits_passed = p->audits_failed = big;
+			p->ph_block = v == V_MAX ? UINT32_MAX : 1u << 20;
+			p->ph_claimed = v == V_MAX ? UINT64_MAX : 10;
+			p->ph_proven = v == V_MAX ? UINT64_MAX : 7;
+			p->ph_passed = p->ph_failed = big;
+		}
+		break;
+	}
+	case PROTO_QUOTA:
+		((struct proto_quota *)m)->bytes = v == V_MAX ? UINT64_MAX : (uint64_t)v;
+		break;
+	case PROTO_PH_SEED_REP: {
+		struct proto_ph_seed_rep *r = m;
+		memset(r->seed, 0x5a, sizeof(r->seed));
+		r->block = v == V_MIN ? PROTO_PH_BLOCK_MIN : v == V_MID ? 1u << 20 :
+		    PROTO_PH_BLOCK_MAX;
+		r->rounds = v == V_MIN ? 1 : v == V_MID ? 32 : UINT32_MAX;
+		break;
+	}
+	case PROTO_PH_CLAIM:
+		((struct proto_ph_claim *)m)->blocks = v == V_MAX ? (uint64_t)INT64_MAX :
+		    (uint64_t)v;
+		break;
+	case PROTO_PH_PROVE: {
+		struct proto_ph_prove *q = m;
+		q->index = v == V_MAX ? (uint64_t)INT64_MAX : (uint64_t)v;
+		memset(q->nonce, 0x33, sizeof(q->nonce));
+		break;
+	}
+	case PROTO_PH_PROVE_REP:
+		memset(((struct proto_ph_prove_rep *)m)->hash, 0x44, PROTO_PH_HASHBYTES);
+		break;
 	default:
 		break; /* empty bodies */
 	}

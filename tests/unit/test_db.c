@@ -555,9 +555,9 @@ persistence(void **state)
 	assert_int_equal(db_frag_add(f->db, &l, 1, NULL), 0);
 	memset(id, 9, sizeof(id));
 	assert_int_equal(db_rec_put(f->db, acc, id, 0, (const uint8_t *)"rec", 3, DB_NO_QUOTA, &v, NULL), 0);
-	assert_int_equal(db_schema_version(f->db), 8);
+	assert_int_equal(db_schema_version(f->db), 9);
 	reopen(f);
-	assert_int_equal(db_schema_version(f->db), 8);
+	assert_int_equal(db_schema_version(f->db), 9);
 	assert_int_equal(db_account_get(f->db, "kim", &a, NULL), 0);
 	assert_int_equal(a.id, acc);
 	make_peer(&p, 2, 0, 0);

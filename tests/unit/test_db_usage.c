@@ -196,7 +196,7 @@ migrate_v2(void **state)
 	sqlite3_close(h);
 
 	assert_int_equal(db_open(dir, &db, &em), 0);
-	assert_int_equal(db_schema_version(db), 8);
+	assert_int_equal(db_schema_version(db), 9);
 	assert_int_equal(db_frag_used(db, 1, &used, &em), 0);
 	assert_int_equal(used, 1234);
 	/* the old location is found under its account */

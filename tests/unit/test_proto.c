@@ -15,9 +15,10 @@ test_type_numbers(void **state)
 	size_t n = proto_type_count(), nreq = 0, i, j;
 
 	(void)state;
-	assert_int_equal(n, 58); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE,
+	assert_int_equal(n, 68); /* 42 + PEER_LEAVE, DEVICES, DEVICE_REVOKE,
 	                          * AUDIT_NEWS, PEER_REPORT, GC_FILTER, OBJ_HEALTH,
-	                          * WHATDOYOUKNOW and replies */
+	                          * WHATDOYOUKNOW, CREDIT, QUOTA, PH_SEED,
+	                          * PH_CLAIM, PH_PROVE and replies */
 	for (i = 0; i < n; i++) {
 		uint16_t t = proto_type_at(i);
 
@@ -31,7 +32,7 @@ test_type_numbers(void **state)
 			assert_non_null(proto_type_name(PROTO_REPLY(t)));
 		}
 	}
-	assert_int_equal(nreq, 28);
+	assert_int_equal(nreq, 33);
 	assert_int_equal(proto_type_at(n), 0);
 	assert_string_equal(proto_type_name(PROTO_REC_PUT), "REC_PUT");
 	assert_string_equal(proto_type_name(PROTO_AUDIT_REP), "AUDIT_REP");
@@ -319,18 +320,19 @@ test_layout(void **state)
 		static uint8_t nm[3][32], ex[32];
 		struct proto_place p = {.n = 3, .frag_size = 0x100,
 		    .names = (const uint8_t (*)[32])nm,
-		    .nexclude = 1, .exclude = (const uint8_t (*)[32])ex};
+		    .nexclude = 1, .exclude = (const uint8_t (*)[32])ex, .k = 2};
 		uint8_t o2[160];
 		memset(nm, 0x77, sizeof(nm));
 		memset(ex, 0x88, 32);
 		wbuf_init(&w, o2, sizeof(o2));
 		assert_int_equal(proto_place_encode(&p, &w), 0);
-		assert_int_equal(w.len, 1 + 4 + 3 * 32 + 2 + 32);
+		assert_int_equal(w.len, 1 + 4 + 3 * 32 + 2 + 32 + 1);
 		assert_memory_equal(o2, "\x03\x00\x01\x00\x00", 5);
 		assert_int_equal(o2[5], 0x77);
 		assert_int_equal(o2[5 + 95], 0x77);
 		assert_memory_equal(o2 + 5 + 96, "\x01\x00", 2);
 		assert_int_equal(o2[5 + 96 + 2], 0x88);
+		assert_int_equal(o2[5 + 96 + 2 + 32], 2); /* k, last */
 	}
 	{
 		/* FRAG_PUT: the prefix helper writes what the decoder reads */

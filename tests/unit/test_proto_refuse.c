@@ -183,10 +183,10 @@ test_values_out_of_range(void **state)
 	size_t len;
 	uint8_t *buf;
 
-	assert_int_equal(DEC(PROTO_PLACE, "\x00\x01\0\0\0\0\0"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\0\0\0\0" Z32 "\0\0"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\x10\x00\x01" Z32 "\0\0"), DZ_ERANGE);
-	assert_int_equal(DEC(PROTO_PLACE, "\x01\x00\x10\x00\x01" Z32 "\0\0"), 0);
+	assert_int_equal(DEC(PROTO_PLACE, "\x00\x01\0\0\0\0\0\0"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\0\0\0\0" Z32 "\0\0\0"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\x01\x10\x00\x01" Z32 "\0\0\0"), DZ_ERANGE);
+	assert_int_equal(DEC(PROTO_PLACE, "\x01\x00\x10\x00\x01" Z32 "\0\0\0"), 0);
 	/* FRAG_PUT: has_ticket beyond 1; a ticket of another version, or of
 	 * size 0 */
 	assert_int_equal(DEC(PROTO_FRAG_PUT, Z32 "\x02\x01\0\0\0x"), DZ_EFORMAT);
