@@ -74,6 +74,8 @@ static const char testnet_usage[] =
     "  --repair-threshold H, --repair-interval SECS, --repair-batch N\n"
     "                     passed to the coordinator if given\n"
     "  --heartbeat SECS   passed to every peer (its default is 5)\n"
+    "  --max-upload RATE, --max-download RATE  passed to every peer: bytes\n"
+    "                     a second it sends or receives, e.g. 2M (0: unlimited)\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help, -h         this text\n"
     "\n"
@@ -95,6 +97,7 @@ struct testnet {
 	const char *peer_timeout, *base_quota, *grace; /* likewise */
 	const char *repair_threshold, *repair_interval, *repair_batch; /* likewise */
 	const char *heartbeat;  /* peer --heartbeat; NULL: its default */
+	const char *max_upload, *max_download; /* peer options, or NULL */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -177,6 +180,8 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"repair-interval", required_argument, NULL, 'I'},
 		{"repair-batch", required_argument, NULL, 'B'},
 		{"heartbeat", required_argument, NULL, 'b'},
+		{"max-upload", required_argument, NULL, 'U'},
+		{"max-download", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -273,6 +278,13 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 			*(c == 'H' ? &tn->repair_threshold : c == 'I' ?
 			    &tn->repair_interval : c == 'B' ? &tn->repair_batch :
 			    &tn->heartbeat) = optarg;
+			break;
+		case 'U': /* judged by the peer; a size here */
+		case 'W':
+			if (cli_parse_size(optarg, &v) != 0)
+				return usage_error("--%s must be bytes a second such as 2M, "
+				    "not '%s'", c == 'U' ? "max-upload" : "max-download", optarg);
+			*(c == 'U' ? &tn->max_upload : &tn->max_download) = optarg;
 			break;
 		default: /* an option in opts that this switch forgot */
 			return usage_error("option '%s' is not handled (a bug)",
@@ -421,11 +433,20 @@ spawn_peer(struct testnet *tn, unsigned i)
 	char listen[32];
 	char *argv[] = {"drizzle", "peer", "--data", c->datadir, "--coordinator",
 		tn->sup.ch[0].addr, "--listen", listen, "--capacity",
-		(char *)tn->capacity, NULL, NULL, NULL};
+		(char *)tn->capacity, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+	int a = 10;
 
 	if (tn->heartbeat != NULL) {
-		argv[10] = "--heartbeat";
-		argv[11] = (char *)tn->heartbeat;
+		argv[a++] = "--heartbeat";
+		argv[a++] = (char *)tn->heartbeat;
+	}
+	if (tn->max_upload != NULL) {
+		argv[a++] = "--max-upload";
+		argv[a++] = (char *)tn->max_upload;
+	}
+	if (tn->max_download != NULL) {
+		argv[a++] = "--max-download";
+		argv[a++] = (char *)tn->max_download;
 	}
 
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u",
