@@ -78,7 +78,7 @@ check:
 	DRIZZLE_SANITIZED=1 $(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" test
 
-bench: $(BUILD)/drizzle $(BENCH_BIN)
+bench: $(BUILD)/drizzle $(BENCH_BIN) $(TOOL_BIN)
 	BUILD=$(BUILD) bench/run.sh
 
 # libFuzzer targets need clang; each links the library sources directly so

@@ -11,6 +11,8 @@
 #   3. the client's peak memory (max RSS) for 1 GiB and 4 GiB, 10-of-30;
 #   4. bench/net.sh: put and get over a local testnet, each peak beside
 #      the client's 128 MiB bound.
+#   5. bench/ratelimit.sh: a peer's measured rate beside its --max-upload
+#      and --max-download, and the same peer unlimited.
 # BENCH_DIR (default: a directory under /var/tmp, on disk) holds the
 # temporary files; BENCH_QUICK=1 shrinks everything for a smoke run.
 set -u
@@ -118,6 +120,9 @@ set -- $r
 printf 'unlocking at the default Argon2id cost (MODERATE): %s s, peak %d MiB (transient, before any transfer)\n' "$1" $(($2 / 1024))
 echo
 BUILD=$BUILD bench/net.sh || failed=1
+echo
+if [ "${BENCH_QUICK:-0}" = 1 ]; then rsecs=11; else rsecs=20; fi
+BUILD=$BUILD SECS=$rsecs bench/ratelimit.sh || failed=1
 # a step that failed (e.g. the shared disk full for a moment) fails the run,
 # after the others have printed their figures
 exit "${failed:-0}"

@@ -179,6 +179,7 @@ int cmd_ls_main(int argc, char **argv);
 int cmd_put_main(int argc, char **argv);
 int cmd_rm_main(int argc, char **argv);
 int cmd_peer_main(int argc, char **argv);
+int cmd_config_main(int argc, char **argv);
 int cmd_signup_main(int argc, char **argv);
 int cmd_login_main(int argc, char **argv);
 int cmd_logout_main(int argc, char **argv);

@@ -22,6 +22,7 @@
 #include "net/ident.h"
 #include "net/netaddr.h"
 #include "net/proto.h"
+#include "peer/peercfg.h"
 #include "peer/peerd.h"
 
 static const char peer_usage[] =
@@ -38,7 +39,8 @@ static const char peer_usage[] =
     "and that account's own fragments are never placed on it. Fragments are\n"
     "served even while the coordinator is unreachable. Stops cleanly on\n"
     "SIGINT or SIGTERM, telling the coordinator it is leaving. Prints\n"
-    "`peer listening on ADDR key HEX` when ready.\n"
+    "`peer listening on ADDR key HEX` when ready. On SIGUSR1 it logs its\n"
+    "traffic counters (bytes sent and received since start) and limits.\n"
     "\n"
     "  --home DIR              the client profile whose account runs this peer\n"
     "                          (default $DRIZZLE_HOME, else ~/.config/drizzle)\n"
@@ -49,6 +51,12 @@ static const char peer_usage[] =
     "  --capacity SIZE         disk to lend, e.g. 64M, 1G (default 10G); never\n"
     "                          more is offered than DIR's disk has free (plus\n"
     "                          what is stored): a warning at start says so\n"
+    "  --max-upload RATE       bytes a second sent to others, e.g. 10M (default\n"
+    "                          0: unlimited; else at least 64K)\n"
+    "  --max-download RATE     bytes a second received from others (same)\n"
+    "                          These three are also read from DIR/config, which\n"
+    "                          `drizzle config` changes while the peer runs; an\n"
+    "                          option given here wins over the file at start\n"
     "  --coordinator-key HEX   the coordinator's key (default: the profile's,\n"
     "                          else pinned at first contact in\n"
     "                          DIR/coordinator.key)\n"
@@ -84,7 +92,7 @@ static const char peer_usage[] =
 
 struct peer_run {
 	struct peerd *p;
-	uv_signal_t sigint, sigterm;
+	uv_signal_t sigint, sigterm, sigusr1;
 };
 
 static void
@@ -92,6 +100,24 @@ peer_log(void *arg, const char *line)
 {
 	(void)arg;
 	fprintf(stderr, "drizzle peer: %s\n", line);
+}
+
+/* SIGUSR1: the traffic counters, with the time they were read, so that
+ * an operator (or a test) can see what the limits let through. */
+static void
+on_usr1(uv_signal_t *s, int signum)
+{
+	struct peer_run *r = s->data;
+	struct peerd_traffic t;
+
+	(void)signum;
+	peerd_traffic(r->p, &t);
+	fprintf(stderr, "drizzle peer: traffic: at %llu ms sent %llu received %llu "
+	    "bytes; max-upload %llu max-download %llu capacity %llu\n",
+	    (unsigned long long)(uv_hrtime() / 1000000),
+	    (unsigned long long)t.sent, (unsigned long long)t.received,
+	    (unsigned long long)t.max_upload, (unsigned long long)t.max_download,
+	    (unsigned long long)t.capacity);
 }
 
 static void
@@ -103,6 +129,7 @@ on_signal(uv_signal_t *s, int signum)
 	    signum == SIGINT ? "SIGINT" : "SIGTERM");
 	uv_close((uv_handle_t *)&r->sigint, NULL);
 	uv_close((uv_handle_t *)&r->sigterm, NULL);
+	uv_close((uv_handle_t *)&r->sigusr1, NULL);
 	peerd_stop(r->p, NULL, NULL);
 }
 
@@ -128,6 +155,8 @@ cmd_peer_main(int argc, char **argv)
 		{"datacentre", no_argument, NULL, 'D'},
 		{"print-key", no_argument, NULL, 'K'},
 		{"test-lie", required_argument, NULL, 'L'},
+		{"max-upload", required_argument, NULL, 'U'},
+		{"max-download", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -137,6 +166,7 @@ cmd_peer_main(int argc, char **argv)
 	struct peer_run r;
 	uint8_t ckey[IDENT_PKBYTES];
 	char hex[IDENT_HEXBYTES], what[sizeof(em.text) + 32];
+	enum peercfg_key key;
 	uv_loop_t loop;
 	struct peerbind_in bin = {0};
 	struct peerbind_out *bout = NULL;
@@ -146,7 +176,7 @@ cmd_peer_main(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&r, 0, sizeof(r));
 	cfg.listen = "127.0.0.1:0";
-	cfg.capacity = 10ULL << 30;
+	cfg.capacity = PEERCFG_CAPACITY_DEFAULT;
 	cfg.heartbeat_s = 5;
 	cfg.log = peer_log;
 	optind = 0;
@@ -175,6 +205,17 @@ cmd_peer_main(int argc, char **argv)
 			if (cli_parse_size(optarg, &v) != 0 || v == 0)
 				return usage_error("--capacity must be a size such as 64M or 1G");
 			cfg.capacity = v;
+			cfg.given |= 1u << PEERCFG_CAPACITY;
+			break;
+		case 'U':
+		case 'W':
+			key = c == 'U' ? PEERCFG_MAX_UPLOAD : PEERCFG_MAX_DOWNLOAD;
+			if (peercfg_value(key, optarg, &v, &em) != 0) {
+				snprintf(what, sizeof(what), "--%s", em.text);
+				return usage_error(what);
+			}
+			*(c == 'U' ? &cfg.max_upload : &cfg.max_download) = v;
+			cfg.given |= 1u << key;
 			break;
 		case 'k':
 			if (ident_pk_parse(optarg, ckey) != 0)
@@ -299,6 +340,9 @@ cmd_peer_main(int argc, char **argv)
 	r.sigint.data = r.sigterm.data = &r;
 	uv_signal_start(&r.sigint, on_signal, SIGINT);
 	uv_signal_start(&r.sigterm, on_signal, SIGTERM);
+	uv_signal_init(&loop, &r.sigusr1);
+	r.sigusr1.data = &r;
+	uv_signal_start(&r.sigusr1, on_usr1, SIGUSR1);
 	(void)uv_run(&loop, UV_RUN_DEFAULT);
 
 	rc = peerd_free(r.p);

@@ -87,6 +87,8 @@ static const char testnet_usage[] =
     "                     passed to the coordinator if given (no placeholder\n"
     "                     option: --placeholder-checks 0, none are made)\n"
     "  --heartbeat SECS   passed to every peer (its default is 5)\n"
+    "  --max-upload RATE, --max-download RATE  passed to every peer: bytes\n"
+    "                     a second it sends or receives, e.g. 2M (0: unlimited)\n"
     "  --quiet            no summary of the network on stderr\n"
     "  --help, -h         this text\n"
     "\n"
@@ -114,6 +116,7 @@ struct testnet {
 	const char *credit[2 * TESTNET_CREDIT_MAX];
 	size_t ncredit;
 	int placeholders;       /* a --placeholder-* option was given */
+	const char *max_upload, *max_download; /* peer options, or NULL */
 	int quiet;
 	int lockfd;             /* DIR, flocked: one testnet per DIR */
 	struct sup sup;         /* ch[0]: coordinator; ch[i]: peer i */
@@ -198,6 +201,8 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 		{"heartbeat", required_argument, NULL, 'b'},
 		{"metrics", required_argument, NULL, 0x380},
 		CLI_CREDIT_LONGOPTS,
+		{"max-upload", required_argument, NULL, 'U'},
+		{"max-download", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -308,6 +313,13 @@ parse(int argc, char **argv, struct testnet *tn, int *help)
 			*(c == 'H' ? &tn->repair_threshold : c == 'I' ?
 			    &tn->repair_interval : c == 'B' ? &tn->repair_batch :
 			    &tn->heartbeat) = optarg;
+			break;
+		case 'U': /* judged by the peer; a size here */
+		case 'W':
+			if (cli_parse_size(optarg, &v) != 0)
+				return usage_error("--%s must be bytes a second such as 2M, "
+				    "not '%s'", c == 'U' ? "max-upload" : "max-download", optarg);
+			*(c == 'U' ? &tn->max_upload : &tn->max_download) = optarg;
 			break;
 		default: /* an option in opts that this switch forgot */
 			return usage_error("option '%s' is not handled (a bug)",
@@ -501,11 +513,21 @@ spawn_peer(struct testnet *tn, unsigned i)
 	char listen[32];
 	char *argv[] = {"drizzle", "peer", "--data", c->datadir, "--coordinator",
 		tn->sup.ch[0].addr, "--listen", listen, "--capacity",
-		(char *)tn->capacity, "--datacentre", NULL, NULL, NULL};
+		(char *)tn->capacity, "--datacentre", NULL, NULL, NULL, NULL, NULL,
+		NULL, NULL};
+	int a = 11;
 
 	if (tn->heartbeat != NULL) {
-		argv[11] = "--heartbeat";
-		argv[12] = (char *)tn->heartbeat;
+		argv[a++] = "--heartbeat";
+		argv[a++] = (char *)tn->heartbeat;
+	}
+	if (tn->max_upload != NULL) {
+		argv[a++] = "--max-upload";
+		argv[a++] = (char *)tn->max_upload;
+	}
+	if (tn->max_download != NULL) {
+		argv[a++] = "--max-download";
+		argv[a++] = (char *)tn->max_download;
 	}
 
 	snprintf(listen, sizeof(listen), "127.0.0.1:%u",

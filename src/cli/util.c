@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/size.h"
 #include "client/dirstore.h"
 #include "core/fsio.h"
 
@@ -388,34 +389,7 @@ cli_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 int
 cli_parse_size(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return DZ_EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return DZ_ERANGE;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
-	default: return DZ_EINVAL;
-	}
-	if (*end == 'i' && shift != 0)
-		end++;
-	if ((*end == 'B' || *end == 'b') && end[1] == '\0')
-		end++;
-	if (*end != '\0')
-		return DZ_EINVAL;
-	if (shift != 0 && v > (ULLONG_MAX >> shift))
-		return DZ_ERANGE;
-	*out = v << shift;
-	return 0;
+	return size_parse(s, out);
 }
 
 int

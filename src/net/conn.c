@@ -11,8 +11,8 @@
  * is ours. The read timer also carries conn_unhold's resumption to the
  * next loop turn, so that an owner may unhold from inside any callback.
  *
- * Lifetime: a connection ends through conn_fail_, which closes its three
- * handles; when the last close callback runs, on_close is called and the
+ * Lifetime: a connection ends through conn_fail_, which closes its four
+ * handles (the fourth is the pacing timer, conn_pace.c); when the last close callback runs, on_close is called and the
  * memory freed. Nothing is freed inside a callback's caller, so user
  * callbacks may close connections freely.
  */
@@ -110,6 +110,7 @@ conn_fail_(struct conn *c, int err, const char *fmt, ...)
 	uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&c->wtimer, on_handle_closed);
+	uv_close((uv_handle_t *)&c->ptimer, on_handle_closed);
 }
 
 static void
@@ -181,7 +182,7 @@ conn_timers_update_(struct conn *c)
 	if (c->st != CONN_OPEN || c->tkind == CONN_T_PROOF ||
 	    c->tkind == CONN_T_RESUME)
 		return;
-	if (c->paused) {
+	if (c->paused || c->rx_paced) { /* the wait is ours */
 		if (c->tkind != CONN_T_NONE) {
 			uv_timer_stop(&c->timer);
 			c->tkind = CONN_T_NONE;
@@ -244,8 +245,9 @@ conn_new_(uv_loop_t *loop, struct tls_ctx *tls, const struct conn_limits *lim,
 	}
 	uv_timer_init(loop, &c->timer);
 	uv_timer_init(loop, &c->wtimer);
-	c->handles = 3;
-	c->tcp.data = c->timer.data = c->wtimer.data = c;
+	uv_timer_init(loop, &c->ptimer);
+	c->handles = 4;
+	c->tcp.data = c->timer.data = c->wtimer.data = c->ptimer.data = c;
 	c->connect.data = c->shutdown.data = c;
 	c->tls = tls_ctx_ref(tls);
 	frame_dec_init(&c->dec, c->lim.max_frame);

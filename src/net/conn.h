@@ -189,6 +189,18 @@ void conn_hold(struct conn *c);
  * never inside this call, so it may be called from any callback. */
 void conn_unhold(struct conn *c);
 
+/*
+ * conn_set_pace: meter c's traffic through the owner's token buckets
+ * (ratelimit.h): rx the bytes read from its socket, tx the bytes written
+ * (either NULL: not paced). Buckets may be shared by many connections of
+ * the loop and must outlive c; a bucket's rate may change at any time.
+ * Reading waits while rx is in debt, queued frames while tx is (see
+ * conn_pace.c); deadlines do not count the wait against the peer. Call
+ * it from on_peer: the handshake is not paced.
+ */
+struct ratelimit;
+void conn_set_pace(struct conn *c, struct ratelimit *rx, struct ratelimit *tx);
+
 /* conn_set_udata, conn_udata: one pointer of the owner's per connection. */
 void conn_set_udata(struct conn *c, void *udata);
 void *conn_udata(const struct conn *c);

@@ -10,6 +10,7 @@
 
 #include "net/conn.h"
 #include "net/netaddr.h"
+#include "net/ratelimit.h"
 
 struct netsrv;
 
@@ -70,6 +71,7 @@ struct conn {
 	uv_tcp_t tcp;
 	uv_timer_t timer;      /* read side: handshake/proof, frame, idle */
 	uv_timer_t wtimer;     /* write side: progress into the socket */
+	uv_timer_t ptimer;     /* pacing: when the buckets have room again */
 	uv_connect_t connect;
 	uv_shutdown_t shutdown;
 	uv_loop_t *loop;
@@ -106,6 +108,11 @@ struct conn {
 	size_t sq_bytes;       /* plaintext bytes queued */
 	size_t inflight;       /* ciphertext bytes handed to uv_write */
 	int shut_sent;
+
+	/* pacing (conn_pace.c): the owner's shared buckets, or NULL */
+	struct ratelimit *rx_rl, *tx_rl;
+	int rx_paced;          /* reading stopped until rx_rl has room */
+	int tx_paced;          /* writing stopped until tx_rl has room */
 
 	int err;
 	char msg[DZ_ERRMSG_MAX];
@@ -147,6 +154,17 @@ int conn_new_(uv_loop_t *loop, struct tls_ctx *tls,
 
 /* conn_arm_: set the read-side deadline to kind, ms from now (0: none). */
 void conn_arm_(struct conn *c, enum conn_timer kind, unsigned ms);
+
+/* conn_pace_rx_: n bytes were read from the socket: charge them to
+ * rx_rl, and stop reading until it has room again if it has none. */
+void conn_pace_rx_(struct conn *c, size_t n);
+
+/* conn_pace_tx_room_: plaintext bytes c may encrypt and write now
+ * (SIZE_MAX when unpaced); 0 means wait: the pacing timer is armed. */
+size_t conn_pace_tx_room_(struct conn *c);
+
+/* conn_pace_tx_charge_: n plaintext bytes were encrypted for writing. */
+void conn_pace_tx_charge_(struct conn *c, size_t n);
 
 /* netsrv_conn_gone_: called by conn.c just before a server connection's
  * on_close, so the server drops it from its list. */

@@ -108,6 +108,8 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		conn_fail_(c, DZ_ENOMEM, "out of memory");
 		return;
 	}
+	if (c->rx_rl != NULL)
+		conn_pace_rx_(c, (size_t)n);
 	conn_advance_(c);
 }
 
@@ -116,7 +118,7 @@ conn_reading_start_(struct conn *c)
 {
 	int rc;
 
-	if (c->reading)
+	if (c->reading || c->rx_paced) /* pacing resumes it (conn_pace.c) */
 		return 0;
 	rc = uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 	if (rc != 0) {
@@ -418,17 +420,20 @@ void
 conn_pump_write_(struct conn *c)
 {
 	struct conn_item *it;
-	size_t n;
+	size_t n, room;
 
 	if (c->st != CONN_OPEN && c->st != CONN_CLOSING)
 		return;
-	while ((it = c->sq_head) != NULL && c->inflight < WRITE_HIGH) {
+	while ((it = c->sq_head) != NULL && c->inflight < WRITE_HIGH &&
+	    (room = conn_pace_tx_room_(c)) > 0) {
 		if (it->hdr_off == it->hdr_len &&
 		    it->len - it->off >= CONN_PTBUF) {
 			/* a large body: encrypt it where it lies */
 			n = it->len - it->off;
 			if (n > DIRECT_CHUNK)
 				n = DIRECT_CHUNK;
+			if (n > room) /* paced: what the bucket allows */
+				n = room < CONN_PTBUF ? CONN_PTBUF : room;
 			if (ssl_write(c, it->body + it->off, n) != 0)
 				return;
 			it->off += n;
@@ -440,6 +445,7 @@ conn_pump_write_(struct conn *c)
 			if (ssl_write(c, c->scratch->stage, n) != 0)
 				return;
 		}
+		conn_pace_tx_charge_(c, n);
 		if (BIO_ctrl_pending(c->wbio) >= FLUSH_CHUNK && flush(c) != 0)
 			return;
 	}

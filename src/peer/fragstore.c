@@ -725,9 +725,17 @@ fragstore_used(struct fragstore *fs)
 }
 
 uint64_t
-fragstore_capacity(const struct fragstore *fs)
+fragstore_capacity(struct fragstore *fs)
 {
-	return fs->capacity;
+	return read_locked(fs, &fs->capacity);
+}
+
+void
+fragstore_set_capacity(struct fragstore *fs, uint64_t capacity)
+{
+	pthread_mutex_lock(&fs->mu);
+	fs->capacity = capacity;
+	pthread_mutex_unlock(&fs->mu);
 }
 
 void
@@ -750,7 +758,7 @@ fragstore_offer(struct fragstore *fs, uint64_t *offer, uint64_t *disk_free)
 	struct statvfs vfs;
 	uint64_t avail, used = fragstore_used(fs), room;
 
-	*offer = fs->capacity;
+	*offer = fragstore_capacity(fs);
 	if (disk_free != NULL)
 		*disk_free = UINT64_MAX;
 	if (fstatvfs(fs->dirfd, &vfs) != 0)

@@ -200,8 +200,16 @@ int fragstore_offer(struct fragstore *fs, uint64_t *offer, uint64_t *disk_free) 
  * because the file system was full (ENOSPC), 0 once one has been since. */
 int fragstore_disk_full(struct fragstore *fs);
 
-/* fragstore_capacity: the capacity given at open. */
-uint64_t fragstore_capacity(const struct fragstore *fs);
+/* fragstore_capacity: the capacity now (given at open, or set since). */
+uint64_t fragstore_capacity(struct fragstore *fs);
+
+/* fragstore_set_capacity: change the capacity while the store is in use
+ * (any thread). Puts charged from now on are checked against it under
+ * the same lock as the charge itself, so concurrent puts never take the
+ * store past it; fragments already stored beyond a lowered capacity are
+ * kept (nothing is deleted), and new puts are refused until there is
+ * room. */
+void fragstore_set_capacity(struct fragstore *fs, uint64_t capacity);
 
 /* fragstore_stats: a consistent copy of the counters. */
 void fragstore_stats(struct fragstore *fs, struct fragstore_stats *st);

@@ -456,6 +456,7 @@ on_peer(void *arg, struct conn *c, const uint8_t pk[IDENT_PKBYTES])
 	pc->c = c;
 	pc->refs = 1; /* the connection's own */
 	conn_set_udata(c, pc);
+	plimit_pace(p, c);
 	return 0;
 }
 
@@ -669,7 +670,6 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return dz_errf(em, DZ_ENOMEM, "out of memory");
 	p->loop = loop;
-	p->capacity = cfg->capacity;
 	p->heartbeat_s = cfg->heartbeat_s;
 	p->log = cfg->log;
 	p->log_arg = cfg->log_arg;
@@ -692,7 +692,8 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 		    strerror(errno));
 		goto fail;
 	}
-	if ((rc = join_path(p->dir, "identity.key", &path, em)) != 0)
+	if ((rc = plimit_init(p, cfg, em)) != 0 ||
+	    (rc = join_path(p->dir, "identity.key", &path, em)) != 0)
 		goto fail;
 	if ((rc = ident_load_or_create(path, &p->id, NULL, em)) != 0)
 		goto fail;
@@ -718,7 +719,7 @@ peerd_open(uv_loop_t *loop, const struct peerd_config *cfg,
 	p->srv_open = 1;
 	if ((rc = bound_addr(p, cfg->listen, em)) != 0 ||
 	    (rc = write_addr_file(p, em)) != 0 ||
-	    (rc = pcoord_start(p, em)) != 0) {
+	    (rc = pcoord_start(p, em)) != 0 || (rc = plimit_start(p, em)) != 0) {
 		/* the listener is a handle: it goes with the loop's next
 		 * turns, and p with it */
 		peerd_stop(p, free_stopped, p);
@@ -765,7 +766,7 @@ void
 peerd_maybe_done(struct peerd *p)
 {
 	if (!p->stopping || p->done_called || p->srv_open || p->nwork > 0 ||
-	    !pcoord_idle(p))
+	    !pcoord_idle(p) || p->lim.poll_open)
 		return;
 	p->done_called = 1;
 	if (p->done != NULL)
@@ -781,6 +782,7 @@ peerd_stop(struct peerd *p, void (*done)(void *arg), void *arg)
 	p->done = done;
 	p->done_arg = arg;
 	pcoord_stop(p);
+	plimit_stop(p);
 	if (p->srv != NULL) {
 		netsrv_close(p->srv, on_srv_closed, p);
 		p->srv = NULL;
@@ -799,6 +801,7 @@ peerd_free(struct peerd *p)
 		rc = fragstore_close(p->fs);
 	pcoord_free(p);
 	peerd_ph_free(p);
+	plimit_free(p);
 	tls_ctx_unref(p->srv_tls);
 	tls_ctx_unref(p->cli_tls);
 	ident_free(p->id);

@@ -19,10 +19,17 @@
  * pinned from the configuration, else from DIR/coordinator.key, else it is
  * stored there at first contact; a different key is refused afterwards.
  *
+ * Limits (peerd_limit.c): the capacity and the upload and download rates
+ * come from the configuration and DIR/config (peercfg.h), which is
+ * watched: a change applies within PEERD_CONFIG_POLL_MS and a lowered
+ * capacity is announced to the coordinator at once. Every client
+ * connection is paced by two token buckets shared by all of them.
+ *
  * Data directory: identity.key (the node's seed), peer.addr (the bound
  * address, written durably at start), coordinator.key (64 hex digits and a
  * newline), binding (net/pbind.h, written by `drizzle peer --home`;
- * removed when the coordinator says it no longer holds), and the
+ * removed when the coordinator says it no longer holds), config
+ * (settings, optional), and the
  * fragment store. Not for placement, accounting or
  * quotas: those are the coordinator's. Library code: it never prints;
  * what an operator should see goes to the log callback. Loop thread only.
@@ -59,6 +66,9 @@
 #define PEERD_CONN_REPLY (8u * 1024 * 1024)
 #define PEERD_REPLY_MAX (64u * 1024 * 1024)
 
+/* How often DIR/config is looked at for changes, in milliseconds. */
+#define PEERD_CONFIG_POLL_MS 1000u
+
 /* Backoff of the coordinator link, in milliseconds. */
 #define PEERD_BACKOFF_MIN 1000u
 #define PEERD_BACKOFF_MAX 30000u
@@ -88,6 +98,15 @@ struct peerd_config {
 	const char *coordinator;       /* the coordinator's "ADDR:PORT" */
 	const uint8_t *coordinator_pk; /* pinned key, or NULL (see above) */
 	uint64_t capacity;             /* bytes of fragments at most */
+	/* bytes per second sent (FRAG_GET replies, audit answers) and
+	 * received (FRAG_PUT bodies) over client connections, 0: unlimited;
+	 * the coordinator link is not limited */
+	uint64_t max_upload, max_download;
+	/* which of capacity, max_upload, max_download (bits 1 << enum
+	 * peercfg_key) the user gave: those win over DIR/config at start;
+	 * the others are defaults the file overrides. A change of the file
+	 * while the peer runs applies to the keys it changes. */
+	unsigned given;
 	unsigned heartbeat_s;          /* seconds between heartbeats (>= 1) */
 	/* binding (NULL: none): the signed proof that this peer runs for an
 	 * account (net/pbind.h), sent in PEER_REGISTER; its peer key must be
@@ -133,6 +152,17 @@ const char *peerd_addr(const struct peerd *p);
 
 /* peerd_pk: the peer's public key (IDENT_PKBYTES, valid while p is). */
 const uint8_t *peerd_pk(const struct peerd *p);
+
+/* Bytes over client connections since start (the coordinator link not
+ * counted), and the limits in force (0: unlimited). */
+struct peerd_traffic {
+	uint64_t sent, received;
+	uint64_t max_upload, max_download;
+	uint64_t capacity;
+};
+
+/* peerd_traffic: the counters and limits now. */
+void peerd_traffic(const struct peerd *p, struct peerd_traffic *t);
 
 /* peerd_coord_stats: a copy of the coordinator link's counters. */
 void peerd_coord_stats(const struct peerd *p, struct peerd_coord_stats *st);

@@ -42,12 +42,14 @@ budget_add(atomic_size_t *a, size_t n, size_t max)
 int
 padmit_take(struct pwork *w, size_t n)
 {
+	w->need = n; /* if there is no room: what padmit_ok waits for */
 	if (!budget_add(&w->pc->reserved, n, PEERD_CONN_REPLY))
 		return 0;
 	if (!budget_add(&w->p->reserved, n, PEERD_REPLY_MAX)) {
 		atomic_fetch_sub(&w->pc->reserved, n);
 		return 0;
 	}
+	w->need = 0;
 	w->reserved += n;
 	return 1;
 }
@@ -83,6 +85,13 @@ padmit_free(struct pwork *w)
 	free(w);
 }
 
+/* Would budget_add of n to cur (n 0: anything) pass max? */
+static int
+fits(size_t cur, size_t n, size_t max)
+{
+	return cur == 0 || (cur < max && n <= max - cur);
+}
+
 int
 padmit_ok(const struct pconn *pc, const struct pwork *w)
 {
@@ -91,9 +100,12 @@ padmit_ok(const struct pconn *pc, const struct pwork *w)
 		return 0;
 	if (w->type != PROTO_FRAG_GET && w->type != PROTO_AUDIT)
 		return 1;
-	/* a full budget would send it back undone anyway */
-	return atomic_load(&pc->reserved) < PEERD_CONN_REPLY &&
-	    atomic_load(&pc->p->reserved) < PEERD_REPLY_MAX;
+	/* a budget without room would send it back undone anyway; one that
+	 * sent it back already must first make room for what it needed,
+	 * else the request would go round the pool until then (a spin that
+	 * took a core while a rate-limited peer drained its replies) */
+	return fits(atomic_load(&pc->reserved), w->need, PEERD_CONN_REPLY) &&
+	    fits(atomic_load(&pc->p->reserved), w->need, PEERD_REPLY_MAX);
 }
 
 void

@@ -613,3 +613,15 @@ pcoord_stop(struct peerd *p)
 	}
 	finish_stop(p);
 }
+
+void
+pcoord_announce(struct peerd *p)
+{
+	struct pcoord *co = &p->co;
+
+	/* a heartbeat awaiting its answer would be taken for a lost one:
+	 * the next regular heartbeat carries the news then */
+	if (!p->stopping && co->state == PC_UP && co->c != NULL &&
+	    co->hb_reqid == 0)
+		heartbeat_tick(p);
+}

@@ -15,8 +15,10 @@
 #include "net/ident.h"
 #include "net/netaddr.h"
 #include "net/proto.h"
+#include "net/ratelimit.h"
 #include "net/tls.h"
 #include "peer/fragstore.h"
+#include "peer/peercfg.h"
 #include "peer/peerd.h"
 #include "peer/peerd_ph.h"
 
@@ -30,6 +32,21 @@ enum pcoord_state {
 };
 
 struct pwork;
+
+/* The peer's resource limits (peerd_limit.c): the buckets every client
+ * connection is paced by, and where each setting comes from. */
+struct plimit {
+	struct ratelimit up;   /* bytes sent: FRAG_GET replies, audit answers */
+	struct ratelimit down; /* bytes received: FRAG_PUT bodies and the rest */
+	uint64_t base[PEERCFG_NKEYS]; /* the command line's value or default */
+	unsigned given;        /* keys given on the command line */
+	struct peercfg file;   /* DIR/config as last read successfully */
+	uint64_t eff[PEERCFG_NKEYS]; /* in force */
+	unsigned from_file;    /* keys in force from the file */
+	char *path;            /* DIR/config */
+	uv_fs_poll_t poll;     /* its changes */
+	int poll_open;         /* poll initialised and not closed */
+};
 
 struct pcoord {
 	char addr[NETADDR_STRMAX];
@@ -106,6 +123,7 @@ struct peerd {
 
 	struct pcoord co;
 	struct pph ph;          /* placeholders (peerd_ph.c) */
+	struct plimit lim;
 };
 
 /* A worker's result when the budgets had no room: try again later. */
@@ -118,6 +136,7 @@ struct pwork {
 	struct pconn *pc;
 	struct pwork *next;     /* the connection's waiting requests */
 	size_t reserved;        /* reply bytes taken from the budgets */
+	size_t need;            /* what its worker could not take, or 0 */
 	uint16_t type;
 	uint32_t reqid;
 	uint8_t *body;          /* the request's body, owned */
@@ -220,5 +239,28 @@ int pcoord_idle(const struct peerd *p);
 
 /* pcoord_free: release what pcoord_init allocated. */
 void pcoord_free(struct peerd *p);
+
+/* pcoord_announce: tell the coordinator the room offered now (a
+ * heartbeat at once) if registered; else the next registration does. */
+void pcoord_announce(struct peerd *p);
+
+/* plimit_init (peerd_limit.c): the settings in force from cfg and
+ * DIR/config (options given on the command line win at start), and the
+ * buckets. Sets p->capacity. Returns 0, DZ_EFORMAT for a bad config file
+ * (em names the file and line), DZ_ENOMEM, DZ_EIO. */
+int plimit_init(struct peerd *p, const struct peerd_config *cfg,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* plimit_start: watch DIR/config, applying changes as they come. */
+int plimit_start(struct peerd *p, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* plimit_pace: pace a client connection by the peer's buckets. */
+void plimit_pace(struct peerd *p, struct conn *c);
+
+/* plimit_stop: stop watching (asynchronously; poll_open clears). */
+void plimit_stop(struct peerd *p);
+
+/* plimit_free: release what plimit_init allocated. */
+void plimit_free(struct peerd *p);
 
 #endif
