@@ -155,6 +155,7 @@ folder_free(struct folder *f)
 		folder_shard_clear(&f->sh[i]);
 	free(f->sh);
 	free(f->dir);
+	folder_blobs_free(f->pend, f->npend);
 	sodium_free(f->keys); /* wipes */
 	free(f);
 }
@@ -212,12 +213,14 @@ folder_hash(const struct folder *f, const char *name, size_t len)
 }
 
 void
-folder_shard_id(const struct folder *f, uint32_t number, uint8_t out[static FOLDER_IDBYTES])
+folder_shard_id(const struct folder *f, uint32_t number, uint64_t gen,
+    uint8_t out[static FOLDER_IDBYTES])
 {
 	crypto_generichash_state st;
-	uint8_t nb[4];
+	uint8_t nb[12];
 
 	le32_put(nb, number);
+	le64_put(nb + 4, gen);
 	crypto_generichash_init(&st, FKEY_SHARDID(f), 32, FOLDER_IDBYTES);
 	crypto_generichash_update(&st, (const uint8_t *)SHARD_TAG, sizeof(SHARD_TAG) - 1);
 	crypto_generichash_update(&st, f->id, FOLDER_IDBYTES);
@@ -354,142 +357,6 @@ folder_find(const struct folder *f, const char *name, const struct folder_entry 
 }
 
 int
-folder_dir_build(struct folder *f)
-{
-	uint8_t g = 0;
-	uint32_t *dir;
-	size_t slots;
-
-	for (size_t i = 0; i < f->nsh; i++) {
-		if (f->sh[i].depth > FOLDER_MAXDEPTH ||
-		    f->sh[i].prefix >= (1u << f->sh[i].depth))
-			return DZ_EFORMAT;
-		if (f->sh[i].depth > g)
-			g = f->sh[i].depth;
-	}
-	slots = (size_t)1 << g;
-	if ((dir = malloc(slots * sizeof(*dir))) == NULL)
-		return DZ_ENOMEM;
-	memset(dir, 0xff, slots * sizeof(*dir));
-	for (size_t i = 0; i < f->nsh; i++) {
-		size_t step = (size_t)1 << f->sh[i].depth;
-
-		for (size_t j = f->sh[i].prefix; j < slots; j += step) {
-			if (dir[j] != UINT32_MAX) {
-				free(dir);
-				return DZ_EFORMAT; /* two shards claim one hash */
-			}
-			dir[j] = (uint32_t)i;
-		}
-	}
-	for (size_t j = 0; j < slots; j++)
-		if (dir[j] == UINT32_MAX) {
-			free(dir);
-			return DZ_EFORMAT; /* a hash no shard holds */
-		}
-	free(f->dir);
-	f->dir = dir;
-	f->gdepth = g;
-	return 0;
-}
-
-static int
-shard_over(const struct fshard *s)
-{
-	return s->n > FOLDER_SHARD_ENTRIES || s->bytes > FOLDER_SHARD_BYTES;
-}
-
-/* Split shard si by one more bit of the hash: it keeps the names with
- * that bit 0, a new shard takes the others. */
-static int
-shard_split(struct folder *f, size_t si)
-{
-	struct fshard *ns, *s, t = {0};
-	uint32_t *dir;
-	size_t keep = 0, ti = f->nsh;
-	uint8_t d = f->sh[si].depth;
-
-	/* room for every entry up front: nothing fails half-way through */
-	t.cap = f->sh[si].n ? f->sh[si].n : 1;
-	if ((t.e = calloc(t.cap, sizeof(*t.e))) == NULL)
-		return DZ_ENOMEM;
-	if (f->sh[si].depth == f->gdepth) {
-		size_t slots = (size_t)1 << f->gdepth;
-
-		if ((dir = malloc(2 * slots * sizeof(*dir))) == NULL) {
-			free(t.e);
-			return DZ_ENOMEM;
-		}
-		memcpy(dir, f->dir, slots * sizeof(*dir));
-		memcpy(dir + slots, f->dir, slots * sizeof(*dir));
-		free(f->dir);
-		f->dir = dir;
-		f->gdepth++;
-	}
-	if ((ns = calloc(f->nsh + 1, sizeof(*ns))) == NULL) {
-		free(t.e);
-		return DZ_ENOMEM;
-	}
-	memcpy(ns, f->sh, f->nsh * sizeof(*ns));
-	free(f->sh); /* the entries' arrays moved with their pointers */
-	f->sh = ns;
-	s = &f->sh[si];
-	t.number = f->next_shard++;
-	folder_shard_id(f, t.number, t.id);
-	t.depth = (uint8_t)(d + 1);
-	t.prefix = s->prefix | (1u << d);
-	t.loaded = t.dirty = 1;
-	for (size_t i = 0; i < s->n; i++) {
-		struct folder_entry *e = &s->e[i];
-
-		if ((folder_hash(f, e->name, strlen(e->name)) >> d & 1) == 0) {
-			s->e[keep++] = *e;
-			continue;
-		}
-		/* moved by value: the name block changes owner */
-		t.e[t.n++] = *e;
-		t.bytes += folder_ent_bytes(e);
-	}
-	s->bytes -= t.bytes;
-	sodium_memzero(s->e + keep, (s->n - keep) * sizeof(*s->e));
-	s->n = keep;
-	s->depth = (uint8_t)(d + 1);
-	s->dirty = 1;
-	f->sh[ti] = t;
-	f->nsh++;
-	for (size_t j = t.prefix; j < ((size_t)1 << f->gdepth); j += (size_t)1 << t.depth)
-		f->dir[j] = (uint32_t)ti;
-	f->dirty = 1;
-	return 0;
-}
-
-/* Split shard si, then its halves, until each fits (or the depth bound
- * is reached: such a shard only grows, bounded by FOLDER_REC_MAX). */
-static int
-shard_fit(struct folder *f, size_t si)
-{
-	size_t ti;
-	int rc;
-
-	if (!shard_over(&f->sh[si]) || f->sh[si].depth >= FOLDER_MAXDEPTH)
-		return 0;
-	if (!f->sharded) {
-		/* the folder record becomes the index of its first shard */
-		f->sharded = 1;
-		f->dirty = 1;
-		f->sh[0].number = f->next_shard++;
-		folder_shard_id(f, f->sh[0].number, f->sh[0].id);
-		f->sh[0].version = 0;
-	}
-	ti = f->nsh;
-	if ((rc = shard_split(f, si)) != 0)
-		return rc;
-	if ((rc = shard_fit(f, si)) != 0)
-		return rc;
-	return shard_fit(f, ti);
-}
-
-int
 folder_put(struct folder *f, const struct folder_entry *e, int *replaced,
     struct dz_errmsg *em)
 {
@@ -504,6 +371,12 @@ folder_put(struct folder *f, const struct folder_entry *e, int *replaced,
 		return rc;
 	if ((rc = locate(f, e->name, &si, &i)) == DZ_EINVAL)
 		return dz_errf(em, DZ_EINVAL, "'%s': its shard is not loaded", e->name);
+	if (f->sh[si].frozen) {
+		/* finish the split a writer began before changing anything */
+		if ((rc = folder_thaw(f, si, em)) != 0)
+			return rc;
+		rc = locate(f, e->name, &si, &i);
+	}
 	found = rc == 0;
 	s = &f->sh[si];
 	if ((rc = ent_copy(e, &ne)) != 0)
@@ -527,7 +400,7 @@ folder_put(struct folder *f, const struct folder_entry *e, int *replaced,
 	sodium_memzero(&ne, sizeof(ne));
 	if (replaced != NULL)
 		*replaced = found;
-	return shard_fit(f, si);
+	return folder_fit(f, si, em);
 }
 
 int
@@ -561,6 +434,9 @@ folder_remove(struct folder *f, const char *name)
 	int rc;
 
 	if ((rc = locate(f, name, &si, &i)) != 0)
+		return rc;
+	if (f->sh[si].frozen && ((rc = folder_thaw(f, si, NULL)) != 0 ||
+	    (rc = locate(f, name, &si, &i)) != 0))
 		return rc;
 	s = &f->sh[si];
 	s->bytes -= folder_ent_bytes(&s->e[i]);

@@ -8,11 +8,13 @@
  *   then nonce[24] and XChaCha20-Poly1305 ciphertext + tag under the
  *   folder's sealing key, associated data = head || folder id.
  * Plaintext: the same head, folder id[32], then by kind
- *   1 plain:  count u32 | count entries, names strictly increasing
- *   2 index:  next_shard u32 | nleaves u32 | nleaves x (number u32 |
- *             depth u8 | prefix u32)
- *   3 shard:  depth u8 | prefix u32 | count u32 | entries (each name's
- *             hash ends in prefix's depth bits)
+ *   1 plain:  flags u8 | count u32 | count entries, names strictly
+ *             increasing
+ *   2 index:  nleaves u32 | nleaves x (number u32 | gen u64), numbers
+ *             strictly increasing (folder_split.c)
+ *   3 shard:  flags u8 | gen u64 | count u32 | entries (each name's
+ *             hash ends in the number's prefix bits)
+ * flags bit 0: frozen (a split under way); the other bits are 0.
  *   then zeros up to the size bucket of max(length, FOLDER_PADMIN).
  * Entry: type u8 | name_len u8 | name | mode u32 | mtime_sec i64 |
  *   mtime_nsec u32 | size u64 | FILE, DIR: id[32] key[32];
@@ -35,9 +37,8 @@
 #define FREC_PLAINHEAD (FREC_HEAD + FOLDER_IDBYTES)
 #define FREC_NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define FREC_TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
-#define FREC_LEAF 9
-
-enum frec_kind { FREC_PLAIN = 1, FREC_INDEX = 2, FREC_SHARD = 3 };
+#define FREC_LEAF 12
+#define FREC_FROZEN 0x01 /* flags: a split of this record is under way */
 
 static void
 head_put(uint8_t h[static FREC_HEAD], uint8_t kind, uint64_t version, uint32_t shard)
@@ -73,45 +74,61 @@ ent_put(struct wbuf *w, const struct folder_entry *e)
 	}
 }
 
-/* Seal one record of f: kind, shard s (NULL for the index), version. */
 static int
-seal_one(const struct folder *f, uint8_t kind, const struct fshard *s,
+leaf_cmp(const void *a, const void *b)
+{
+	uint32_t x = (*(const struct fshard *const *)a)->number,
+	    y = (*(const struct fshard *const *)b)->number;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+folder_seal_rec(const struct folder *f, uint8_t kind, const struct fshard *s,
     uint64_t version, struct folder_blob *out, struct dz_errmsg *em)
 {
 	uint8_t head[FREC_HEAD], ad[FREC_HEAD + FOLDER_IDBYTES];
 	size_t plen = FREC_PLAINHEAD, padded;
 	uint32_t shard = kind == FREC_SHARD ? s->number : 0;
+	const struct fshard **leaves = NULL;
 	unsigned long long clen;
 	uint8_t *plain, *blob;
 	struct wbuf w;
 
 	if (kind == FREC_INDEX)
-		plen += 8 + f->nsh * FREC_LEAF;
+		plen += 4 + f->nsh * FREC_LEAF;
 	else
-		plen += (kind == FREC_SHARD ? 5 : 0) + 4 + s->bytes;
+		plen += 1 + (kind == FREC_SHARD ? 8 : 0) + 4 + s->bytes;
 	if (pad_bucket(plen < FOLDER_PADMIN ? FOLDER_PADMIN : plen, &padded) != 0 ||
 	    padded > FOLDER_REC_MAX - FREC_HEAD - FREC_NONCE - FREC_TAG)
 		return dz_errf(em, DZ_ERANGE, "a folder record would be too large");
-	if ((plain = sodium_malloc(padded)) == NULL)
+	if (kind == FREC_INDEX) {
+		if ((leaves = malloc(f->nsh * sizeof(*leaves))) == NULL)
+			return DZ_ENOMEM;
+		for (size_t i = 0; i < f->nsh; i++)
+			leaves[i] = &f->sh[i];
+		qsort(leaves, f->nsh, sizeof(*leaves), leaf_cmp);
+	}
+	if ((plain = sodium_malloc(padded)) == NULL) {
+		free(leaves);
 		return DZ_ENOMEM;
+	}
 	memset(plain, 0, padded);
 	head_put(head, kind, version, shard);
 	wbuf_init(&w, plain, padded);
 	wbuf_bytes(&w, head, FREC_HEAD);
 	wbuf_bytes(&w, f->id, FOLDER_IDBYTES);
 	if (kind == FREC_INDEX) {
-		wbuf_u32(&w, f->next_shard);
 		wbuf_u32(&w, (uint32_t)f->nsh);
 		for (size_t i = 0; i < f->nsh; i++) {
-			wbuf_u32(&w, f->sh[i].number);
-			wbuf_u8(&w, f->sh[i].depth);
-			wbuf_u32(&w, f->sh[i].prefix);
+			wbuf_u32(&w, leaves[i]->number);
+			wbuf_u64(&w, leaves[i]->gen);
 		}
+		free(leaves);
 	} else {
-		if (kind == FREC_SHARD) {
-			wbuf_u8(&w, s->depth);
-			wbuf_u32(&w, s->prefix);
-		}
+		wbuf_u8(&w, s->frozen ? FREC_FROZEN : 0);
+		if (kind == FREC_SHARD)
+			wbuf_u64(&w, s->gen);
 		wbuf_u32(&w, (uint32_t)s->n);
 		for (size_t i = 0; i < s->n; i++)
 			ent_put(&w, &s->e[i]);
@@ -135,6 +152,23 @@ seal_one(const struct folder *f, uint8_t kind, const struct fshard *s,
 	return 0;
 }
 
+int
+folder_pend(struct folder *f, uint8_t kind, const struct fshard *s, uint64_t version,
+    struct dz_errmsg *em)
+{
+	struct folder_blob *v;
+	int rc;
+
+	/* blobs hold no secret in the clear: realloc is fine here */
+	if ((v = realloc(f->pend, (f->npend + 1) * sizeof(*v))) == NULL)
+		return DZ_ENOMEM;
+	f->pend = v;
+	if ((rc = folder_seal_rec(f, kind, s, version, &v[f->npend], em)) != 0)
+		return rc;
+	f->npend++;
+	return 0;
+}
+
 void
 folder_blobs_free(struct folder_blob *b, size_t n)
 {
@@ -153,24 +187,27 @@ folder_seal_dirty(struct folder *f, struct folder_blob **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
-	if ((v = calloc(f->nsh + 1, sizeof(*v))) == NULL)
+	if ((v = calloc(f->npend + f->nsh + 1, sizeof(*v))) == NULL)
 		return DZ_ENOMEM;
+	/* what splits froze and made go first, in the order made */
+	for (; k < f->npend; k++)
+		v[k] = f->pend[k];
 	if (f->sharded) {
 		for (size_t i = 0; i < f->nsh; i++) {
 			if (!f->sh[i].dirty)
 				continue;
-			if ((rc = seal_one(f, FREC_SHARD, &f->sh[i], f->sh[i].version + 1,
+			if ((rc = folder_seal_rec(f, FREC_SHARD, &f->sh[i], f->sh[i].version + 1,
 			    &v[k], em)) != 0)
 				goto fail;
 			k++;
 		}
 		if (f->dirty &&
-		    (rc = seal_one(f, FREC_INDEX, NULL, f->version + 1, &v[k++], em)) != 0) {
+		    (rc = folder_seal_rec(f, FREC_INDEX, NULL, f->version + 1, &v[k++], em)) != 0) {
 			k--;
 			goto fail;
 		}
 	} else if (f->sh[0].dirty) {
-		if ((rc = seal_one(f, FREC_PLAIN, &f->sh[0], f->version + 1, &v[k++], em)) != 0) {
+		if ((rc = folder_seal_rec(f, FREC_PLAIN, &f->sh[0], f->version + 1, &v[k++], em)) != 0) {
 			k--;
 			goto fail;
 		}
@@ -184,11 +221,17 @@ folder_seal_dirty(struct folder *f, struct folder_blob **out, size_t *n,
 	for (size_t i = 0; i < f->nsh; i++)
 		f->sh[i].dirty = 0;
 	f->dirty = 0;
+	free(f->pend);
+	f->pend = NULL;
+	f->npend = 0;
 	*out = v;
 	*n = k;
 	return 0;
 fail:
-	folder_blobs_free(v, k);
+	/* the pending ones stay f's */
+	for (size_t i = f->npend; i < k; i++)
+		free(v[i].blob);
+	free(v);
 	return rc;
 }
 
@@ -342,12 +385,12 @@ static int
 index_get(struct folder *f, struct cur *c)
 {
 	struct fshard *sh;
-	uint32_t next, nleaves;
+	uint32_t nleaves;
 	int rc;
 
-	if ((rc = cur_u32(c, &next)) != 0 || (rc = cur_u32(c, &nleaves)) != 0)
+	if ((rc = cur_u32(c, &nleaves)) != 0)
 		return rc;
-	if (nleaves == 0 || nleaves > (1u << FOLDER_MAXDEPTH) || next < nleaves ||
+	if (nleaves == 0 || nleaves > (1u << FOLDER_MAXDEPTH) ||
 	    nleaves > cur_left(c) / FREC_LEAF)
 		return DZ_EFORMAT;
 	if ((sh = calloc(nleaves, sizeof(*sh))) == NULL)
@@ -356,21 +399,33 @@ index_get(struct folder *f, struct cur *c)
 	f->sh = sh;
 	f->nsh = nleaves;
 	for (uint32_t i = 0; i < nleaves; i++) {
-		if ((rc = cur_u32(c, &sh[i].number)) != 0 ||
-		    (rc = cur_u8(c, &sh[i].depth)) != 0 ||
-		    (rc = cur_u32(c, &sh[i].prefix)) != 0)
+		if ((rc = cur_u32(c, &sh[i].number)) != 0 || (rc = cur_u64(c, &sh[i].gen)) != 0)
 			return rc;
-		/* numbers given in order, each once: the list is canonical */
-		if (sh[i].number >= next || (i > 0 && sh[i].number <= sh[i - 1].number))
+		/* numbers in order, each once: the list is canonical */
+		if (i > 0 && sh[i].number <= sh[i - 1].number)
 			return DZ_EFORMAT;
-		folder_shard_id(f, sh[i].number, sh[i].id);
+		folder_shard_id(f, sh[i].number, sh[i].gen, sh[i].id);
 	}
 	while (cur_left(c) > 0)
 		if (c->p[c->off++] != 0)
 			return DZ_EFORMAT;
-	f->next_shard = next;
 	f->sharded = 1;
 	return folder_dir_build(f);
+}
+
+/* The flags byte: 0 or FREC_FROZEN into *frozen. */
+static int
+flags_get(struct cur *c, int *frozen)
+{
+	uint8_t fl;
+	int rc;
+
+	if ((rc = cur_u8(c, &fl)) != 0)
+		return rc;
+	if (fl & ~FREC_FROZEN)
+		return DZ_EFORMAT;
+	*frozen = fl & FREC_FROZEN;
+	return 0;
 }
 
 int
@@ -398,7 +453,8 @@ folder_open(const uint8_t id[static FOLDER_IDBYTES],
 		rc = index_get(f, &c);
 	} else {
 		f->sh[0].loaded = 1;
-		rc = ents_get(f, &c, &f->sh[0], 0);
+		if ((rc = flags_get(&c, &f->sh[0].frozen)) == 0)
+			rc = ents_get(f, &c, &f->sh[0], 0);
 	}
 	if (rc != 0) {
 		rc = dz_errf(em, rc, "a folder record is malformed%s",
@@ -421,8 +477,8 @@ folder_shard_load(struct folder *f, size_t i, const uint8_t *blob, size_t len,
 {
 	struct fshard *s;
 	uint8_t *plain = NULL;
-	uint8_t depth;
-	uint32_t prefix;
+	uint64_t gen;
+	int frozen;
 	size_t plen;
 	uint64_t version;
 	struct cur c;
@@ -437,13 +493,13 @@ folder_shard_load(struct folder *f, size_t i, const uint8_t *blob, size_t len,
 	    em)) != 0)
 		return rc;
 	cur_init(&c, plain + FREC_PLAINHEAD, plen - FREC_PLAINHEAD);
-	if ((rc = cur_u8(&c, &depth)) != 0 || (rc = cur_u32(&c, &prefix)) != 0) {
+	if ((rc = flags_get(&c, &frozen)) != 0 || (rc = cur_u64(&c, &gen)) != 0) {
 		rc = dz_errf(em, DZ_EFORMAT, "a folder shard is malformed");
 		goto out;
 	}
-	/* a shard from before a split (or after one the index does not
-	 * know) holds another set of names than the index says */
-	if (depth != s->depth || prefix != s->prefix) {
+	/* the same number of another generation (from before a split, or
+	 * after one the index does not know) holds other names */
+	if (gen != s->gen) {
 		rc = dz_errf(em, DZ_EAUTH,
 		    "a folder shard does not match the folder's index");
 		goto out;
@@ -453,6 +509,7 @@ folder_shard_load(struct folder *f, size_t i, const uint8_t *blob, size_t len,
 		goto out;
 	}
 	s->version = version;
+	s->frozen = frozen;
 	s->loaded = 1;
 	s->dirty = 0;
 out:
