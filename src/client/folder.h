@@ -27,11 +27,14 @@
  * index naming shard records, and each entry lives in the shard chosen by
  * a keyed hash of its name (the key comes from the folder key: the hash
  * tells the coordinator nothing). A shard that outgrows the bound splits
- * in two by one more bit of the hash. What a change rewrites:
+ * in two by one more bit of the hash (folder_split.c says how, so that
+ * concurrent writers lose nothing). What a change rewrites:
  *   - a folder that is not sharded: its one record;
  *   - a sharded folder: one shard record, plus, only when that shard
- *     splits, the new sibling shard and the index (3 records);
- *   - the moment a folder becomes sharded: the index and every shard.
+ *     splits, the shard again (frozen), its two halves and the index
+ *     (4 records);
+ *   - the moment a folder becomes sharded: the record (frozen), every
+ *     shard, and the record again as the index.
  * To change one entry of a sharded folder a client reads the index and
  * the one shard folder_shard_of names; listing reads index and all shards.
  * Shards never merge (an emptied shard stays as one small record).
@@ -204,9 +207,13 @@ int folder_sorted(const struct folder *f, const struct folder_entry ***out,
 
 /* folder_seal_dirty: seal every record changed since it was opened or
  * last sealed, each with its version raised by one, into *out (an array
- * of *n, malloc'd; free with folder_blobs_free). New shards come before
- * the index that names them. The records count as clean afterwards: if a
- * write then loses its compare-and-swap, drop f, re-read and redo. */
+ * of *n, malloc'd; free with folder_blobs_free), in the order to write
+ * them: frozen records and the shards made from them first, the index
+ * last. Write each by compare-and-swap (version 1: create; else expect
+ * version - 1). A shard of version 1 whose create finds it there at
+ * version 1 was made by another writer from the same frozen record: skip
+ * it. Any other lost swap: stop, drop f, re-read and redo the change.
+ * The records count as clean afterwards. */
 int folder_seal_dirty(struct folder *f, struct folder_blob **out, size_t *n,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
