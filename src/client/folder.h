@@ -72,8 +72,9 @@ enum folder_type {
 	FOLDER_T_DIR = 2,    /* folder id + folder key */
 	FOLDER_T_LINK = 3,   /* symlink target */
 	FOLDER_T_PACKED = 4, /* reserved: a small file inside a pack object
-	                      * (pack id, key, offset, length); refused by
-	                      * this version (DZ_EVERSION) */
+	                      * (pack id, pack key, file key, offset,
+	                      * length); refused by this version
+	                      * (DZ_EVERSION) */
 };
 
 /*
