@@ -1,7 +1,7 @@
 /* fuzz_folder: folder_open never reads out of bounds or crashes on any
  * folder record plaintext, sealed under the right key as only a key
  * holder could (the coordinator's bytes do not even authenticate), and
- * what it accepts lists, sorts and re-seals. The input is the plaintext
+ * what it accepts lists, sorts, takes a change and re-seals. The input is the plaintext
  * from its head on; the blob's clear head is copied from it. */
 #include <stddef.h>
 #include <stdint.h>
@@ -39,13 +39,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	crypto_aead_xchacha20poly1305_ietf_encrypt(blob + 44, &cl, data, size, ad, 52,
 	    NULL, blob + 20, k);
 	if (folder_open(id, key, blob, 44 + (size_t)cl, &f, NULL) == 0) {
+		struct folder_entry ne;
+
 		while (folder_iter(f, &cur, &e))
 			(void)folder_find(f, e->name, &e);
 		if (folder_sorted(f, &v, &n) == 0)
 			free(v);
 		for (size_t i = 0; i < folder_nshards(f); i++)
 			(void)folder_shard_info(f, i, NULL, NULL, NULL);
-		if (folder_seal_dirty(f, &out, &n, NULL) == 0)
+		/* a change: finishes a frozen record's split, may split */
+		memset(&ne, 0, sizeof(ne));
+		ne.name = "fuzz";
+		ne.type = FOLDER_T_FILE;
+		if (folder_put(f, &ne, NULL, NULL) == 0 &&
+		    folder_seal_dirty(f, &out, &n, NULL) == 0)
 			folder_blobs_free(out, n);
 		folder_free(f);
 	}
