@@ -32,6 +32,7 @@ dz_strerror(int code)
 	case DZ_EQUOTA: return "over quota";
 	case DZ_EDENIED: return "refused by the other end";
 	case DZ_EWEAKKDF: return "key-stretching parameters outside the accepted range";
+	case DZ_EROLLBACK: return "rolled back: older than what this computer has already seen";
 	}
 	return "unknown error";
 }

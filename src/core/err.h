@@ -39,6 +39,7 @@ enum dz_err {
 	DZ_EQUOTA = -21,    /* the account's quota does not allow this */
 	DZ_EDENIED = -22,   /* the other end refused the request (not allowed, throttled, no ticket) */
 	DZ_EWEAKKDF = -23,  /* key-stretching parameters outside the accepted range */
+	DZ_EROLLBACK = -24, /* a record is older than one this computer has seen: rolled back */
 };
 
 /* dz_strerror: a static sentence for any code (unknown codes included). */

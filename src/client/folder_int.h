@@ -1,0 +1,109 @@
+/*
+ * folder_int: what folder.c (entries, shards, splits) and folder_seal.c
+ * (the byte format) share. Not for any other module: use folder.h.
+ */
+#ifndef DZ_FOLDER_INT_H
+#define DZ_FOLDER_INT_H
+
+#include "client/folder.h"
+
+/* Encoded bytes of an entry before name and body: type, name_len, mode,
+ * mtime_sec, mtime_nsec, size. */
+#define FENT_FIXED (1 + 1 + 4 + 8 + 4 + 8)
+
+/* Record kinds (byte 4 of the head). */
+enum frec_kind { FREC_PLAIN = 1, FREC_INDEX = 2, FREC_SHARD = 3 };
+
+/* One record's worth of entries: the whole folder when it is not
+ * sharded, else one shard: the names whose hash's low depth bits are
+ * prefix. A shard's number is (1 << depth) | prefix, so that both halves
+ * of a split have numbers fixed in advance; gen is the version of the
+ * frozen record it was made from (0: made by a client that had never
+ * written it), and the record id follows from number and gen. */
+struct fshard {
+	uint8_t id[FOLDER_IDBYTES]; /* record id (a shard's; unused unsharded) */
+	uint32_t number;
+	uint8_t depth;
+	uint32_t prefix;
+	uint64_t gen;
+	uint64_t version;           /* as read or last sealed; 0: never written */
+	struct folder_entry *e;     /* sorted by name; name, target owned */
+	size_t n, cap;
+	size_t bytes;               /* encoded bytes of the entries */
+	int loaded, dirty;
+	int frozen;                 /* written frozen: a split is under way */
+};
+
+struct folder {
+	uint8_t id[FOLDER_IDBYTES];
+	uint8_t *keys;              /* sodium_malloc: FKEY_* below */
+	uint64_t version;           /* the folder record's (plain or index) */
+	int sharded;
+	int dirty;                  /* the index must be rewritten */
+	uint8_t gdepth;             /* the directory has 2^gdepth slots */
+	uint32_t *dir;              /* slot (hash's low bits) -> index in sh */
+	struct fshard *sh;
+	size_t nsh;
+	struct folder_blob *pend;   /* sealed by splits, written first */
+	size_t npend;
+};
+
+/* Sub-keys of the folder key (crypto_kdf, context "dzfoldr1", ids 1..3). */
+#define FKEY_FOLDER(f) ((f)->keys)
+#define FKEY_SEAL(f) ((f)->keys + 32)
+#define FKEY_HASH(f) ((f)->keys + 64)
+#define FKEY_SHARDID(f) ((f)->keys + 96)
+#define FKEY_ALL 128
+
+/* folder_alloc: an empty folder struct for id and key with its sub-keys
+ * derived and one empty, unloaded record (sh[0]); DZ_ENOMEM, DZ_ECRYPTO. */
+int folder_alloc(const uint8_t id[static FOLDER_IDBYTES],
+    const uint8_t key[static FOLDER_KEYBYTES], struct folder **out);
+
+/* folder_hash: the keyed 64-bit hash of a name that places it. */
+uint64_t folder_hash(const struct folder *f, const char *name, size_t len);
+
+/* folder_shard_id: the record id of shard number of generation gen. */
+void folder_shard_id(const struct folder *f, uint32_t number, uint64_t gen,
+    uint8_t out[static FOLDER_IDBYTES]);
+
+/* folder_seal_rec: seal the record of kind (s: the shard or the plain
+ * folder's one record; NULL for the index) at version into *out. */
+int folder_seal_rec(const struct folder *f, uint8_t kind, const struct fshard *s,
+    uint64_t version, struct folder_blob *out, struct dz_errmsg *em);
+
+/* folder_pend: seal as folder_seal_rec and keep the blob for
+ * folder_seal_dirty to hand out first. */
+int folder_pend(struct folder *f, uint8_t kind, const struct fshard *s,
+    uint64_t version, struct dz_errmsg *em);
+
+/* folder_ent_bytes: the encoded length of e. */
+size_t folder_ent_bytes(const struct folder_entry *e);
+
+/* folder_ent_check: DZ_EINVAL (em says why) unless e is a valid entry. */
+int folder_ent_check(const struct folder_entry *e, struct dz_errmsg *em);
+
+/* folder_push: append a copy of e to s (the caller keeps the order). */
+int folder_push(struct fshard *s, const struct folder_entry *e);
+
+/* folder_shard_clear: wipe and free s's entries (s stays usable). */
+void folder_shard_clear(struct fshard *s);
+
+/* folder_dir_build: the directory of f->sh[0..nsh) (numbers set; depths
+ * and prefixes follow): DZ_EFORMAT unless they cover every hash exactly
+ * once. */
+int folder_dir_build(struct folder *f);
+
+/* folder_fit: after a change to shard si (or the plain record), split
+ * what outgrew the bound: in memory for records never written; else
+ * freezing the written record first and sealing its halves at version 1
+ * (folder_pend), so that any writer who finishes the split makes the
+ * same records. */
+int folder_fit(struct folder *f, size_t si, struct dz_errmsg *em);
+
+/* folder_thaw: shard si (or the plain record) was read frozen: finish
+ * its split (halves at version 1, the index to rewrite) so that a change
+ * can go to the half that holds the name. */
+int folder_thaw(struct folder *f, size_t si, struct dz_errmsg *em);
+
+#endif
