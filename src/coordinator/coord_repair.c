@@ -10,9 +10,10 @@
  * within opts.grace) is below their object's threshold, most urgent first
  * (fewest healthy beyond k), and for each one:
  *   1. picks new holders: online peers (placement's rules: not run by the
- *      file's account, room for a fragment) holding no fragment of the
- *      segment, one per missing fragment, the operator's data-centre
- *      peers (`peer --datacentre`) first; none: the segment waits;
+ *      file's account, room for a fragment, an owner and a network that
+ *      hold no fragment of the segment yet), one per missing fragment,
+ *      the operator's data-centre peers (`peer --datacentre`) first;
+ *      none: the segment waits;
  *   2. fetches k fragments from healthy holders (FRAG_GET), each checked
  *      against its recorded name (frag_check) as it arrives;
  *   3. RS-decodes and re-encodes the missing indexes (rs_rebuild), writes
@@ -242,6 +243,22 @@ excluded(const uint8_t (*ex)[DB_IDBYTES], size_t nex, const uint8_t *pk)
 	return 0;
 }
 
+/* Whether p's owner or network already holds a fragment of the segment
+ * (or was chosen for one): own[0..n) and pre[0..n). */
+static int
+owner_taken(const struct coord *co, const int64_t *own,
+    const uint8_t (*pre)[COORD_PREFIXBYTES], size_t n, const struct db_peer *p)
+{
+	uint8_t mine[COORD_PREFIXBYTES];
+	int64_t o = coord_place_owner(p);
+
+	coord_place_prefix(p, co->opts.test_prefix_loopback, mine);
+	for (size_t i = 0; i < n; i++)
+		if (own[i] == o || memcmp(pre[i], mine, sizeof(mine)) == 0)
+			return 1;
+	return 0;
+}
+
 /* Candidates listed beyond those needed, so that data-centre peers that
  * are not among the emptiest still come first (an operator runs a few). */
 #define COORD_REPAIR_DC_EXTRA 32
@@ -255,8 +272,10 @@ targets(struct coord *co, const struct db_repair_seg *seg,
     struct db_peer *out, size_t cap, size_t *n, struct dz_errmsg *em)
 {
 	uint8_t (*ex)[DB_IDBYTES] = NULL;
+	uint8_t (*pre)[COORD_PREFIXBYTES] = NULL;
+	int64_t *own = NULL;
 	struct db_peer *all = NULL;
-	size_t nex = 0, got = 0, nt = 0, nv = 0;
+	size_t nex = 0, got = 0, nt = 0, nv = 0, nown = 0;
 	/* room for the data-centre peers beyond the emptiest ones: they are
 	 * few, and sorted first below */
 	size_t want = cap + nrows + COORD_REPAIR_DC_EXTRA;
@@ -269,9 +288,24 @@ targets(struct coord *co, const struct db_repair_seg *seg,
 		rc = DZ_ENOMEM;
 		goto out;
 	}
+	if ((own = calloc(nrows + cap + 1, sizeof(*own))) == NULL ||
+	    (pre = calloc(nrows + cap + 1, sizeof(*pre))) == NULL) {
+		rc = DZ_ENOMEM;
+		goto out;
+	}
 	for (size_t x = 0; x < nrows; x++)
-		if (rows[x].located)
+		if (rows[x].located) {
+			struct db_peer h;
+
 			memcpy(ex[nex++], rows[x].peer, DB_IDBYTES);
+			/* its owner and network are taken, as placement takes
+			 * them: one fragment of a segment per owner and network */
+			if (db_peer_get(co->db, rows[x].peer, &h, NULL) == 0) {
+				own[nown] = coord_place_owner(&h);
+				coord_place_prefix(&h, co->opts.test_prefix_loopback,
+				    pre[nown++]);
+			}
+		}
 	/* as placement does: trusted peers first, then vetting ones; never
 	 * a peer its audits suspended or disqualified */
 	if ((rc = db_audit_place(co->db, since, seg->account, PROTO_PEER_TRUSTED,
@@ -293,13 +327,18 @@ targets(struct coord *co, const struct db_repair_seg *seg,
 			if (p->used > p->capacity || p->capacity - p->used < size)
 				continue;
 			if (excluded((const uint8_t (*)[DB_IDBYTES])ex, nex, p->id) ||
-			    strlen(p->addr) > PROTO_ADDR_MAX)
+			    strlen(p->addr) > PROTO_ADDR_MAX ||
+			    owner_taken(co, own, pre, nown, p))
 				continue;
+			own[nown] = coord_place_owner(p);
+			coord_place_prefix(p, co->opts.test_prefix_loopback, pre[nown++]);
 			out[(*n)++] = *p;
 		}
 out:
 	free(ex);
 	free(all);
+	free(own);
+	free(pre);
 	return rc;
 }
 

@@ -3,8 +3,9 @@
 # account: its name, hint and KDF parameters, both computers logged in
 # (their full keys, matching `drizzle devices`), the peer the account
 # runs (its address and capacity), and used bytes that are exactly the
-# fragment bytes plus record bytes it holds, equal to the sizes of the
-# fragment files on the peers, and that fall when a file is removed.
+# files counted once (k of each segment's n fragments: 2 of 4 here) plus
+# the record bytes it holds, the fragment bytes equal to the sizes of the
+# fragment files on the peers, and used falls when a file is removed.
 # --json is valid JSON with the same figures; bob sees none of alice's.
 . "$(dirname "$0")/lib.sh"
 
@@ -66,7 +67,7 @@ ok "alice's peer shown (address, 8 MiB, online); bob sees no peer, no fragment"
 used=$(j 'd["used"]')
 fb=$(j 'd["fragment_bytes"]')
 rb=$(j 'd["record_bytes"]')
-[ "$used" = $((fb + rb)) ] || fail "used $used != fragments $fb + records $rb"
+[ "$used" = $((fb * 2 / 4 + rb)) ] || fail "used $used != 2/4 of fragments $fb + records $rb"
 [ "$(j 'd["objects"]')" = 2 ] || fail "not 2 objects"
 [ "$(j 'd["copies"]')" = "$(j 'd["fragments"]')" ] || fail "copies != fragments"
 ondisk=0
@@ -77,7 +78,7 @@ for d in "$NET"/peer-*/frags "$T/own/frags"; do
 done
 [ "$fb" = "$ondisk" ] || fail "fragment bytes $fb, on the peers' disks $ondisk"
 [ "$fb" -ge $((250000 * 2)) ] || fail "fragment bytes $fb below 2x the files"
-ok "used $used = fragments $fb (the bytes on the peers' disks) + records $rb"
+ok "used $used = 2/4 of fragments $fb (the bytes on the peers' disks) + records $rb"
 
 "$DZ" rm f1 $A --quiet 2>/dev/null || "$DZ" rm f1 $A || fail "rm f1"
 "$DZ" whatdoyouknow $A --json >"$T/k.json" || fail "whatdoyouknow after rm"

@@ -486,8 +486,12 @@ gc_run(int batch)
 	    (unsigned long long)st.syncs, (double)st.puts / (double)st.syncs);
 	assert_int_equal(st.puts, GC_THREADS * GC_PUTS);
 	assert_true(st.syncs >= 1);
-	/* far fewer syncs than puts, and than sync calls */
-	assert_true(st.syncs * 3 <= st.puts);
+	/* far fewer syncs than puts, and than sync calls: without group
+	 * commit there would be one per put. How many puts share one depends
+	 * on the disk's fsync latency against the threads' other work (2.9
+	 * to 3.6 on this machine's disk with one put per call, printed
+	 * above), so the bound asks for at least two */
+	assert_true(st.syncs * 2 <= st.puts);
 	assert_true(st.syncs < st.sync_calls);
 	assert_int_equal(fragstore_close(fs), 0);
 
