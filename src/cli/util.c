@@ -154,6 +154,7 @@ cli_fail(int code, const struct dz_errmsg *em, const char *what)
 	case DZ_EFORMAT:
 	case DZ_ETRUNC:
 	case DZ_EVERSION:
+	case DZ_EROLLBACK: /* older than what this computer has seen */
 		return EXIT_DAMAGED;
 	default:
 		/* DZ_ECONNECT, DZ_ENOLOGIN, DZ_ECONFLICT, DZ_EQUOTA, DZ_EDENIED,
