@@ -101,6 +101,7 @@ struct seg_job {
 	struct merkle *mk;
 	unsigned req_idx[RS_MAXN];
 	uint64_t read, written;
+	int64_t since;           /* now minus the grace period */
 };
 
 unsigned
@@ -405,6 +406,13 @@ place(struct coord_repair *r, struct seg_job *sj, const uint8_t rebuilt[],
 			/* recorded only now: the peer has it on disk */
 			if (db_frag_add(sj->co->db, &loc, 1, em) != 0)
 				continue;
+			/* the lost holders of this index are no longer needed:
+			 * forgotten, so the segment leaves the scan (best effort:
+			 * kept rows cost a rescan, not data) */
+			if (db_repair_drop_stale(sj->co->db, loc.account, loc.name,
+			    sj->since, NULL) != 0) {
+				/* kept: the segment is scanned again, harmlessly */
+			}
 			todo[i] = 0;
 			done++;
 		}
@@ -439,6 +447,7 @@ repair_seg(struct coord_repair *r, const struct db_repair_seg *seg, int64_t sinc
 	sj->seg = seg;
 	sj->k = seg->k;
 	sj->n = seg->n;
+	sj->since = since;
 	if ((rc = db_repair_frags(co->db, seg->account, seg->object, seg->segment,
 	    since, rows, REPAIR_ROWS, &nrows, &em)) != 0) {
 		why = em.text;

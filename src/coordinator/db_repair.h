@@ -91,4 +91,15 @@ int db_repair_frags(struct db *db, int64_t account,
     struct db_repair_frag *out, size_t cap, size_t *n,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/*
+ * db_repair_drop_stale: forget the holders of account's fragment name
+ * that are not healthy holders at since (now minus the grace period),
+ * once repair gave it a new one: the segment then leaves the repair
+ * scan's candidates, and a lost peer that comes back has its surplus copy
+ * cleaned up. Healthy holders stay. 0 or a dz_err.
+ */
+int db_repair_drop_stale(struct db *db, int64_t account,
+    const uint8_t name[static DB_IDBYTES], int64_t since,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
 #endif

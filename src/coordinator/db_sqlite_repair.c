@@ -65,6 +65,14 @@ static const char sql_scan[] =
     " HAVING h < o.threshold AND h >= o.k"
     " ORDER BY h - o.k, o.account, o.object, c.segment LIMIT ?2";
 
+/* a rebuilt fragment's holders that count as lost (not healthy at ?3):
+ * forgotten once the fragment has a new holder */
+static const char sql_drop_stale[] =
+    "DELETE FROM locations WHERE account = ?1 AND name = ?2 AND peer IN ("
+    " SELECT p.id FROM locations l JOIN peers p ON p.id = l.peer"
+    " WHERE l.account = ?1 AND l.name = ?2 AND NOT "
+    DB_SQ_HEALTHY_HOLDER("?3") ")";
+
 /* objects marked unplaced whose every fragment has a holder now */
 static const char sql_placed[] =
     "UPDATE objects SET unplaced = 0 WHERE unplaced = 1 AND NOT EXISTS ("
@@ -289,6 +297,30 @@ db_repair_frags(struct db *db, int64_t account,
 	}
 	if (step != SQLITE_DONE)
 		rc = db_sqlite_err(s, step, "list a segment's fragments", em);
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
+int
+db_repair_drop_stale(struct db *db, int64_t account,
+    const uint8_t name[static DB_IDBYTES], int64_t since, struct dz_errmsg *em)
+{
+	struct db_sqlite *s = sq(db);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	pthread_mutex_lock(&s->mu);
+	if ((rc = prep(s, sql_drop_stale, &st, em)) != 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
+	    (rc = db_sqlite_bind_blob(st, 2, name, DB_IDBYTES)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(st, 3, since)) != SQLITE_OK) {
+		rc = db_sqlite_err(s, rc, "forget lost holders", em);
+		goto out;
+	}
+	rc = db_sqlite_exec(s, st, "forget lost holders", NULL, em);
 out:
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&s->mu);

@@ -157,6 +157,7 @@ unplaced_marks(void **state)
 	struct dz_errmsg em;
 	struct db_peer p;
 	struct db_repair_seg s[4];
+	struct db_repair_frag fr[16];
 	uint8_t obj[DB_IDBYTES];
 	size_t n;
 	int64_t a = add_account(f->db, "carol");
@@ -196,6 +197,23 @@ unplaced_marks(void **state)
 	assert_int_equal(db_repair_scan(f->db, SINCE, s, 4, &n, &em), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(s[0].healthy, 5);
+	/* index 5 rebuilt on peer 1: its lost holder (6) is forgotten, the
+	 * healthy ones stay, and 0xd0 leaves the scan */
+	add_frag(f->db, a, 0xd0, 0, 5, 1);
+	memset(obj, 0, sizeof(obj));
+	obj[0] = 0xd0;
+	obj[1] = 0;
+	obj[2] = 5;
+	obj[31] = 0xf0; /* add_frag's name of (0xd0, 0, 5) */
+	assert_int_equal(db_repair_drop_stale(f->db, a, obj, SINCE, &em), 0);
+	assert_int_equal(db_repair_scan(f->db, SINCE, s, 4, &n, &em), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(s[0].object[0], 0xe0);
+	memset(obj, 0xd0, sizeof(obj));
+	assert_int_equal(db_repair_frags(f->db, a, obj, 0, SINCE, fr, 16, &n, &em), 0);
+	assert_int_equal(n, 6); /* one row per index: 6's is gone, 1's is new */
+	for (unsigned i = 0; i < 6; i++)
+		assert_true(fr[i].located && fr[i].healthy);
 }
 
 int
