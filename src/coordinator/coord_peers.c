@@ -37,7 +37,8 @@
  * only up to COORD_PLACE_UNPROVEN (ties are broken at random), so that a
  * huge claim wins nothing.
  *
- * Not yet: peers are not told when an object is deleted.
+ * Peers are not told when an object is deleted: clean-up (coord_gc.c)
+ * sends each peer a filter of what to keep instead.
  */
 #include <stdio.h>
 #include <stdlib.h>
