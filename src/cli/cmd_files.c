@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -17,22 +18,14 @@
 
 #include "cli/account.h"
 #include "cli/cli.h"
+#include "cli/cmd_files.h"
 #include "cli/filehealth.h"
 #include "client/files.h"
 #include "client/netstore.h"
+#include "client/seen.h"
 #include "client/session.h"
 #include "net/frame.h"
 #include "net/proto.h"
-
-/* Worker threads of a network transfer: more than the CPUs, since each
- * also waits on the network for its segment. */
-#define FILES_THREADS 4
-
-#define FILES_COMMON_HELP \
-    "  --home DIR            the client profile (default $DRIZZLE_HOME, else\n" \
-    "                        ~/.config/drizzle)\n" \
-    "  --password-file FILE  read the password from FILE's first line (else\n" \
-    "                        $DRIZZLE_PASSWORD, else the terminal)\n"
 
 static const char put_usage[] =
     "usage: drizzle put LOCAL [REMOTE] [options]\n"
@@ -91,8 +84,9 @@ static const char get_usage[] =
 static const char ls_usage[] =
     "usage: drizzle ls [PATH] [options]\n"
     "\n"
-    "List your files on the network (those under PATH): size, modification\n"
-    "time, path.\n"
+    "List your files, folders and links on the network (all of them, or\n"
+    "those under PATH): size (- for a folder), modification time, path (a\n"
+    "folder's ends in /, a link's is followed by -> and its target).\n"
     "\n"
     FILES_COMMON_HELP
     "  --long, -l            per file: exact size in bytes, modification time,\n"
@@ -102,7 +96,9 @@ static const char ls_usage[] =
     "                        to keep it a year: docs/durability.md), path\n"
     "  --json                the same as a JSON array, one object per file:\n"
     "                        path, size, mtime, k, n, health, segments,\n"
-    "                        threshold, durability, loss_per_year\n"
+    "                        threshold, durability, loss_per_year, type\n"
+    "                        \"file\"; per folder or link: path, type\n"
+    "                        (\"folder\", \"link\"), mtime, mode (, target)\n"
     "  --help, -h            this text\n"
     "\n"
     "examples:\n"
@@ -115,28 +111,25 @@ static const char ls_usage[] =
     "authenticated.\n";
 
 static const char rm_usage[] =
-    "usage: drizzle rm PATH [options]\n"
+    "usage: drizzle rm [-r] PATH [options]\n"
     "\n"
-    "Remove the file at PATH from the network; its fragments are forgotten.\n"
+    "Remove the file or link at PATH from the network; its fragments are\n"
+    "forgotten. A folder needs -r, and goes with everything in it.\n"
     "\n"
     FILES_COMMON_HELP
+    "  --recursive, -r       remove a folder and everything below it\n"
     "  --quiet               no `removed PATH` line\n"
     "  --help, -h            this text\n"
     "\n"
-    "example:\n"
+    "examples:\n"
     "  drizzle rm docs/notes.txt\n"
+    "  drizzle rm -r old-photos\n"
     "\n"
-    "Exit codes: 0 removed, 1 failed (no such file, ...), 2 bad command line,\n"
-    "3 wrong password, 4 the file list could not be authenticated.\n";
+    "Exit codes: 0 removed, 1 failed (no such file, a folder without -r, ...),\n"
+    "2 bad command line, 3 wrong password, 4 a folder could not be\n"
+    "authenticated or was rolled back.\n";
 
 /* Each command's options: the ones its help lists, no others. */
-#define F_HOME {"home", required_argument, NULL, 'H'}
-#define F_PWFILE {"password-file", required_argument, NULL, 'p'}
-#define F_THREADS {"threads", required_argument, NULL, 't'}
-#define F_QUIET {"quiet", no_argument, NULL, 'q'}
-#define F_HELP {"help", no_argument, NULL, 'h'}
-#define F_END {NULL, 0, NULL, 0}
-
 static const struct option put_opts[] = {
 	F_HOME, F_PWFILE,
 	{"k", required_argument, NULL, 'k'},
@@ -156,22 +149,13 @@ static const struct option ls_opts[] = {
 	{"json", no_argument, NULL, 'j'},
 	F_HELP, F_END,
 };
-static const struct option rm_opts[] = {F_HOME, F_PWFILE, F_QUIET, F_HELP, F_END};
-
-struct files_opts {
-	const char *home, *pwfile;
-	struct xfer_params xp;
-	int k_set, n_set; /* --k, --n given: else the coordinator's default */
-	unsigned repair_threshold; /* put --repair-threshold; 0: not given */
-	int force, quiet;
-	int long_, json; /* ls -l, ls --json */
+static const struct option rm_opts[] = {
+	F_HOME, F_PWFILE, F_RECURSIVE, F_QUIET, F_HELP, F_END,
 };
 
-/* Parse the options of longopts (help: the command's text); leaves the
- * operands at argv[optind..]. 0, or -1 after --help, or EXIT_USAGE. */
-static int
-files_parse(int argc, char **argv, const struct option *longopts, const char *help,
-    struct files_opts *o)
+int
+cli_files_parse(int argc, char **argv, const struct option *longopts,
+    const char *shorts, const char *help, struct files_opts *o)
 {
 	uint64_t v;
 	int c, ex;
@@ -180,9 +164,7 @@ files_parse(int argc, char **argv, const struct option *longopts, const char *he
 	xfer_params_default(&o->xp);
 	o->xp.threads = FILES_THREADS;
 	optind = 0;
-	/* -l only where --long exists: ls */
-	while ((c = cli_getopt_short(argc, argv, longopts == ls_opts ? "l" : "",
-	    longopts, help, &ex)) != -1) {
+	while ((c = cli_getopt_short(argc, argv, shorts, longopts, help, &ex)) != -1) {
 		switch (c) {
 		case CLI_OPT_EXIT:
 			return ex == EXIT_OK ? -1 : ex;
@@ -227,6 +209,8 @@ files_parse(int argc, char **argv, const struct option *longopts, const char *he
 		case 'f': o->force = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'l': o->long_ = 1; break;
+		case 'r': o->recursive = 1; break;
+		case 'V': o->version = 1; break;
 		case 'j': o->json = 1; break;
 		default: /* an option in longopts that this switch forgot */
 			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
@@ -234,7 +218,7 @@ files_parse(int argc, char **argv, const struct option *longopts, const char *he
 		}
 	}
 	/* One of them alone is judged against the coordinator's default,
-	 * by put_code. */
+	 * by cli_files_code. */
 	if (o->k_set && o->n_set && o->xp.k >= o->xp.n) {
 		cli_err("--k (%u) must be smaller than --n (%u)", o->xp.k, o->xp.n);
 		return EXIT_USAGE;
@@ -242,17 +226,8 @@ files_parse(int argc, char **argv, const struct option *longopts, const char *he
 	return 0;
 }
 
-/* Session, network store and file tree, opened together. */
-struct files_ctx {
-	struct session *s;
-	struct netstore *ns;
-	struct files *f;
-};
-
-static void files_ctx_close(struct files_ctx *fc);
-
-static int
-files_ctx_open(const struct files_opts *o, struct files_ctx *fc)
+int
+cli_files_open(const struct files_opts *o, struct files_ctx *fc)
 {
 	struct dz_errmsg em = {{0}};
 	struct netstore_opts no;
@@ -269,12 +244,19 @@ files_ctx_open(const struct files_opts *o, struct files_ctx *fc)
 	    &fc->ns, &em)) != 0 ||
 	    (rc = files_open(fc->ns, fc->s->mk, &fc->f, &em)) != 0) {
 		ex = cli_fail(rc, &em, "cannot open the network store");
-		files_ctx_close(fc);
+		cli_files_close(fc);
 		return ex;
 	}
 	/* journal puts and removals in the profile, and finish what an
 	 * earlier command killed half-way left behind (pending.h); a failure
 	 * here costs only space, so the command goes on */
+	/* refuse a folder older than this computer has seen (seen.h) */
+	if (snprintf(jpath, sizeof(jpath), "%s/" SEEN_FILE, fc->s->home) >=
+	    (int)sizeof(jpath) || (rc = files_seen(fc->f, jpath, &em)) != 0) {
+		ex = cli_fail(rc ? rc : DZ_EINVAL, &em, "cannot open the rollback memory");
+		cli_files_close(fc);
+		return ex;
+	}
 	if (snprintf(jpath, sizeof(jpath), "%s/pending", fc->s->home) < (int)sizeof(jpath) &&
 	    files_journal(fc->f, jpath, &cleaned, &em) != 0)
 		fprintf(stderr, "drizzle: warning: %s\n", em.text[0] ? em.text :
@@ -282,8 +264,8 @@ files_ctx_open(const struct files_opts *o, struct files_ctx *fc)
 	return 0;
 }
 
-static void
-files_ctx_close(struct files_ctx *fc)
+void
+cli_files_close(struct files_ctx *fc)
 {
 	files_close(fc->f);
 	netstore_close(fc->ns);
@@ -292,7 +274,7 @@ files_ctx_close(struct files_ctx *fc)
 }
 
 /*
- * put_code: complete o->xp.k and o->xp.n with the coordinator's default
+ * cli_files_code: complete o->xp.k and o->xp.n with the coordinator's default
  * code (STATUS) where --k or --n was not given. Asks nothing if both were.
  * Returns 0, EXIT_USAGE if the one given does not fit the default (k must
  * stay below n), or the exit code of a failed request (reported).
@@ -310,8 +292,8 @@ threshold_fits(const struct files_opts *o)
 	return 0;
 }
 
-static int
-put_code(struct files_ctx *fc, struct files_opts *o)
+int
+cli_files_code(struct files_ctx *fc, struct files_opts *o)
 {
 	struct dz_errmsg em = {{0}};
 	struct proto_status_rep st;
@@ -351,9 +333,8 @@ put_code(struct files_ctx *fc, struct files_opts *o)
 	return threshold_fits(o);
 }
 
-/* The last path component of p (p itself if it has no slash). */
-static const char *
-base_of(const char *p)
+const char *
+cli_base_of(const char *p)
 {
 	const char *s = strrchr(p, '/');
 
@@ -375,7 +356,7 @@ cmd_put_main(int argc, char **argv)
 	double t0;
 	int fd = -1, ex, rc, replaced;
 
-	if ((ex = files_parse(argc, argv, put_opts, put_usage, &o)) != 0)
+	if ((ex = cli_files_parse(argc, argv, put_opts, "", put_usage, &o)) != 0)
 		return ex < 0 ? EXIT_OK : ex;
 	if (argc - optind < 1 || argc - optind > 2) {
 		cli_err("put wants LOCAL [REMOTE] (see `drizzle put --help`)");
@@ -388,7 +369,7 @@ cmd_put_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (remote == NULL || remote[0] == '\0' || remote[strlen(remote) - 1] == '/') {
-		const char *b = base_of(local);
+		const char *b = cli_base_of(local);
 		size_t n = (remote ? strlen(remote) : 0) + strlen(b) + 1;
 
 		if (b[0] == '\0' || (rbuf = malloc(n)) == NULL) {
@@ -410,10 +391,10 @@ cmd_put_main(int argc, char **argv)
 		ex = EXIT_FAIL;
 		goto out_fd;
 	}
-	if ((ex = files_ctx_open(&o, &fc)) != 0)
+	if ((ex = cli_files_open(&o, &fc)) != 0)
 		goto out_fd;
-	if ((ex = put_code(&fc, &o)) != 0) {
-		files_ctx_close(&fc);
+	if ((ex = cli_files_code(&fc, &o)) != 0) {
+		cli_files_close(&fc);
 		goto out_fd;
 	}
 	memset(&fi, 0, sizeof(fi));
@@ -432,8 +413,10 @@ cmd_put_main(int argc, char **argv)
 	cli_progress_end(&pr);
 	if (rc != 0) {
 		ex = cli_fail(rc, &em, local);
-		if (ex == EXIT_DAMAGED)
-			ex = EXIT_FAIL; /* nothing stored was damaged: the put failed */
+		/* nothing stored was damaged: the put failed; but a rolled-back
+		 * folder is the coordinator's doing, and exits as such */
+		if (ex == EXIT_DAMAGED && rc != DZ_EROLLBACK)
+			ex = EXIT_FAIL;
 	} else {
 		double dt = cli_now() - t0;
 		char h[32], r[32], el[CLI_ESCMAX], er[CLI_ESCMAX];
@@ -446,7 +429,7 @@ cmd_put_main(int argc, char **argv)
 			    replaced ? " (replaced the old one)" : "", h, dt, r, o.xp.k, o.xp.n);
 		ex = EXIT_OK;
 	}
-	files_ctx_close(&fc);
+	cli_files_close(&fc);
 out_fd:
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -461,15 +444,13 @@ static uint64_t
 get_total(struct files_ctx *fc, const char *remote)
 {
 	struct dz_errmsg em = {{0}};
-	char norm[CATALOG_PATHMAX + 1];
-	const struct cat_entry *e;
 	struct catalog c;
 	uint64_t total = 0;
 
-	if (catalog_path(remote, norm, &em) != 0 || files_list(fc->f, &c, &em) != 0)
+	if (files_list(fc->f, remote, &c, &em) != 0)
 		return 0;
-	if ((e = catalog_find(&c, norm)) != NULL)
-		total = e->size;
+	if (c.n == 1 && c.e[0].type == CAT_FILE)
+		total = c.e[0].size;
 	catalog_free(&c);
 	return total;
 }
@@ -491,7 +472,7 @@ cmd_get_main(int argc, char **argv)
 	double t0;
 	int ex, rc;
 
-	if ((ex = files_parse(argc, argv, get_opts, get_usage, &o)) != 0)
+	if ((ex = cli_files_parse(argc, argv, get_opts, "", get_usage, &o)) != 0)
 		return ex < 0 ? EXIT_OK : ex;
 	if (argc - optind < 1 || argc - optind > 2) {
 		cli_err("get wants REMOTE [LOCAL] (see `drizzle get --help`)");
@@ -500,7 +481,7 @@ cmd_get_main(int argc, char **argv)
 	remote = argv[optind];
 	if ((rc = catalog_path(remote, norm, &em)) != 0)
 		return cli_fail(rc, &em, "bad remote path");
-	base = base_of(norm);
+	base = cli_base_of(norm);
 	local = argc - optind == 2 ? argv[optind + 1] : base;
 	/* into an existing directory: DIR/<base name>, as cp does */
 	if (argc - optind == 2 && strcmp(local, "-") != 0 && stat(local, &sb) == 0 &&
@@ -520,7 +501,7 @@ cmd_get_main(int argc, char **argv)
 		free(lbuf);
 		return EXIT_USAGE;
 	}
-	if ((ex = files_ctx_open(&o, &fc)) != 0) {
+	if ((ex = cli_files_open(&o, &fc)) != 0) {
 		free(lbuf);
 		return ex;
 	}
@@ -570,7 +551,7 @@ cmd_get_main(int argc, char **argv)
 		    dt, r);
 	}
 out:
-	files_ctx_close(&fc);
+	cli_files_close(&fc);
 	free(lbuf);
 	return ex;
 }
@@ -581,13 +562,12 @@ cmd_ls_main(int argc, char **argv)
 	struct dz_errmsg em = {{0}};
 	struct files_opts o;
 	struct files_ctx fc;
-	struct catalog c;
+	struct catalog c = {0};
 	struct cli_fh *fh = NULL;
 	char pre[CATALOG_PATHMAX + 1];
-	size_t plen, shown = 0;
 	int ex, rc;
 
-	if ((ex = files_parse(argc, argv, ls_opts, ls_usage, &o)) != 0)
+	if ((ex = cli_files_parse(argc, argv, ls_opts, "l", ls_usage, &o)) != 0)
 		return ex < 0 ? EXIT_OK : ex;
 	if (argc - optind > 1) {
 		cli_err("ls wants at most one PATH (see `drizzle ls --help`)");
@@ -595,41 +575,32 @@ cmd_ls_main(int argc, char **argv)
 	}
 	if ((rc = catalog_path(argc - optind == 1 ? argv[optind] : "", pre, &em)) != 0)
 		return cli_fail(rc, &em, "bad path");
-	plen = strlen(pre);
-	if ((ex = files_ctx_open(&o, &fc)) != 0)
+	if ((ex = cli_files_open(&o, &fc)) != 0)
 		return ex;
-	if ((rc = files_list(fc.f, &c, &em)) != 0) {
-		ex = cli_fail(rc, &em, "cannot read the file list");
+	/* what lies under PATH, folders included: only their records are read */
+	if ((rc = files_list(fc.f, pre, &c, &em)) != 0 ||
+	    (rc = files_flush(fc.f, &em)) != 0) {
+		ex = rc == DZ_ENOENT ? (cli_err("no file or folder '%s' (drizzle ls lists "
+		    "everything)", pre), EXIT_FAIL) : cli_fail(rc, &em, "cannot read the "
+		    "file list");
 		goto out;
 	}
-	/* the files under PATH, for every format */
 	if (c.n > 0 && (fh = calloc(c.n, sizeof(*fh))) == NULL) {
 		ex = cli_fail(DZ_ENOMEM, NULL, "ls");
-		goto out_cat;
+		goto out;
 	}
-	for (size_t i = 0; i < c.n; i++) {
-		const struct cat_entry *e = &c.e[i];
-
-		if (plen > 0 && !(strcmp(e->path, pre) == 0 ||
-		    (strncmp(e->path, pre, plen) == 0 && e->path[plen] == '/')))
-			continue;
-		fh[shown++].e = e;
-	}
-	if (plen > 0 && shown == 0) {
-		cli_err("no file or folder '%s' (drizzle ls lists everything)", pre);
-		ex = EXIT_FAIL;
-		goto out_cat;
-	}
+	for (size_t i = 0; i < c.n; i++)
+		fh[i].e = &c.e[i];
 	if ((o.long_ || o.json) &&
-	    (rc = cli_fh_survey(fc.f, fc.ns, fh, shown, &em)) != 0) {
+	    (rc = cli_fh_survey(fc.f, fc.ns, fh, c.n, &em)) != 0) {
 		ex = cli_fail(rc, &em, "cannot check the files' health");
-		goto out_cat;
+		goto out;
 	}
 	if (o.json) {
-		cli_fh_print_json(stdout, fh, shown);
-		goto out_cat;
+		cli_fh_print_json(stdout, fh, c.n);
+		goto out;
 	}
-	for (size_t i = 0; i < shown; i++) {
+	for (size_t i = 0; i < c.n; i++) {
 		const struct cat_entry *e = fh[i].e;
 		char date[32], h[32];
 		time_t t = (time_t)e->mtime;
@@ -642,16 +613,24 @@ cmd_ls_main(int argc, char **argv)
 		if (localtime_r(&t, &tm) == NULL ||
 		    strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm) == 0)
 			snprintf(date, sizeof(date), "?");
-		cli_human(e->size, h);
+		if (e->type == CAT_FILE)
+			cli_human(e->size, h);
+		else
+			snprintf(h, sizeof(h), "-");
 		printf("%10s  %s  ", h, date);
 		cli_escape_put(stdout, e->path);
+		if (e->type == CAT_DIR)
+			putchar('/');
+		else if (e->type == CAT_LINK) {
+			fputs(" -> ", stdout);
+			cli_escape_put(stdout, e->target != NULL ? e->target : "");
+		}
 		putchar('\n');
 	}
-out_cat:
+out:
 	free(fh);
 	catalog_free(&c);
-out:
-	files_ctx_close(&fc);
+	cli_files_close(&fc);
 	return ex;
 }
 
@@ -661,25 +640,29 @@ cmd_rm_main(int argc, char **argv)
 	struct dz_errmsg em = {{0}};
 	struct files_opts o;
 	struct files_ctx fc;
+	uint64_t files = 0;
 	int ex, rc;
 
-	if ((ex = files_parse(argc, argv, rm_opts, rm_usage, &o)) != 0)
+	if ((ex = cli_files_parse(argc, argv, rm_opts, "r", rm_usage, &o)) != 0)
 		return ex < 0 ? EXIT_OK : ex;
 	if (argc - optind != 1) {
 		cli_err("rm wants one PATH (see `drizzle rm --help`)");
 		return EXIT_USAGE;
 	}
-	if ((ex = files_ctx_open(&o, &fc)) != 0)
+	if ((ex = cli_files_open(&o, &fc)) != 0)
 		return ex;
-	rc = files_rm(fc.f, argv[optind], &em);
+	if ((rc = files_rm(fc.f, argv[optind], o.recursive, &files, &em)) == 0)
+		rc = files_flush(fc.f, &em);
 	if (rc != 0)
 		ex = cli_fail(rc, &em, rc == DZ_ENOENT ? "not found (drizzle ls lists files)" :
-		    "cannot remove the file");
+		    "cannot remove it");
 	else if (!o.quiet) {
 		fputs("removed ", stdout);
 		cli_escape_put(stdout, argv[optind]);
+		if (o.recursive)
+			printf(" (%" PRIu64 " file%s)", files, files == 1 ? "" : "s");
 		putchar('\n');
 	}
-	files_ctx_close(&fc);
+	cli_files_close(&fc);
 	return ex;
 }

@@ -19,6 +19,7 @@ cli_fh_survey(struct files *f, struct netstore *ns, struct cli_fh *fh,
 {
 	uint8_t (*ids)[32] = NULL, *k = NULL, *n = NULL;
 	struct health_obj *h = NULL;
+	size_t *at = NULL, m = 0;
 	int rc = 0;
 
 	if (count == 0)
@@ -27,11 +28,18 @@ cli_fh_survey(struct files *f, struct netstore *ns, struct cli_fh *fh,
 	k = calloc(count, 1);
 	n = calloc(count, 1);
 	h = calloc(count, sizeof(*h));
-	if (ids == NULL || k == NULL || n == NULL || h == NULL) {
+	at = calloc(count, sizeof(*at));
+	if (ids == NULL || k == NULL || n == NULL || h == NULL || at == NULL) {
 		rc = DZ_ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; rc == 0 && i < count; i++) {
+	/* files only: folders and links have no fragments */
+	for (size_t i = 0; i < count; i++)
+		if (fh[i].e->type == CAT_FILE)
+			at[m++] = i;
+	for (size_t j = 0; rc == 0 && j < m; j++) {
+		size_t i = at[j];
+
 		rc = files_code(f, fh[i].e->id, &fh[i].k, &fh[i].n, em);
 		if (rc != 0) {
 			char tmp[sizeof(em->text)];
@@ -40,15 +48,16 @@ cli_fh_survey(struct files *f, struct netstore *ns, struct cli_fh *fh,
 			dz_errf(em, rc, "%s: %s", fh[i].e->path, tmp);
 			break;
 		}
-		memcpy(ids[i], fh[i].e->id, 32);
-		k[i] = (uint8_t)fh[i].k;
-		n[i] = (uint8_t)fh[i].n;
+		memcpy(ids[j], fh[i].e->id, 32);
+		k[j] = (uint8_t)fh[i].k;
+		n[j] = (uint8_t)fh[i].n;
 	}
-	if (rc == 0 && (rc = health_query(ns, (const uint8_t (*)[32])ids, k, n,
-	    count, h, em)) == 0)
-		for (size_t i = 0; i < count; i++)
-			fh[i].h = h[i];
+	if (rc == 0 && m > 0 && (rc = health_query(ns, (const uint8_t (*)[32])ids, k, n,
+	    m, h, em)) == 0)
+		for (size_t j = 0; j < m; j++)
+			fh[at[j]].h = h[j];
 out:
+	free(at);
 	free(ids);
 	free(k);
 	free(n);
@@ -93,6 +102,20 @@ cli_fh_print_long(FILE *out, const struct cli_fh *fh)
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm) == 0)
 		snprintf(date, sizeof(date), "?");
+	if (fh->e->type != CAT_FILE) {
+		/* a folder (its path ends in /) or a link (-> its target) */
+		fprintf(out, "%14s  %s  %-9s %7s  %-11s  ", "-", date,
+		    fh->e->type == CAT_DIR ? "folder" : "link", "", "");
+		cli_escape_put(out, fh->e->path);
+		if (fh->e->type == CAT_DIR)
+			fputc('/', out);
+		else {
+			fputs(" -> ", out);
+			cli_escape_put(out, fh->e->target != NULL ? fh->e->target : "");
+		}
+		fputc('\n', out);
+		return;
+	}
 	snprintf(code, sizeof(code), "%u-of-%u", fh->k, fh->n);
 	snprintf(health, sizeof(health), "%u/%u", fh->h.healthy, fh->n);
 	nines_text(fh->h.loss, dur);
@@ -112,10 +135,22 @@ cli_fh_print_json(FILE *out, const struct cli_fh *fh, size_t count)
 		char path[CATALOG_PATHMAX * 6 + 3];
 
 		json_str(path, sizeof(path), x->e->path);
+		if (x->e->type != CAT_FILE) {
+			char target[FOLDER_LINKMAX * 6 + 3];
+
+			json_str(target, sizeof(target), x->e->target != NULL ?
+			    x->e->target : "");
+			fprintf(out, "%s\n {\"path\": %s, \"type\": \"%s\", \"mtime\": "
+			    "%" PRId64 ", \"mode\": %u%s%s}", i == 0 ? "" : ",", path,
+			    x->e->type == CAT_DIR ? "folder" : "link", x->e->mtime,
+			    (unsigned)x->e->mode, x->e->type == CAT_LINK ?
+			    ", \"target\": " : "", x->e->type == CAT_LINK ? target : "");
+			continue;
+		}
 		fprintf(out, "%s\n {\"path\": %s, \"size\": %" PRIu64 ", \"mtime\": "
 		    "%" PRId64 ", \"k\": %u, \"n\": %u, \"health\": %u, "
 		    "\"segments\": %" PRIu64 ", \"threshold\": %u, "
-		    "\"durability\": %.2f, \"loss_per_year\": %.3g}",
+		    "\"durability\": %.2f, \"loss_per_year\": %.3g, \"type\": \"file\"}",
 		    i == 0 ? "" : ",", path, x->e->size, x->e->mtime, x->k, x->n,
 		    x->h.healthy, x->h.nsegs, cli_fh_threshold(x),
 		    dur_nines(x->h.loss), x->h.loss);
@@ -136,7 +171,7 @@ cli_fh_count(struct session *s, struct cli_fh_counts *out)
 	memset(out, 0, sizeof(*out));
 	if ((rc = netstore_open(s->tls, s->coord_addr, s->coord_pk, NULL, &ns,
 	    &em)) != 0 || (rc = files_open(ns, s->mk, &f, &em)) != 0 ||
-	    (rc = files_list(f, &c, &em)) != 0) {
+	    (rc = files_list(f, "", &c, &em)) != 0) {
 		ex = cli_fail(rc, &em, "cannot read the file list");
 		goto out;
 	}
@@ -145,13 +180,13 @@ cli_fh_count(struct session *s, struct cli_fh_counts *out)
 		goto out;
 	}
 	for (size_t i = 0; i < c.n; i++)
-		fh[i].e = &c.e[i];
-	if ((rc = cli_fh_survey(f, ns, fh, c.n, &em)) != 0) {
+		if (c.e[i].type == CAT_FILE)
+			fh[out->files++].e = &c.e[i];
+	if ((rc = cli_fh_survey(f, ns, fh, out->files, &em)) != 0) {
 		ex = cli_fail(rc, &em, "cannot check the files' health");
 		goto out;
 	}
-	out->files = c.n;
-	for (size_t i = 0; i < c.n; i++) {
+	for (size_t i = 0; i < out->files; i++) {
 		if (fh[i].h.healthy < fh[i].n)
 			out->under++;
 		if (fh[i].h.healthy < cli_fh_threshold(&fh[i]))

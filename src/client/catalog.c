@@ -157,14 +157,25 @@ catalog_encode(const struct catalog *c, const uint8_t key[static 32],
 	return 0;
 }
 
-/* Append a copy of e; the caller keeps the order. */
+/* Append a copy of e (a file: a record holds nothing else); the caller
+ * keeps the order. */
 static int
 cat_push(struct catalog *c, const struct cat_entry *e)
 {
-	struct cat_entry *ne;
+	struct cat_entry f = *e;
 
 	if (c->n >= CATALOG_MAXENTRIES)
 		return DZ_ERANGE;
+	f.target = NULL;
+	f.type = CAT_FILE;
+	return catalog_append(c, &f);
+}
+
+int
+catalog_append(struct catalog *c, const struct cat_entry *e)
+{
+	struct cat_entry *ne = &c->e[c->n];
+
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;
 
@@ -172,10 +183,15 @@ cat_push(struct catalog *c, const struct cat_entry *e)
 			return DZ_ENOMEM;
 		c->e = ne;
 		c->cap = cap;
+		ne = &c->e[c->n];
 	}
-	c->e[c->n] = *e;
-	if ((c->e[c->n].path = strdup(e->path)) == NULL)
+	*ne = *e;
+	ne->target = NULL;
+	if ((ne->path = strdup(e->path)) == NULL ||
+	    (e->target != NULL && (ne->target = strdup(e->target)) == NULL)) {
+		free(ne->path);
 		return DZ_ENOMEM;
+	}
 	c->n++;
 	return 0;
 }
@@ -308,8 +324,11 @@ catalog_set(struct catalog *c, const struct cat_entry *e, int *replaced,
 		char *p = c->e[i].path;
 
 		memcpy(old_id, c->e[i].id, 32);
+		free(c->e[i].target);
 		c->e[i] = *e;
 		c->e[i].path = p;
+		c->e[i].target = NULL;
+		c->e[i].type = CAT_FILE;
 		return 0;
 	}
 	if ((rc = cat_push(c, e)) != 0)
@@ -331,6 +350,7 @@ catalog_remove(struct catalog *c, const char *path, uint8_t old_id[static 32])
 		return DZ_ENOENT;
 	memcpy(old_id, c->e[i].id, 32);
 	free(c->e[i].path);
+	free(c->e[i].target);
 	memmove(&c->e[i], &c->e[i + 1], (c->n - i - 1) * sizeof(*c->e));
 	c->n--;
 	return 0;
@@ -339,8 +359,10 @@ catalog_remove(struct catalog *c, const char *path, uint8_t old_id[static 32])
 void
 catalog_clear(struct catalog *c)
 {
-	for (size_t i = 0; i < c->n; i++)
+	for (size_t i = 0; i < c->n; i++) {
 		free(c->e[i].path);
+		free(c->e[i].target);
+	}
 	c->n = 0;
 }
 

@@ -29,8 +29,14 @@
 #define CATALOG_KEYBYTES 32
 #define CATALOG_IDBYTES 32
 
+/* What an entry is: the catalog record holds files only; listings of the
+ * folder tree (files.h) hold all three. */
+enum { CAT_FILE = 0, CAT_DIR = 2, CAT_LINK = 3 };
+
 struct cat_entry {
 	char *path;                   /* normalised, NUL-terminated, owned */
+	char *target;                 /* CAT_LINK: its target, owned; else NULL */
+	uint8_t type;                 /* CAT_FILE, CAT_DIR or CAT_LINK */
 	uint8_t id[32];               /* the object (xfer.h record id) */
 	uint64_t size;
 	int64_t mtime;                /* seconds since the epoch */
@@ -82,6 +88,10 @@ const struct cat_entry *catalog_find(const struct catalog *c, const char *path);
  * object's id then. DZ_ERANGE past CATALOG_MAXENTRIES. */
 int catalog_set(struct catalog *c, const struct cat_entry *e, int *replaced,
     uint8_t old_id[static 32]) DZ_MUST_CHECK;
+
+/* catalog_append: append a copy of e (path and target copied) without
+ * keeping any order or bound: for listings, not for the record. */
+int catalog_append(struct catalog *c, const struct cat_entry *e) DZ_MUST_CHECK;
 
 /* catalog_remove: remove the entry at path; old_id = its object.
  * DZ_ENOENT if there is none. */

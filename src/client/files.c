@@ -1,5 +1,5 @@
 /*
- * files: put, get, list and remove by remote path (files.h).
+ * files: put, get, list, move and remove by remote path (files.h).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -8,22 +8,11 @@
 
 #include <sodium.h>
 
-#include "client/files.h"
+#include "client/files_int.h"
 #include "client/pending.h"
+#include "client/tree.h"
+#include "core/record.h"
 
-/* Attempts at a catalog update before giving up (each lost one means
- * another client changed the tree in between). */
-#define FILES_CAS_TRIES 16
-
-struct files {
-	struct netstore *ns;
-	uint8_t *keys;                /* sodium_malloc: folder key | catalog key */
-	uint8_t cat_id[CATALOG_IDBYTES];
-	char pending[PATH_MAX];       /* the journal (pending.h); "": none */
-};
-
-#define FOLDER_KEY(f) ((f)->keys)
-#define CAT_KEY(f) ((f)->keys + 32)
 
 int
 files_open(struct netstore *ns, const uint8_t mk[static MKEY_BYTES],
@@ -35,15 +24,18 @@ files_open(struct netstore *ns, const uint8_t mk[static MKEY_BYTES],
 	*out = NULL;
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return DZ_ENOMEM;
-	if ((f->keys = sodium_malloc(64)) == NULL) {
+	if ((f->key = sodium_malloc(32)) == NULL) {
 		free(f);
 		return DZ_ENOMEM;
 	}
 	f->ns = ns;
-	if ((rc = mkey_derive(mk, MKEY_SUB_FOLDER, FOLDER_KEY(f))) != 0 ||
-	    (rc = catalog_keys(FOLDER_KEY(f), f->cat_id, CAT_KEY(f))) != 0) {
+	if ((rc = mkey_derive(mk, MKEY_SUB_FOLDER, f->key)) != 0) {
 		files_close(f);
 		return dz_errf(em, rc, "cannot derive the folder keys");
+	}
+	if ((rc = tree_open(ns, f->key, &f->t, em)) != 0) {
+		files_close(f);
+		return rc;
 	}
 	*out = f;
 	return 0;
@@ -54,198 +46,88 @@ files_close(struct files *f)
 {
 	if (f == NULL)
 		return;
-	sodium_free(f->keys); /* wipes */
+	tree_close(f->t);
+	sodium_free(f->key); /* wipes */
 	free(f);
 }
 
-/* Load the catalog and its version (none yet: empty, version 0). */
-static int
-cat_load(struct files *f, struct catalog *c, struct dz_errmsg *em)
+int
+files_seen(struct files *f, const char *path, struct dz_errmsg *em)
 {
-	uint8_t *blob;
-	size_t len;
-	uint64_t v;
-	int rc;
-
-	catalog_clear(c);
-	c->version = 0;
-	rc = netstore_rec_get(f->ns, f->cat_id, &blob, &len, &v, em);
-	if (rc == DZ_ENOENT)
-		return 0;
-	if (rc != 0)
-		return rc;
-	rc = catalog_decode(blob, len, CAT_KEY(f), f->cat_id, c, em);
-	free(blob);
-	if (rc == 0)
-		c->version = v;
-	return rc;
-}
-
-/* Save c if nobody changed it since it was loaded: 0 or DZ_ECONFLICT. */
-static int
-cat_save(struct files *f, struct catalog *c, struct dz_errmsg *em)
-{
-	uint8_t *blob;
-	size_t len;
-	uint64_t v;
-	int rc;
-
-	if ((rc = catalog_encode(c, CAT_KEY(f), f->cat_id, &blob, &len, em)) != 0)
-		return rc;
-	rc = netstore_rec_put(f->ns, f->cat_id, c->version, blob, len, &v, em);
-	free(blob);
-	if (rc == 0)
-		c->version = v;
-	return rc;
+	return tree_seen(f->t, path, em);
 }
 
 int
-files_list(struct files *f, struct catalog *c, struct dz_errmsg *em)
+files_flush(struct files *f, struct dz_errmsg *em)
 {
-	memset(c, 0, sizeof(*c));
-	return cat_load(f, c, em);
+	return tree_flush(f->t, em);
 }
 
-/* A file at path would clash with a folder of that name, or sit under a
- * name that is a file. */
-static int
-path_clash(const struct catalog *c, const char *path, struct dz_errmsg *em)
+struct tree *
+files_tree(struct files *f)
 {
-	size_t n = strlen(path);
-	char pre[CATALOG_PATHMAX + 1];
-
-	for (size_t i = 0; i < c->n; i++) {
-		const char *p = c->e[i].path;
-
-		if (strncmp(p, path, n) == 0 && p[n] == '/')
-			return dz_errf(em, DZ_EEXIST, "'%s' is a folder (it holds '%s')", path, p);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (path[i] != '/')
-			continue;
-		memcpy(pre, path, i);
-		pre[i] = '\0';
-		if (catalog_find(c, pre) != NULL)
-			return dz_errf(em, DZ_EEXIST, "'%s' is a file, not a folder", pre);
-	}
-	return 0;
+	return f->t;
 }
 
-/* Journal id (pending.h) before a step that a crash could leave it
- * behind in; without a journal (files_journal not called) nothing. */
-static int
-journal(struct files *f, const uint8_t id[static 32], struct dz_errmsg *em)
+int
+files_jadd(struct files *f, const uint8_t id[static 32], struct dz_errmsg *em)
 {
 	return f->pending[0] != '\0' ? pending_add(f->pending, id, em) : 0;
 }
 
-/* The step is done: id's entry goes. Best effort: an entry left behind
- * is looked up and dropped by a later command. */
-static void
-unjournal(struct files *f, const uint8_t id[static 32])
+void
+files_jdone(struct files *f, const uint8_t id[static 32])
 {
 	if (f->pending[0] != '\0' && pending_remove(f->pending, id, NULL) != 0) {
 		/* kept: handled as an orphan once this process ended */
 	}
 }
 
-/* Forget an object no path names any more, then its journal entry.
- * Best effort: what fails here only costs space until the next command
- * finds the entry, and the command's outcome does not depend on it. */
-static void
-forget_quietly(struct files *f, const uint8_t id[static 32])
+void
+files_forget(struct files *f, const uint8_t id[static 32])
 {
 	if (netstore_forget(f->ns, id, NULL) == 0)
-		unjournal(f, id);
+		files_jdone(f, id);
 }
 
-/*
- * Apply change(arg, c) to the file tree and save it; when another client
- * saved in between, load the tree again and redo the change. The change
- * sees a freshly loaded tree each time (the first time: c as given,
- * loaded by the caller if loaded is set) and returns 0 or an error that
- * ends the update.
- */
-static int
-cat_update(struct files *f, struct catalog *c, int loaded,
-    int (*change)(void *arg, struct catalog *c, struct dz_errmsg *em), void *arg,
-    struct dz_errmsg *em)
-{
-	int rc;
+/* The ids every file entry of the tree names, sorted, for the journal's
+ * "is it named?" question. */
+struct idset {
+	uint8_t (*id)[32];
+	size_t n, cap;
+};
 
-	for (int tries = 0;; tries++) {
-		if (!(tries == 0 && loaded) && (rc = cat_load(f, c, em)) != 0)
-			return rc;
-		if ((rc = change(arg, c, em)) != 0)
-			return rc;
-		if ((rc = cat_save(f, c, em)) != DZ_ECONFLICT)
-			return rc;
-		if (tries + 1 >= FILES_CAS_TRIES)
-			return dz_errf(em, DZ_ECONFLICT, "the file tree kept changing; try again");
+static int
+idset_add(void *arg, const char *path, const struct folder_entry *e)
+{
+	struct idset *s = arg;
+
+	(void)path;
+	if (e->type != FOLDER_T_FILE)
+		return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		uint8_t (*v)[32] = realloc(s->id, cap * 32);
+
+		if (v == NULL)
+			return DZ_ENOMEM;
+		s->id = v;
+		s->cap = cap;
 	}
-}
-
-/* The change a put makes: point path at the new object. */
-struct put_change {
-	struct files *f;
-	const struct cat_entry *e;
-	int replaced;
-	uint8_t old[32];
-};
-
-static int
-put_change(void *arg, struct catalog *c, struct dz_errmsg *em)
-{
-	struct put_change *pc = arg;
-	int rc;
-
-	if ((rc = path_clash(c, pc->e->path, em)) != 0)
-		return rc;
-	if ((rc = catalog_set(c, pc->e, &pc->replaced, pc->old)) != 0)
-		return dz_errf(em, rc, "cannot add '%s' to the file tree", pc->e->path);
-	/* the replaced object is named no more once the tree is saved */
-	return pc->replaced ? journal(pc->f, pc->old, em) : 0;
-}
-
-/* The change an rm makes. */
-struct rm_change {
-	struct files *f;
-	const char *path;
-	uint8_t old[32];
-};
-
-static int
-rm_change(void *arg, struct catalog *c, struct dz_errmsg *em)
-{
-	struct rm_change *rm = arg;
-
-	if (catalog_remove(c, rm->path, rm->old) != 0)
-		return dz_errf(em, DZ_ENOENT, "no file '%s'", rm->path);
-	return journal(rm->f, rm->old, em);
-}
-
-/* xfer_params.begin: journal the new object before it is stored. */
-static int
-put_begin(void *arg, const uint8_t id[32], struct dz_errmsg *em)
-{
-	struct files *f = arg;
-	struct dz_errmsg jm = {{0}};
-	int rc = journal(f, id, &jm);
-
-	if (rc != 0)
-		return dz_errf(em, rc, "cannot note the put in the profile (%s); "
-		    "nothing was stored", jm.text[0] ? jm.text : dz_strerror(rc));
+	memcpy(s->id[s->n++], e->id, 32);
 	return 0;
 }
 
-/* Whether the tree names object id. */
 static int
-named(const struct catalog *c, const uint8_t id[static 32])
+id_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (sodium_memcmp(c->e[i].id, id, 32) == 0)
-			return 1;
-	return 0;
+	return memcmp(a, b, 32);
+}
+
+static int
+idset_has(const struct idset *s, const uint8_t id[static 32])
+{
+	return s->n > 0 && bsearch(id, s->id, s->n, 32, id_cmp) != NULL;
 }
 
 int
@@ -253,7 +135,7 @@ files_journal(struct files *f, const char *path, unsigned *cleaned,
     struct dz_errmsg *em)
 {
 	struct pending_ent *o = NULL;
-	struct catalog c = {0};
+	struct idset named = {0};
 	size_t n = 0;
 	int rc;
 
@@ -265,43 +147,80 @@ files_journal(struct files *f, const char *path, unsigned *cleaned,
 	}
 	if ((o = calloc(PENDING_MAX, sizeof(*o))) == NULL)
 		return DZ_ENOMEM;
+	/* only after a crash: then the whole tree is read once */
 	if ((rc = pending_orphans(path, o, PENDING_MAX, &n, em)) != 0 || n == 0 ||
-	    (rc = cat_load(f, &c, em)) != 0)
+	    (rc = tree_list(f->t, "", 1, idset_add, &named, em)) != 0)
 		goto out;
+	if (named.n > 0)
+		qsort(named.id, named.n, 32, id_cmp);
 	for (size_t i = 0; i < n; i++) {
+		int is = idset_has(&named, o[i].id);
+
 		/* named: the command got as far as the tree; not named: it
 		 * did not, or the tree moved on without it: forget it */
-		if (!named(&c, o[i].id) && netstore_forget(f->ns, o[i].id, NULL) != 0)
+		if (!is && netstore_forget(f->ns, o[i].id, NULL) != 0)
 			continue; /* kept for the next command */
 		if ((rc = pending_drop(path, &o[i], em)) != 0)
 			goto out;
-		if (!named(&c, o[i].id))
+		if (!is)
 			(*cleaned)++;
 	}
 out:
-	catalog_free(&c);
+	free(named.id);
 	free(o);
 	return rc;
 }
 
-int
-files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
-    const struct xfer_params *pp, uint64_t *size, int *replaced,
-    struct dz_errmsg *em)
+/* One folder entry as a listing entry, appended to c. */
+static int
+list_add(void *arg, const char *path, const struct folder_entry *e)
 {
-	char norm[CATALOG_PATHMAX + 1];
-	struct catalog c = {0};
-	struct cat_entry e;
-	struct xfer_file xf = *fi;
-	struct put_change pc;
+	struct cat_entry ce;
+
+	memset(&ce, 0, sizeof(ce));
+	ce.path = (char *)path;
+	ce.type = e->type == FOLDER_T_DIR ? CAT_DIR :
+	    e->type == FOLDER_T_LINK ? CAT_LINK : CAT_FILE;
+	ce.target = (char *)e->target;
+	memcpy(ce.id, e->id, 32);
+	ce.size = e->size;
+	ce.mtime = e->mtime_sec;
+	ce.mtime_nsec = e->mtime_nsec;
+	ce.mode = e->mode;
+	return catalog_append(arg, &ce);
+}
+
+int
+files_list(struct files *f, const char *path, struct catalog *c, struct dz_errmsg *em)
+{
+	struct tree_ent te;
 	int rc;
 
-	*replaced = 0;
-	if ((rc = catalog_path(path, norm, em)) != 0)
+	memset(c, 0, sizeof(*c));
+	if (path[0] != '\0') {
+		if ((rc = tree_stat(f->t, path, &te, em)) != 0)
+			return rc;
+		tree_ent_clear(&te);
+		if (te.e.type != FOLDER_T_DIR)
+			return list_add(c, path, &te.e);
+	}
+	if ((rc = tree_list(f->t, path, 1, list_add, c, em)) != 0)
+		catalog_free(c);
+	return rc;
+}
+
+int
+files_path_ok(const char *path, char norm[static CATALOG_PATHMAX + 1], struct dz_errmsg *em)
+{
+	char *in = strdup(path); /* norm may be path */
+	int rc;
+
+	if (in == NULL)
+		return DZ_ENOMEM;
+	rc = catalog_path(in, norm, em);
+	free(in);
+	if (rc != 0)
 		return rc;
-	if (norm[0] == '\0')
-		return dz_errf(em, DZ_EINVAL, "a file needs a remote name, not the root");
-	/* a name no file system takes could never be written back by a get */
 	for (const char *comp = norm, *sl; *comp != '\0'; comp = *sl ? sl + 1 : sl) {
 		if ((sl = strchr(comp, '/')) == NULL)
 			sl = comp + strlen(comp);
@@ -310,41 +229,142 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 			    "than %d bytes (no file system could take it back): '%.*s...'",
 			    CATALOG_NAMEMAX, 40, comp);
 	}
-	/* refuse early what the tree cannot take, before any upload */
-	if ((rc = cat_load(f, &c, em)) != 0 || (rc = path_clash(&c, norm, em)) != 0)
-		goto out;
+	return 0;
+}
+
+/* The change a put makes to its folder: name the new object. */
+struct put_change {
+	struct files *f;
+	const char *path;
+	struct folder_entry e;
+	int replaced;
+	uint8_t old[32];
+};
+
+static int
+put_change(void *arg, struct folder *fo, struct dz_errmsg *em)
+{
+	struct put_change *pc = arg;
+	const struct folder_entry *cur;
+	int rc;
+
+	pc->replaced = 0;
+	if (folder_find(fo, pc->e.name, &cur) == 0) {
+		if (cur->type == FOLDER_T_DIR)
+			return dz_errf(em, DZ_EEXIST, "'%s' is a folder", pc->path);
+		if (cur->type == FOLDER_T_FILE) {
+			pc->replaced = 1;
+			memcpy(pc->old, cur->id, 32);
+		}
+	}
+	if ((rc = folder_put(fo, &pc->e, NULL, em)) != 0)
+		return dz_errf(em, rc, "cannot add '%s' to its folder", pc->path);
+	/* the replaced object is named no more once the folder is written */
+	return pc->replaced ? files_jadd(pc->f, pc->old, em) : 0;
+}
+
+/* xfer_params.begin: journal the new object before it is stored. */
+static int
+put_begin(void *arg, const uint8_t id[32], struct dz_errmsg *em)
+{
+	struct files *f = arg;
+	struct dz_errmsg jm = {{0}};
+	int rc = files_jadd(f, id, &jm);
+
+	if (rc != 0)
+		return dz_errf(em, rc, "cannot note the put in the profile (%s); "
+		    "nothing was stored", jm.text[0] ? jm.text : dz_strerror(rc));
+	return 0;
+}
+
+/* Refuse early, before any upload, a put the tree cannot take: a folder
+ * at path, or a file on the way to it. */
+static int
+put_precheck(struct files *f, const char *dir, const char *base, const char *path,
+    struct dz_errmsg *em)
+{
+	const struct folder_entry *e;
+	struct folder *fo;
+	int rc = tree_walk(f->t, dir, base, 0, &fo, NULL, NULL, em);
+
+	if (rc == DZ_ENOENT) {
+		memset(em, 0, sizeof(*em));
+		return 0; /* its folders are made by the put */
+	}
+	if (rc != 0)
+		return rc;
+	if (folder_find(fo, base, &e) == 0 && e->type == FOLDER_T_DIR)
+		rc = dz_errf(em, DZ_EEXIST, "'%s' is a folder", path);
+	folder_free(fo);
+	return rc;
+}
+
+int
+files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
+    const struct xfer_params *pp, uint64_t *size, int *replaced,
+    struct dz_errmsg *em)
+{
+	char norm[CATALOG_PATHMAX + 1], dir[CATALOG_PATHMAX + 1];
+	struct xfer_file xf = *fi;
+	struct put_change pc;
+	struct xfer_params xp = *pp;
+	struct store st;
+	const char *base;
+	int rc;
+
+	*replaced = 0;
+	if ((rc = files_path_ok(path, norm, em)) != 0)
+		return rc;
+	if (norm[0] == '\0')
+		return dz_errf(em, DZ_EINVAL, "a file needs a remote name, not the root");
+	tree_split(norm, dir, &base);
+	if ((rc = put_precheck(f, dir, base, norm, em)) != 0)
+		return rc;
 	xf.name = norm;
-	memset(&e, 0, sizeof(e));
-	{
-		struct store st;
-
-		struct xfer_params xp = *pp;
-
-		xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
-		xp.begin = put_begin;
-		xp.begin_arg = f;
-		netstore_store(f->ns, &st);
-		if ((rc = put_file(&st, FOLDER_KEY(f), fd, &xf, &xp, e.id, size, em)) != 0)
-			goto out;
-	}
-	e.path = norm;
-	e.size = *size;
+	memset(&pc, 0, sizeof(pc));
+	xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
+	xp.begin = put_begin;
+	xp.begin_arg = f;
+	netstore_store(f->ns, &st);
+	if ((rc = put_file(&st, f->key, fd, &xf, &xp, pc.e.id, size, em)) != 0)
+		return rc;
 	pc.f = f;
-	e.mtime = fi->mtime_sec;
-	e.mode = fi->mode;
-	pc.e = &e;
-	if ((rc = cat_update(f, &c, 1, put_change, &pc, em)) != 0) {
+	pc.path = norm;
+	pc.e.name = base;
+	pc.e.type = FOLDER_T_FILE;
+	pc.e.mode = fi->mode & 07777;
+	pc.e.mtime_sec = fi->mtime_sec;
+	pc.e.mtime_nsec = fi->mtime_nsec < 1000000000u ? fi->mtime_nsec : 0;
+	pc.e.size = *size;
+	record_key(f->key, pc.e.id, pc.e.key);
+	rc = tree_update(f->t, dir, base, 1, put_change, &pc, em);
+	sodium_memzero(pc.e.key, sizeof(pc.e.key));
+	if (rc != 0) {
 		/* the object is stored but no path names it: forget it */
-		forget_quietly(f, e.id);
-		goto out;
+		files_forget(f, pc.e.id);
+		return rc;
 	}
-	unjournal(f, e.id); /* named now */
+	files_jdone(f, pc.e.id); /* named now */
 	*replaced = pc.replaced;
 	if (pc.replaced)
-		forget_quietly(f, pc.old);
-out:
-	catalog_free(&c);
-	return rc;
+		files_forget(f, pc.old);
+	return 0;
+}
+
+int
+files_fetch(struct files *f, const uint8_t id[static 32], int fd,
+    const struct xfer_params *pp, struct dz_errmsg *em)
+{
+	struct xfer_params xp;
+	struct store st;
+
+	if (pp != NULL)
+		xp = *pp;
+	else
+		xfer_params_default(&xp);
+	xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
+	netstore_store(f->ns, &st);
+	return get_file(&st, f->key, id, fd, &xp, NULL, em);
 }
 
 int
@@ -352,41 +372,31 @@ files_get(struct files *f, const char *path, int fd, const struct xfer_params *p
     struct cat_entry *out, struct dz_errmsg *em)
 {
 	char norm[CATALOG_PATHMAX + 1];
-	struct catalog c = {0};
-	const struct cat_entry *e;
-	struct record_hdr *hdr;
-	struct xfer_params xp;
-	struct store st;
+	struct tree_ent te;
 	int rc;
 
 	if ((rc = catalog_path(path, norm, em)) != 0)
 		return rc;
-	if ((rc = cat_load(f, &c, em)) != 0)
-		goto out;
-	if ((e = catalog_find(&c, norm)) == NULL) {
-		rc = dz_errf(em, DZ_ENOENT, "no file '%s'", norm);
-		goto out;
+	if (norm[0] == '\0')
+		return dz_errf(em, DZ_EEXIST, "the root is a folder (get -r fetches "
+		    "folders)");
+	if ((rc = tree_stat(f->t, norm, &te, em)) != 0)
+		return rc == DZ_ENOENT ? dz_errf(em, rc, "no file '%s'", norm) : rc;
+	tree_ent_clear(&te);
+	if (te.e.type == FOLDER_T_DIR)
+		return dz_errf(em, DZ_EEXIST, "'%s' is a folder (get -r fetches folders)",
+		    norm);
+	if (te.e.type == FOLDER_T_LINK)
+		return dz_errf(em, DZ_EEXIST, "'%s' is a symbolic link to '%s' (get -r "
+		    "re-creates links)", norm, te.target);
+	if ((rc = files_fetch(f, te.e.id, fd, pp, em)) == 0 && out != NULL) {
+		memset(out, 0, sizeof(*out));
+		memcpy(out->id, te.e.id, 32);
+		out->size = te.e.size;
+		out->mtime = te.e.mtime_sec;
+		out->mtime_nsec = te.e.mtime_nsec;
+		out->mode = te.e.mode;
 	}
-	if ((hdr = sodium_malloc(sizeof(*hdr))) == NULL) {
-		rc = DZ_ENOMEM;
-		goto out;
-	}
-	if (pp != NULL)
-		xp = *pp;
-	else
-		xfer_params_default(&xp);
-	xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
-	netstore_store(f->ns, &st);
-	rc = get_file(&st, FOLDER_KEY(f), e->id, fd, &xp, hdr, em);
-	if (rc == 0 && out != NULL) {
-		*out = *e;
-		out->path = NULL;
-		/* the record's nanoseconds, when it agrees with the catalog */
-		out->mtime_nsec = hdr->mtime_sec == e->mtime ? hdr->mtime_nsec : 0;
-	}
-	sodium_free(hdr); /* wipes the file key */
-out:
-	catalog_free(&c);
 	return rc;
 }
 
@@ -401,29 +411,10 @@ files_code(struct files *f, const uint8_t id[static 32], unsigned *k,
 	if (hdr == NULL)
 		return DZ_ENOMEM;
 	netstore_store(f->ns, &st);
-	if ((rc = get_record(&st, FOLDER_KEY(f), id, hdr, em)) == 0) {
+	if ((rc = get_record(&st, f->key, id, hdr, em)) == 0) {
 		*k = hdr->k;
 		*n = hdr->n;
 	}
 	sodium_free(hdr); /* wipes the file key */
-	return rc;
-}
-
-int
-files_rm(struct files *f, const char *path, struct dz_errmsg *em)
-{
-	char norm[CATALOG_PATHMAX + 1];
-	struct catalog c = {0};
-	struct rm_change rm;
-	int rc;
-
-	if ((rc = catalog_path(path, norm, em)) != 0)
-		return rc;
-	rm.f = f;
-	rm.path = norm;
-	rc = cat_update(f, &c, 0, rm_change, &rm, em);
-	if (rc == 0 && (rc = netstore_forget(f->ns, rm.old, em)) == 0)
-		unjournal(f, rm.old);
-	catalog_free(&c);
 	return rc;
 }

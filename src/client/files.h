@@ -1,13 +1,14 @@
 /*
- * files: the account's files on the network: put, get, list and remove
- * by remote path. Ties together the network store (netstore.h), the
- * put/get pipelines (xfer.h) and the encrypted file tree (catalog.h).
+ * files: the account's files on the network: put, get, list, move and
+ * remove by remote path. Ties together the network store (netstore.h), the
+ * put/get pipelines (xfer.h) and the encrypted folder tree (tree.h).
  *
- * A put stores the file as a new object first and only then points its
- * path at it (compare-and-swap on the catalog, redone if another client
- * changed the tree meanwhile); the object the path held before is
+ * A put stores the file as a new object first and only then names it in
+ * its folder's record (compare-and-swap, redone if another computer
+ * changed that folder meanwhile); the object the path held before is
  * forgotten afterwards. So a failed put leaves the old file in place, and
- * a crash between the two steps leaves at worst an unreferenced object.
+ * a crash between the two steps leaves at worst an unreferenced object,
+ * which the journal (files_journal) forgets later.
  */
 #ifndef DZ_FILES_H
 #define DZ_FILES_H
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "client/catalog.h"
+#include "client/folder.h"
 #include "client/netstore.h"
 #include "client/xfer.h"
 #include "core/err.h"
@@ -40,8 +42,27 @@ void files_close(struct files *f);
 int files_journal(struct files *f, const char *path, unsigned *cleaned,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
-/* files_list: the file tree now, into c (catalog_free it). */
-int files_list(struct files *f, struct catalog *c, struct dz_errmsg *em) DZ_MUST_CHECK;
+/* files_seen: check every folder record read from now on against the
+ * rollback memory at path (the profile's seen.db): an older one than
+ * this computer has seen is DZ_EROLLBACK, naming the folder. */
+int files_seen(struct files *f, const char *path, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* files_flush: make the versions seen durable (before a command reports
+ * success). */
+int files_flush(struct files *f, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* files_tree: the folder tree under f (borrowed), for whole-tree work
+ * (files_tree.h). */
+struct tree *files_tree(struct files *f);
+
+/*
+ * files_list: what lies at or under path (normalised; "" the root) into c
+ * (catalog_free it): the entry at path if it is a file or a link, else
+ * every file, folder and link below it (each folder before its contents,
+ * names sorted within a folder). DZ_ENOENT if nothing is at path.
+ */
+int files_list(struct files *f, const char *path, struct catalog *c,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /*
  * files_put: store what fd holds at remote path (normalised, not the
@@ -65,8 +86,41 @@ int files_get(struct files *f, const char *path, int fd, const struct xfer_param
 int files_code(struct files *f, const uint8_t id[static 32], unsigned *k,
     unsigned *n, struct dz_errmsg *em) DZ_MUST_CHECK;
 
-/* files_rm: remove the file at path and forget its object. DZ_ENOENT if
- * none. */
-int files_rm(struct files *f, const char *path, struct dz_errmsg *em) DZ_MUST_CHECK;
+/* files_fetch: rebuild object id (a file entry's) into fd. */
+int files_fetch(struct files *f, const uint8_t id[static 32], int fd,
+    const struct xfer_params *pp, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* files_rm: remove the file or link at path and forget its object; with
+ * recursive, a folder too, with everything below it. DZ_ENOENT if
+ * nothing is there, DZ_EEXIST for a folder without recursive.
+ * *files (may be NULL) = files forgotten. */
+int files_rm(struct files *f, const char *path, int recursive, uint64_t *files,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* files_mkdir flags */
+#define FILES_MKDIR_PARENTS 1  /* make missing parents */
+#define FILES_MKDIR_EXISTOK 2  /* an existing folder is fine: its mode and
+                                  mtime are set to those given */
+
+/* files_mkdir: make the folder at path with mode and mtime. DZ_EEXIST if
+ * path is taken (by a folder, unless FILES_MKDIR_EXISTOK), DZ_ENOENT if
+ * its parent is missing (unless FILES_MKDIR_PARENTS). *made (may be
+ * NULL) = 1 if it was made. */
+int files_mkdir(struct files *f, const char *path, int flags, uint32_t mode,
+    int64_t mtime_sec, uint32_t mtime_nsec, int *made, struct dz_errmsg *em)
+	DZ_MUST_CHECK;
+
+/*
+ * files_mv: move the file, link or folder at from to to (normalised
+ * paths; to's missing parents are made). A folder moves as one entry:
+ * nothing below it is read, rewritten or uploaded. An existing file at to
+ * is replaced by a moved file (its object forgotten); a folder or link
+ * there, or a move of a folder into itself, is refused (DZ_EEXIST,
+ * DZ_EINVAL). Within one folder the move is one swap; between two, the
+ * entry is added to to's folder first, then removed from from's (a crash
+ * in between leaves it in both, never in neither).
+ */
+int files_mv(struct files *f, const char *from, const char *to,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
 
 #endif

@@ -88,7 +88,8 @@ cp "$T/key" "$T/$esc"
 for f in o1 e1 o2 e2 o3 e3 o4 e4 o5 e5 o6 e6 o7 e7; do
 	if grep -q $'\033' "$T/$f"; then fail "raw ESC in $f: $(cat -v "$T/$f")"; fi
 	# every line of a message starts as messages do: no stray newline
-	if grep -qv -e '^drizzle: ' -e '^ *[0-9.]* [KMG]*i*B  ' -e '^$' "$T/$f"; then
+	# (ls lines: a size, or - for a folder)
+	if grep -qv -e '^drizzle: ' -e '^ *[0-9.]* [KMG]*i*B  ' -e '^ *-  ' -e '^$' "$T/$f"; then
 		fail "stray line in $f: $(cat -v "$T/$f")"
 	fi
 done
