@@ -140,7 +140,8 @@ folder_put_version(struct folder *f, const struct folder_entry *e, unsigned keep
 	if ((h = malloc((FOLDER_VERS_MAX + 1) * sizeof(*h))) == NULL)
 		return DZ_ENOMEM;
 	ent_as_version(old, &h[0]);
-	memcpy(&h[1], old->vers, old->nvers * sizeof(*h));
+	if (old->nvers > 0)
+		memcpy(&h[1], old->vers, old->nvers * sizeof(*h));
 	nh = (size_t)old->nvers + 1;
 	if (keep > FOLDER_VERS_MAX)
 		keep = FOLDER_VERS_MAX;
