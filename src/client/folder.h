@@ -7,7 +7,8 @@
  * the master key's folder sub-key (folder_root_keys), so that every
  * computer of the account finds it. A folder record lists the folder's
  * entries sorted by name: files (object id and the file record's own
- * random key), sub-folders (their id and key) and symbolic links (the
+ * random key, and the kept previous versions of the file, each an object
+ * id and key of its own: folder_put_version), sub-folders (their id and key) and symbolic links (the
  * target, stored as given). Keys of children live only inside the sealed
  * parent, so handing one folder's key to someone hands over exactly its
  * subtree, and `mv` moves an entry without re-encrypting anything.
