@@ -74,6 +74,8 @@ folder_ent_check(const struct folder_entry *e, struct dz_errmsg *em)
 		return dz_errf(em, DZ_EINVAL, "'%s': nanoseconds out of range", e->name);
 	if (e->size > (uint64_t)INT64_MAX)
 		return dz_errf(em, DZ_EINVAL, "'%s': size out of range", e->name);
+	if ((rc = folder_vers_check(e, em)) != 0)
+		return rc;
 	switch (e->type) {
 	case FOLDER_T_FILE:
 	case FOLDER_T_DIR:
@@ -239,8 +241,12 @@ folder_shard_of(const struct folder *f, const char *name)
 size_t
 folder_ent_bytes(const struct folder_entry *e)
 {
-	size_t n = FENT_FIXED + strlen(e->name);
+	size_t n = FENT_FIXED + strlen(e->name) + 1; /* and the ext byte */
 
+	if (e->number != 0 || e->stored_sec != 0)
+		n += FENT_NUMBYTES;
+	if (e->nvers > 0)
+		n += 1 + (size_t)e->nvers * FVER_BYTES;
 	if (e->type == FOLDER_T_LINK)
 		return n + 2 + strlen(e->target);
 	return n + FOLDER_IDBYTES + FOLDER_KEYBYTES;
@@ -267,18 +273,28 @@ shard_reserve(struct fshard *s)
 	return 0;
 }
 
-/* A copy of e with name and target in one owned block. */
+/* A copy of e with name and target in one owned block, the versions
+ * (which hold keys) in another. */
 static int
 ent_copy(const struct folder_entry *e, struct folder_entry *out)
 {
 	size_t nl = strlen(e->name), tl = e->target ? strlen(e->target) + 1 : 0;
+	struct folder_version *v = NULL;
 	char *blk;
 
 	if ((blk = malloc(nl + 1 + tl)) == NULL)
 		return DZ_ENOMEM;
+	if (e->nvers > 0) {
+		if ((v = malloc(e->nvers * sizeof(*v))) == NULL) {
+			free(blk);
+			return DZ_ENOMEM;
+		}
+		memcpy(v, e->vers, e->nvers * sizeof(*v));
+	}
 	memcpy(blk, e->name, nl + 1);
 	*out = *e;
 	out->name = blk;
+	out->vers = v;
 	out->target = NULL;
 	if (tl > 0) {
 		memcpy(blk + nl + 1, e->target, tl);
@@ -336,12 +352,18 @@ locate(const struct folder *f, const char *name, size_t *si, size_t *i)
 	return found ? 0 : DZ_ENOENT;
 }
 
-/* Free what an entry owns and wipe its key. */
+/* Free what an entry owns and wipe its keys. */
 static void
 ent_drop(struct folder_entry *e)
 {
 	free((void *)e->name); /* name and target: one block */
 	sodium_memzero(e->key, FOLDER_KEYBYTES);
+	if (e->vers != NULL) {
+		sodium_memzero((void *)e->vers, e->nvers * sizeof(*e->vers));
+		free((void *)e->vers);
+	}
+	e->vers = NULL;
+	e->nvers = 0;
 }
 
 int
@@ -387,7 +409,7 @@ folder_put(struct folder *f, const struct folder_entry *e, int *replaced,
 		s->e[i] = ne;
 	} else {
 		if ((rc = shard_reserve(s)) != 0) {
-			free((void *)ne.name);
+			ent_drop(&ne);
 			sodium_memzero(&ne, sizeof(ne));
 			return rc;
 		}

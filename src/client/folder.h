@@ -7,7 +7,8 @@
  * the master key's folder sub-key (folder_root_keys), so that every
  * computer of the account finds it. A folder record lists the folder's
  * entries sorted by name: files (object id and the file record's own
- * random key), sub-folders (their id and key) and symbolic links (the
+ * random key, and the kept previous versions of the file, each an object
+ * id and key of its own: folder_put_version), sub-folders (their id and key) and symbolic links (the
  * target, stored as given). Keys of children live only inside the sealed
  * parent, so handing one folder's key to someone hands over exactly its
  * subtree, and `mv` moves an entry without re-encrypting anything.
@@ -65,6 +66,8 @@
 #define FOLDER_MAXDEPTH 20             /* at most 2^20 shards */
 #define FOLDER_REC_MAXENTRIES 65536    /* per record, as read */
 #define FOLDER_REC_MAX (16u * 1024 * 1024) /* PROTO_REC_MAX */
+#define FOLDER_VERS_MAX 255            /* previous versions per file */
+#define FOLDER_VERS_DEFAULT 10         /* the setting's default */
 
 /* Entry types; the numbers are part of the format: never reuse. */
 enum folder_type {
@@ -75,6 +78,22 @@ enum folder_type {
 	                      * (pack id, pack key, file key, offset,
 	                      * length); refused by this version
 	                      * (DZ_EVERSION) */
+};
+
+/*
+ * struct folder_version: one kept previous version of a file (an object
+ * that an earlier put of the same name stored). key is a secret: wipe
+ * copies of it (sodium_memzero).
+ */
+struct folder_version {
+	uint32_t number;            /* 1 = the first put of this path; grows */
+	uint8_t id[FOLDER_IDBYTES]; /* object id */
+	uint8_t key[FOLDER_KEYBYTES]; /* its record key */
+	uint64_t size;              /* <= INT64_MAX */
+	int64_t mtime_sec;          /* the file's mtime */
+	uint32_t mtime_nsec;        /* < 1e9 */
+	int64_t stored_sec;         /* when that version was put (client clock) */
+	uint32_t mode;              /* permission bits (07777) only */
 };
 
 /*
@@ -93,6 +112,14 @@ struct folder_entry {
 	uint64_t size;              /* bytes (a file's); <= INT64_MAX */
 	uint8_t id[FOLDER_IDBYTES]; /* FILE: object id; DIR: folder id */
 	uint8_t key[FOLDER_KEYBYTES]; /* FILE: record key; DIR: folder key */
+	uint32_t number;            /* the current version's number; 0 means 1 */
+	int64_t stored_sec;         /* when it was put (client clock); 0: unknown */
+	/* FILE only: the previous versions, newest first, numbers strictly
+	 * decreasing and below the current one (borrowed and copied in as
+	 * given; as returned, pointing into the folder like name). Zero the
+	 * whole struct before filling it: nvers must be 0 for no versions. */
+	const struct folder_version *vers;
+	uint16_t nvers;             /* <= FOLDER_VERS_MAX */
 };
 
 /* One sealed record to write: its id at the coordinator, the version it
@@ -190,8 +217,48 @@ int folder_put(struct folder *f, const struct folder_entry *e, int *replaced,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* folder_remove: drop the entry named name; DZ_ENOENT if none, DZ_EINVAL
- * if its shard is not loaded. */
+ * if its shard is not loaded. A file's previous versions go with it:
+ * read them (folder_find) first to forget their objects too. */
 int folder_remove(struct folder *f, const char *name) DZ_MUST_CHECK;
+
+/* folder_put_version: put e as the new current version of a file: as
+ * folder_put, but when the name holds a file, that file's current object
+ * becomes its newest previous version (its number kept), the new entry
+ * gets number (old current) + 1, and the previous versions beyond keep
+ * (the oldest; keep is capped at FOLDER_VERS_MAX, 0 keeps none) are
+ * removed and copied into dropped[] (the caller's array of
+ * FOLDER_VERS_MAX + 1), *ndropped of them, so that the caller forgets
+ * their objects (and wipes their keys). When e is not a file (a link put
+ * over a file), the file's current object and all its versions are
+ * dropped. e must carry no versions of its own (DZ_EINVAL); its number is
+ * ignored when it replaces a file, kept as given (0: 1) when the name is
+ * new. *replaced (may be NULL) says whether a file was there. DZ_EEXIST
+ * if the name holds a folder or a link (as folder_add); DZ_ERANGE if the
+ * number would pass UINT32_MAX; else as folder_put. */
+int folder_put_version(struct folder *f, const struct folder_entry *e,
+    unsigned keep, struct folder_version *dropped, size_t *ndropped,
+    int *replaced, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* folder_restore_version: make version number of the file name current:
+ * the current object becomes the newest previous version, the restored
+ * one leaves the list and becomes current with number (old current) + 1
+ * and stored_sec (the time of the restore), its size, mode and mtime as
+ * they were; history only grows and no object is dropped. Restoring the
+ * current number changes nothing (0). DZ_ENOENT if there is no such name
+ * or version, DZ_EINVAL if name is not a file or its shard is not loaded,
+ * DZ_ERANGE if the number would pass UINT32_MAX. */
+int folder_restore_version(struct folder *f, const char *name, uint32_t number,
+    int64_t stored_sec, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* folder_file_version: version number of file entry e into *out (a copy;
+ * wipe out->key when done): the current one (number 0 asks for it, as
+ * does its own number) or a previous one. DZ_ENOENT if e has no such
+ * version, DZ_EINVAL if e is not a file. */
+int folder_file_version(const struct folder_entry *e, uint32_t number,
+    struct folder_version *out) DZ_MUST_CHECK;
+
+/* folder_ent_number: e's current version number (1 when e says 0). */
+uint32_t folder_ent_number(const struct folder_entry *e);
 
 /* folder_iter: the entries of the loaded records one by one: start with
  * *cursor = 0; returns 1 and sets *out while there is one, then 0. Names

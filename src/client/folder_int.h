@@ -11,6 +11,32 @@
  * mtime_sec, mtime_nsec, size. */
 #define FENT_FIXED (1 + 1 + 4 + 8 + 4 + 8)
 
+/* Format 2: after the body, an ext byte; bit 0: number u32 and
+ * stored_sec i64 follow (set unless both are 0); bit 1 (files only):
+ * nvers u8 (1..255) and nvers versions of FVER_BYTES follow: number u32 |
+ * id[32] | key[32] | size u64 | mtime_sec i64 | mtime_nsec u32 |
+ * stored_sec i64 | mode u32. */
+#define FENT_EXT_NUM 0x01
+#define FENT_EXT_VERS 0x02
+#define FENT_NUMBYTES (4 + 8)
+#define FVER_BYTES (4 + FOLDER_IDBYTES + FOLDER_KEYBYTES + 8 + 8 + 4 + 8 + 4)
+
+/* The largest entry: a file of FOLDER_VERS_MAX versions and a 255-byte
+ * name (25,859 bytes; a link's longest target is 4,391). A record holds
+ * at most FOLDER_SHARD_BYTES plus one entry before it splits, so with the
+ * head and padding (under 1/8 more) it stays far below FOLDER_REC_MAX;
+ * the index, at most 2^FOLDER_MAXDEPTH leaves of 12 bytes, stays below
+ * it too. Only a shard at FOLDER_MAXDEPTH cannot split: it grows until
+ * sealing refuses it (DZ_ERANGE), which takes names whose keyed hashes
+ * share 20 bits by the hundred. */
+#define FENT_MAXBYTES (FENT_FIXED + FOLDER_NAMEMAX + FOLDER_IDBYTES + \
+	FOLDER_KEYBYTES + 1 + FENT_NUMBYTES + 1 + FOLDER_VERS_MAX * FVER_BYTES)
+_Static_assert(FENT_MAXBYTES == 25859, "the worst-case entry as documented");
+_Static_assert((FOLDER_SHARD_BYTES + FENT_MAXBYTES + 4096) / 8 * 9 < FOLDER_REC_MAX,
+    "a record that may still split fits a coordinator record");
+_Static_assert(((1u << FOLDER_MAXDEPTH) * 12 + 4096) / 8 * 9 < FOLDER_REC_MAX,
+    "the largest index fits a coordinator record");
+
 /* Record kinds (byte 4 of the head). */
 enum frec_kind { FREC_PLAIN = 1, FREC_INDEX = 2, FREC_SHARD = 3 };
 
@@ -82,6 +108,11 @@ size_t folder_ent_bytes(const struct folder_entry *e);
 
 /* folder_ent_check: DZ_EINVAL (em says why) unless e is a valid entry. */
 int folder_ent_check(const struct folder_entry *e, struct dz_errmsg *em);
+
+/* folder_vers_check: DZ_EINVAL (em says why) unless e's versions are
+ * valid: files only, at most FOLDER_VERS_MAX, numbers strictly
+ * decreasing below e's own, fields as for an entry. */
+int folder_vers_check(const struct folder_entry *e, struct dz_errmsg *em);
 
 /* folder_push: append a copy of e to s (the caller keeps the order). */
 int folder_push(struct fshard *s, const struct folder_entry *e);

@@ -18,7 +18,9 @@
  *   then zeros up to the size bucket of max(length, FOLDER_PADMIN).
  * Entry: type u8 | name_len u8 | name | mode u32 | mtime_sec i64 |
  *   mtime_nsec u32 | size u64 | FILE, DIR: id[32] key[32];
- *   LINK: target_len u16 | target.
+ *   LINK: target_len u16 | target; then (format 2) ext u8: bit 0 number
+ *   u32 | stored_sec i64, bit 1 (files) nvers u8 | nvers versions
+ *   (folder_int.h). Format 1 (no ext byte) is still read; 2 is written.
  * The decoder trusts nothing the plaintext says that the head or the
  * caller already know: both copies must agree with what was expected.
  */
@@ -31,7 +33,8 @@
 #include "core/cursor.h"
 #include "core/pad.h"
 
-#define FREC_VERSION 1
+#define FREC_VERSION 2     /* written */
+#define FREC_VERSION_MIN 1 /* read: format 1 has no ext byte in entries */
 #define FREC_MAGIC "DZD"
 #define FREC_HEAD 20
 #define FREC_PLAINHEAD (FREC_HEAD + FOLDER_IDBYTES)
@@ -41,9 +44,10 @@
 #define FREC_FROZEN 0x01 /* flags: a split of this record is under way */
 
 static void
-head_put(uint8_t h[static FREC_HEAD], uint8_t kind, uint64_t version, uint32_t shard)
+head_put(uint8_t h[static FREC_HEAD], uint8_t fmt, uint8_t kind, uint64_t version,
+    uint32_t shard)
 {
-	h[0] = FREC_VERSION;
+	h[0] = fmt;
 	memcpy(h + 1, FREC_MAGIC, 3);
 	h[4] = kind;
 	h[5] = h[6] = h[7] = 0;
@@ -55,6 +59,7 @@ static void
 ent_put(struct wbuf *w, const struct folder_entry *e)
 {
 	size_t nl = strlen(e->name);
+	uint8_t ext;
 
 	wbuf_u8(w, e->type);
 	wbuf_u8(w, (uint8_t)nl);
@@ -71,6 +76,29 @@ ent_put(struct wbuf *w, const struct folder_entry *e)
 	} else {
 		wbuf_bytes(w, e->id, FOLDER_IDBYTES);
 		wbuf_bytes(w, e->key, FOLDER_KEYBYTES);
+	}
+	/* an entry without versions costs one byte more than in format 1 */
+	ext = (e->number != 0 || e->stored_sec != 0 ? FENT_EXT_NUM : 0) |
+	    (e->nvers > 0 ? FENT_EXT_VERS : 0);
+	wbuf_u8(w, ext);
+	if (ext & FENT_EXT_NUM) {
+		wbuf_u32(w, e->number);
+		wbuf_u64(w, (uint64_t)e->stored_sec);
+	}
+	if (ext & FENT_EXT_VERS) {
+		wbuf_u8(w, (uint8_t)e->nvers);
+		for (uint16_t i = 0; i < e->nvers; i++) {
+			const struct folder_version *v = &e->vers[i];
+
+			wbuf_u32(w, v->number);
+			wbuf_bytes(w, v->id, FOLDER_IDBYTES);
+			wbuf_bytes(w, v->key, FOLDER_KEYBYTES);
+			wbuf_u64(w, v->size);
+			wbuf_u64(w, (uint64_t)v->mtime_sec);
+			wbuf_u32(w, v->mtime_nsec);
+			wbuf_u64(w, (uint64_t)v->stored_sec);
+			wbuf_u32(w, v->mode);
+		}
 	}
 }
 
@@ -114,7 +142,7 @@ folder_seal_rec(const struct folder *f, uint8_t kind, const struct fshard *s,
 		return DZ_ENOMEM;
 	}
 	memset(plain, 0, padded);
-	head_put(head, kind, version, shard);
+	head_put(head, FREC_VERSION, kind, version, shard);
 	wbuf_init(&w, plain, padded);
 	wbuf_bytes(&w, head, FREC_HEAD);
 	wbuf_bytes(&w, f->id, FOLDER_IDBYTES);
@@ -240,7 +268,7 @@ fail:
  * the record's version. */
 static int
 open_one(const struct folder *f, uint8_t kind, uint32_t shard, const uint8_t *blob,
-    size_t len, uint8_t **plain, size_t *plen, uint64_t *version,
+    size_t len, uint8_t **plain, size_t *plen, uint64_t *version, uint8_t *fmt,
     struct dz_errmsg *em)
 {
 	uint8_t ad[FREC_HEAD + FOLDER_IDBYTES], want[FREC_HEAD];
@@ -248,7 +276,7 @@ open_one(const struct folder *f, uint8_t kind, uint32_t shard, const uint8_t *bl
 	uint8_t *p;
 
 	*plain = NULL;
-	if (len >= 1 && blob[0] != FREC_VERSION)
+	if (len >= 1 && (blob[0] < FREC_VERSION_MIN || blob[0] > FREC_VERSION))
 		return dz_errf(em, DZ_EVERSION, "a folder record has format %u, unknown here",
 		    blob[0]);
 	if (len < FREC_HEAD + FREC_NONCE + FREC_TAG + FREC_PLAINHEAD)
@@ -257,7 +285,7 @@ open_one(const struct folder *f, uint8_t kind, uint32_t shard, const uint8_t *bl
 		return dz_errf(em, DZ_ERANGE, "a folder record is too large");
 	/* kind and shard are what the caller expects; the version is the
 	 * blob's own, authenticated below */
-	head_put(want, kind, le64_get(blob + 8), shard);
+	head_put(want, blob[0], kind, le64_get(blob + 8), shard);
 	if (memcmp(blob, want, FREC_HEAD) != 0)
 		return dz_errf(em, memcmp(blob + 1, FREC_MAGIC, 3) != 0 ? DZ_EFORMAT :
 		    DZ_EAUTH, "a folder record is not the one asked for");
@@ -281,14 +309,66 @@ open_one(const struct folder *f, uint8_t kind, uint32_t shard, const uint8_t *bl
 	*plain = p;
 	*plen = (size_t)ml;
 	*version = le64_get(blob + 8);
+	*fmt = blob[0];
 	return 0;
 }
 
-/* Decode one entry at c into e (pointers into the plaintext, name and
- * target copied into nbuf / tbuf). */
+/* Decode format 2's ext part of an entry at c into e (versions into
+ * vbuf, FOLDER_VERS_MAX long). Counts are checked against what is left
+ * before anything is read. */
 static int
-ent_get(struct cur *c, struct folder_entry *e, char nbuf[static FOLDER_NAMEMAX + 1],
-    char tbuf[static FOLDER_LINKMAX + 1])
+ext_get(struct cur *c, struct folder_entry *e, struct folder_version *vbuf)
+{
+	uint8_t ext, nv;
+	uint64_t t;
+	int rc;
+
+	if ((rc = cur_u8(c, &ext)) != 0)
+		return rc;
+	if (ext & ~(FENT_EXT_NUM | FENT_EXT_VERS))
+		return DZ_EFORMAT;
+	if (ext & FENT_EXT_NUM) {
+		if ((rc = cur_u32(c, &e->number)) != 0 || (rc = cur_u64(c, &t)) != 0)
+			return rc;
+		e->stored_sec = (int64_t)t;
+		if (e->number == 0 && e->stored_sec == 0)
+			return DZ_EFORMAT; /* written without the bit: canonical */
+	}
+	if (!(ext & FENT_EXT_VERS))
+		return 0;
+	if ((rc = cur_u8(c, &nv)) != 0)
+		return rc;
+	if (nv == 0 || e->type != FOLDER_T_FILE || nv > cur_left(c) / FVER_BYTES)
+		return DZ_EFORMAT;
+	for (uint8_t i = 0; i < nv; i++) {
+		struct folder_version *v = &vbuf[i];
+		uint64_t ms;
+
+		if ((rc = cur_u32(c, &v->number)) != 0 ||
+		    (rc = cur_bytes(c, v->id, FOLDER_IDBYTES)) != 0 ||
+		    (rc = cur_bytes(c, v->key, FOLDER_KEYBYTES)) != 0 ||
+		    (rc = cur_u64(c, &v->size)) != 0 || (rc = cur_u64(c, &ms)) != 0 ||
+		    (rc = cur_u32(c, &v->mtime_nsec)) != 0 || (rc = cur_u64(c, &t)) != 0 ||
+		    (rc = cur_u32(c, &v->mode)) != 0)
+			return rc;
+		v->mtime_sec = (int64_t)ms;
+		v->stored_sec = (int64_t)t;
+	}
+	e->vers = vbuf;
+	e->nvers = nv;
+	return 0;
+}
+
+/* Scratch space for decoding one entry: name, target, versions. */
+struct entbuf {
+	char name[FOLDER_NAMEMAX + 1];
+	char target[FOLDER_LINKMAX + 1];
+	struct folder_version vers[FOLDER_VERS_MAX];
+};
+
+/* Decode one entry of format fmt at c into e (pointers into b). */
+static int
+ent_get(struct cur *c, uint8_t fmt, struct folder_entry *e, struct entbuf *b)
 {
 	const uint8_t *p;
 	uint8_t nl;
@@ -307,9 +387,9 @@ ent_get(struct cur *c, struct folder_entry *e, char nbuf[static FOLDER_NAMEMAX +
 		return rc;
 	if (memchr(p, 0, nl) != NULL)
 		return DZ_EFORMAT;
-	memcpy(nbuf, p, nl);
-	nbuf[nl] = '\0';
-	e->name = nbuf;
+	memcpy(b->name, p, nl);
+	b->name[nl] = '\0';
+	e->name = b->name;
 	if ((rc = cur_u32(c, &e->mode)) != 0 || (rc = cur_u64(c, &mt)) != 0 ||
 	    (rc = cur_u32(c, &e->mtime_nsec)) != 0 || (rc = cur_u64(c, &e->size)) != 0)
 		return rc;
@@ -323,22 +403,24 @@ ent_get(struct cur *c, struct folder_entry *e, char nbuf[static FOLDER_NAMEMAX +
 			return rc;
 		if (memchr(p, 0, tl) != NULL)
 			return DZ_EFORMAT;
-		memcpy(tbuf, p, tl);
-		tbuf[tl] = '\0';
-		e->target = tbuf;
+		memcpy(b->target, p, tl);
+		b->target[tl] = '\0';
+		e->target = b->target;
 	} else if ((rc = cur_bytes(c, e->id, FOLDER_IDBYTES)) != 0 ||
 	    (rc = cur_bytes(c, e->key, FOLDER_KEYBYTES)) != 0)
 		return rc;
-	/* the same rules as for what a caller adds */
+	if (fmt >= 2 && (rc = ext_get(c, e, b->vers)) != 0)
+		return rc;
+	/* the same rules as for what a caller adds (version numbers too) */
 	return folder_ent_check(e, NULL) != 0 ? DZ_EFORMAT : 0;
 }
 
 /* Decode count entries from c into s, sorted and unique; in a shard
  * (depth >= 0) each must hash into s's prefix. Then only zeros. */
 static int
-ents_get(const struct folder *f, struct cur *c, struct fshard *s, int shard)
+ents_get(const struct folder *f, struct cur *c, uint8_t fmt, struct fshard *s, int shard)
 {
-	char *nbuf = NULL, *tbuf = NULL;
+	struct entbuf *b;
 	struct folder_entry e;
 	uint32_t count;
 	int rc;
@@ -347,13 +429,11 @@ ents_get(const struct folder *f, struct cur *c, struct fshard *s, int shard)
 		return rc;
 	if (count > FOLDER_REC_MAXENTRIES || count > cur_left(c) / (FENT_FIXED + 1))
 		return DZ_EFORMAT;
-	if ((nbuf = malloc(FOLDER_NAMEMAX + 1)) == NULL ||
-	    (tbuf = malloc(FOLDER_LINKMAX + 1)) == NULL) {
-		rc = DZ_ENOMEM;
-		goto out;
-	}
+	/* it holds keys (versions'): sodium_malloc wipes it when freed */
+	if ((b = sodium_malloc(sizeof(*b))) == NULL)
+		return DZ_ENOMEM;
 	for (uint32_t i = 0; i < count; i++) {
-		if ((rc = ent_get(c, &e, nbuf, tbuf)) != 0)
+		if ((rc = ent_get(c, fmt, &e, b)) != 0)
 			goto out;
 		if ((s->n > 0 && strcmp(s->e[s->n - 1].name, e.name) >= 0) ||
 		    (shard && (folder_hash(f, e.name, strlen(e.name)) &
@@ -373,8 +453,8 @@ ents_get(const struct folder *f, struct cur *c, struct fshard *s, int shard)
 		}
 	rc = 0;
 out:
-	free(nbuf);
-	free(tbuf);
+	sodium_memzero(&e, sizeof(e));
+	sodium_free(b);
 	if (rc != 0)
 		folder_shard_clear(s);
 	return rc;
@@ -437,6 +517,7 @@ folder_open(const uint8_t id[static FOLDER_IDBYTES],
 	uint8_t *plain = NULL;
 	size_t plen;
 	uint64_t version;
+	uint8_t fmt;
 	struct cur c;
 	int rc;
 
@@ -445,7 +526,7 @@ folder_open(const uint8_t id[static FOLDER_IDBYTES],
 		return rc;
 	/* plain or index: the head says which, the AD checks it */
 	rc = open_one(f, len > 4 && blob[4] == FREC_INDEX ? FREC_INDEX : FREC_PLAIN, 0,
-	    blob, len, &plain, &plen, &version, em);
+	    blob, len, &plain, &plen, &version, &fmt, em);
 	if (rc != 0)
 		goto out;
 	cur_init(&c, plain + FREC_PLAINHEAD, plen - FREC_PLAINHEAD);
@@ -454,7 +535,7 @@ folder_open(const uint8_t id[static FOLDER_IDBYTES],
 	} else {
 		f->sh[0].loaded = 1;
 		if ((rc = flags_get(&c, &f->sh[0].frozen)) == 0)
-			rc = ents_get(f, &c, &f->sh[0], 0);
+			rc = ents_get(f, &c, fmt, &f->sh[0], 0);
 	}
 	if (rc != 0) {
 		rc = dz_errf(em, rc, "a folder record is malformed%s",
@@ -481,6 +562,7 @@ folder_shard_load(struct folder *f, size_t i, const uint8_t *blob, size_t len,
 	int frozen;
 	size_t plen;
 	uint64_t version;
+	uint8_t fmt;
 	struct cur c;
 	int rc;
 
@@ -490,7 +572,7 @@ folder_shard_load(struct folder *f, size_t i, const uint8_t *blob, size_t len,
 	folder_shard_clear(s);
 	s->loaded = 0;
 	if ((rc = open_one(f, FREC_SHARD, s->number, blob, len, &plain, &plen, &version,
-	    em)) != 0)
+	    &fmt, em)) != 0)
 		return rc;
 	cur_init(&c, plain + FREC_PLAINHEAD, plen - FREC_PLAINHEAD);
 	if ((rc = flags_get(&c, &frozen)) != 0 || (rc = cur_u64(&c, &gen)) != 0) {
@@ -504,7 +586,7 @@ folder_shard_load(struct folder *f, size_t i, const uint8_t *blob, size_t len,
 		    "a folder shard does not match the folder's index");
 		goto out;
 	}
-	if ((rc = ents_get(f, &c, s, 1)) != 0) {
+	if ((rc = ents_get(f, &c, fmt, s, 1)) != 0) {
 		rc = dz_errf(em, rc, "a folder shard is malformed");
 		goto out;
 	}
