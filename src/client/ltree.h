@@ -99,7 +99,9 @@ int ltree_scan(const char *root,
  * fstat it to check it is still the regular file the walk saw (same dev
  * and inode). *fd is the caller's to close. DZ_ECHANGED if it is now a
  * link, another type or another file, DZ_ENOENT if it vanished, DZ_EIO
- * otherwise (permission denied included); em names e->rel.
+ * otherwise (permission denied included); em names e->rel. A file deleted
+ * and re-created may reuse the inode: a caller that must know compares
+ * fstat's size and mtime after reading.
  */
 int ltree_open_file(const struct ltree_ent *e, int *fd, struct dz_errmsg *em)
 	DZ_MUST_CHECK;

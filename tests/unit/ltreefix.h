@@ -18,7 +18,7 @@ struct fix {
 	char dir[64], src[80], out[80];
 };
 
-static int
+static inline int
 setup(void **state)
 {
 	struct fix *f = calloc(1, sizeof(*f));
@@ -36,7 +36,7 @@ setup(void **state)
 	return 0;
 }
 
-static int
+static inline int
 teardown(void **state)
 {
 	struct fix *f = *state;
@@ -115,7 +115,7 @@ count_fds(void)
 	return n;
 }
 
-static int
+static inline int
 coll_fn(void *arg, const struct ltree_ent *e)
 {
 	struct coll *c = arg;
@@ -145,7 +145,7 @@ coll_fn(void *arg, const struct ltree_ent *e)
 	return 0;
 }
 
-static void
+static inline void
 coll_skip(void *arg, const char *rel, const char *why)
 {
 	struct coll *c = arg;
@@ -157,7 +157,7 @@ coll_skip(void *arg, const char *rel, const char *why)
 	c->skipped[c->nskip++] = strdup(line);
 }
 
-static void
+static inline void
 coll_free(struct coll *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
