@@ -131,6 +131,16 @@ struct ltree_out;
 int ltree_out_open(const char *root, int force, struct ltree_out **out,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* ltree_out_lazy_sync: from now on ltree_out_file_commit does not fsync
+ * each file; ltree_out_close syncs the file system holding the root once
+ * (syncfs) instead. Measured on ext4 (a loaded 2-core machine): 10,000
+ * files of 1 KiB in 100 folders took 33 s with an fsync each, 7.5 s this
+ * way (the walk itself: 0.1 s). The cost: a crash
+ * before ltree_out_close may leave renamed files empty or short (never
+ * a file outside the root, never a half-replaced old file on ext4's
+ * default mount); a get -r that did not finish must be run again. */
+void ltree_out_lazy_sync(struct ltree_out *o);
+
 /* ltree_out_mkdir: make the folder rel (made 0700 for now; an existing one
  * is kept and made owner-writable for now) and remember mode & 07777 and
  * the mtime for ltree_out_close. Call it for every folder of the tree,

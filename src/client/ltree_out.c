@@ -47,6 +47,7 @@ struct opend {
 
 struct ltree_out {
 	int rootfd, force;
+	int lazy;                      /* ltree_out_lazy_sync: one syncfs at close */
 	struct odir *dirs;
 	size_t ndirs, capdirs;
 	struct opend *pend;
@@ -213,6 +214,12 @@ ltree_out_open(const char *root, int force, struct ltree_out **out,
 	o->cfd = -1;
 	*out = o;
 	return 0;
+}
+
+void
+ltree_out_lazy_sync(struct ltree_out *o)
+{
+	o->lazy = 1;
 }
 
 static int
@@ -425,7 +432,8 @@ ltree_out_file_commit(struct ltree_out *o, const char *rel, int fd,
 	times_set(ts, mtime_sec, mtime_nsec);
 	/* mode and mtime before the fsync, so that it makes them durable too;
 	 * the mode after the writes, which would clear setuid/setgid */
-	if (fchmod(fd, mode & 07777u) != 0 || futimens(fd, ts) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, mode & 07777u) != 0 || futimens(fd, ts) != 0 ||
+	    (!o->lazy && fsync(fd) != 0)) {
 		rc = dz_errf(em, fsio_errno(errno), "cannot finish '%s': %s", rel,
 		    strerror(errno));
 		close(fd);
@@ -560,6 +568,11 @@ ltree_out_close(struct ltree_out *o, struct dz_errmsg *em)
 	}
 	if (fsync(o->rootfd) != 0 && rc == 0)
 		rc = dz_errf(em, fsio_errno(errno), "cannot sync the root folder: %s",
+		    strerror(errno));
+	/* lazy: the files' data, all at once (after the folders, whose
+	 * fsyncs above do not cover their files' contents) */
+	if (o->lazy && syncfs(o->rootfd) != 0 && rc == 0)
+		rc = dz_errf(em, fsio_errno(errno), "cannot sync the files written: %s",
 		    strerror(errno));
 	cache_drop(o);
 	close(o->rootfd);
