@@ -33,6 +33,7 @@ dz_strerror(int code)
 	case DZ_EDENIED: return "refused by the other end";
 	case DZ_EWEAKKDF: return "key-stretching parameters outside the accepted range";
 	case DZ_EROLLBACK: return "rolled back: older than what this computer has already seen";
+	case DZ_ECHANGED: return "a local file changed while it was being read";
 	}
 	return "unknown error";
 }

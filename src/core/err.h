@@ -40,6 +40,7 @@ enum dz_err {
 	DZ_EDENIED = -22,   /* the other end refused the request (not allowed, throttled, no ticket) */
 	DZ_EWEAKKDF = -23,  /* key-stretching parameters outside the accepted range */
 	DZ_EROLLBACK = -24, /* a record is older than one this computer has seen: rolled back */
+	DZ_ECHANGED = -25,  /* a local file changed (type, identity) while it was being read */
 };
 
 /* dz_strerror: a static sentence for any code (unknown codes included). */
