@@ -180,6 +180,8 @@ int cmd_put_main(int argc, char **argv);
 int cmd_rm_main(int argc, char **argv);
 int cmd_mkdir_main(int argc, char **argv);
 int cmd_mv_main(int argc, char **argv);
+int cmd_versions_main(int argc, char **argv);
+int cmd_restore_main(int argc, char **argv);
 int cmd_peer_main(int argc, char **argv);
 int cmd_config_main(int argc, char **argv);
 int cmd_signup_main(int argc, char **argv);

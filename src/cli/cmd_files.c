@@ -44,6 +44,9 @@ static const char put_usage[] =
     "  --repair-threshold H  have a segment rebuilt when fewer than H of its\n"
     "                        fragments are healthy (K < H <= N; default: the\n"
     "                        coordinator's)\n"
+    "  --versions N          keep N previous versions of a file this put\n"
+    "                        replaces (default 10; 0 keeps none); `drizzle\n"
+    "                        versions PATH` lists them, they count in used\n"
     "  --threads N           transfers in parallel (default 4)\n"
     "  --quiet               no progress or summary on stderr\n"
     "  --help, -h            this text\n"
@@ -60,12 +63,14 @@ static const char put_usage[] =
     "over quota, unreadable LOCAL, ...), 2 bad command line, 3 wrong password.\n";
 
 static const char get_usage[] =
-    "usage: drizzle get REMOTE [LOCAL] [options]\n"
+    "usage: drizzle get REMOTE[@N] [LOCAL] [options]\n"
     "\n"
     "Fetch REMOTE from the network into LOCAL (- for standard output; default:\n"
     "REMOTE's base name). Every segment is authenticated before LOCAL appears;\n"
     "an existing LOCAL is kept unless --force. Fragments found missing or\n"
-    "corrupt on the way are named on stderr.\n"
+    "corrupt on the way are named on stderr. REMOTE@N fetches version N of\n"
+    "the file (drizzle versions REMOTE lists them; a file whose name really\n"
+    "ends in @N is fetched as it is).\n"
     "\n"
     FILES_COMMON_HELP
     "  --threads N           transfers in parallel (default 4)\n"
@@ -136,6 +141,7 @@ static const struct option put_opts[] = {
 	{"n", required_argument, NULL, 'n'},
 	{"segment-size", required_argument, NULL, 'S'},
 	{"repair-threshold", required_argument, NULL, 'R'},
+	{"versions", required_argument, NULL, 'V'},
 	F_THREADS, F_QUIET, F_HELP, F_END,
 };
 static const struct option get_opts[] = {
@@ -161,6 +167,7 @@ cli_files_parse(int argc, char **argv, const struct option *longopts,
 	int c, ex;
 
 	memset(o, 0, sizeof(*o));
+	o->keep = FOLDER_VERS_DEFAULT;
 	xfer_params_default(&o->xp);
 	o->xp.threads = FILES_THREADS;
 	optind = 0;
@@ -210,7 +217,14 @@ cli_files_parse(int argc, char **argv, const struct option *longopts,
 		case 'q': o->quiet = 1; break;
 		case 'l': o->long_ = 1; break;
 		case 'r': o->recursive = 1; break;
-		case 'V': o->version = 1; break;
+		case 'V':
+			if (cli_parse_uint(optarg, 0, FOLDER_VERS_MAX, &v) != 0) {
+				cli_err("--versions wants a number from 0 to %d, not '%s'",
+				    FOLDER_VERS_MAX, optarg);
+				return EXIT_USAGE;
+			}
+			o->keep = (unsigned)v;
+			break;
 		case 'j': o->json = 1; break;
 		default: /* an option in longopts that this switch forgot */
 			cli_err("option '%s' is not handled (a bug)", argv[optind - 1]);
@@ -247,6 +261,7 @@ cli_files_open(const struct files_opts *o, struct files_ctx *fc)
 		cli_files_close(fc);
 		return ex;
 	}
+	files_keep(fc->f, o->keep);
 	/* journal puts and removals in the profile, and finish what an
 	 * earlier command killed half-way left behind (pending.h); a failure
 	 * here costs only space, so the command goes on */
@@ -466,9 +481,10 @@ cmd_get_main(int argc, char **argv)
 	struct cli_out co;
 	struct cat_entry e;
 	struct stat sb;
-	char norm[CATALOG_PATHMAX + 1];
+	char norm[CATALOG_PATHMAX + 1], rbuf[CATALOG_PATHMAX + 1];
 	const char *remote, *local, *base;
 	char *lbuf = NULL;
+	uint32_t vnum;
 	double t0;
 	int ex, rc;
 
@@ -479,7 +495,9 @@ cmd_get_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	remote = argv[optind];
-	if ((rc = catalog_path(remote, norm, &em)) != 0)
+	/* PATH@N: version N (drizzle versions lists them) */
+	vnum = cli_version_suffix(remote, rbuf, sizeof(rbuf));
+	if ((rc = catalog_path(vnum > 0 ? rbuf : remote, norm, &em)) != 0)
 		return cli_fail(rc, &em, "bad remote path");
 	base = cli_base_of(norm);
 	local = argc - optind == 2 ? argv[optind + 1] : base;
@@ -517,7 +535,16 @@ cmd_get_main(int argc, char **argv)
 	o.xp.stop = cli_interrupted;
 	cli_interrupt_catch();
 	t0 = cli_now();
-	rc = files_get(fc.f, norm, co.fd, &o.xp, &e, &em);
+	/* a file whose name really ends in @N wins over the version syntax */
+	if (vnum > 0 && cli_files_exists(&fc, remote)) {
+		vnum = 0;
+		if ((rc = catalog_path(remote, norm, &em)) != 0) {
+			cli_out_abort(&co);
+			ex = cli_fail(rc, &em, "bad remote path");
+			goto out;
+		}
+	}
+	rc = files_get_version(fc.f, norm, vnum, co.fd, &o.xp, &e, &em);
 	/* interrupted while the last segments came in: still not in place */
 	if (rc == 0 && cli_interrupted(NULL))
 		rc = dz_errf(&em, DZ_EINTR, "interrupted");

@@ -39,7 +39,7 @@ struct files_opts {
 	int force, quiet;
 	int long_, json; /* ls -l, ls --json */
 	int recursive;    /* -r: whole folders */
-	int version;      /* unused yet */
+	unsigned keep;    /* put --versions: previous versions kept */
 };
 
 /* cli_files_parse: parse the options of longopts and the short ones of
@@ -68,5 +68,13 @@ int cli_files_code(struct files_ctx *fc, struct files_opts *o);
 /* cli_base_of: the last path component of p (p itself if it has no
  * slash). */
 const char *cli_base_of(const char *p);
+
+/* cli_version_suffix: if path ends in @N (N a version number, 1 or more),
+ * the path before it into buf (cap bytes) and N; else 0. */
+uint32_t cli_version_suffix(const char *path, char *buf, size_t cap);
+
+/* cli_files_exists: whether anything is at remote path (a failed lookup
+ * counts as no). */
+int cli_files_exists(struct files_ctx *fc, const char *path);
 
 #endif

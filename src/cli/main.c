@@ -29,11 +29,13 @@ static const struct cli_cmd commands[] = {
 	{"passwd", cmd_passwd_main, "change the account's password (no data re-encrypted)"},
 	{"peer", cmd_peer_main, "lend disk: store and serve fragments for the network"},
 	{"put", cmd_put_main, "store a file (put -r: a folder) on the network"},
+	{"restore", cmd_restore_main, "make an earlier version of a file the current one"},
 	{"rm", cmd_rm_main, "remove a file (rm -r: a folder) from the network"},
 	{"signup", cmd_signup_main, "create an account at a coordinator and log in"},
 	{"status", cmd_status_main, "show the account: coordinator, space used, peers online"},
 	{"testnet", cmd_testnet_main, "run a coordinator and N peers on loopback, for tests and demos"},
 	{"unlock", cmd_unlock_main, "check the password once and stay unlocked for a while"},
+	{"versions", cmd_versions_main, "list the kept versions of a file"},
 	{"whatdoyouknow", cmd_whatdoyouknow_main, "show everything the coordinator stores about your account"},
 };
 

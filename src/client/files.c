@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -29,6 +30,7 @@ files_open(struct netstore *ns, const uint8_t mk[static MKEY_BYTES],
 		return DZ_ENOMEM;
 	}
 	f->ns = ns;
+	f->keep = FOLDER_VERS_DEFAULT;
 	if ((rc = mkey_derive(mk, MKEY_SUB_FOLDER, f->key)) != 0) {
 		files_close(f);
 		return dz_errf(em, rc, "cannot derive the folder keys");
@@ -69,6 +71,12 @@ files_tree(struct files *f)
 	return f->t;
 }
 
+void
+files_keep(struct files *f, unsigned keep)
+{
+	f->keep = keep > FOLDER_VERS_MAX ? FOLDER_VERS_MAX : keep;
+}
+
 int
 files_jadd(struct files *f, const uint8_t id[static 32], struct dz_errmsg *em)
 {
@@ -105,16 +113,19 @@ idset_add(void *arg, const char *path, const struct folder_entry *e)
 	(void)path;
 	if (e->type != FOLDER_T_FILE)
 		return 0;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		uint8_t (*v)[32] = realloc(s->id, cap * 32);
+	/* the current object and every kept version */
+	for (size_t i = 0; i <= e->nvers; i++) {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 1024;
+			uint8_t (*v)[32] = realloc(s->id, cap * 32);
 
-		if (v == NULL)
-			return DZ_ENOMEM;
-		s->id = v;
-		s->cap = cap;
+			if (v == NULL)
+				return DZ_ENOMEM;
+			s->id = v;
+			s->cap = cap;
+		}
+		memcpy(s->id[s->n++], i == 0 ? e->id : e->vers[i - 1].id, 32);
 	}
-	memcpy(s->id[s->n++], e->id, 32);
 	return 0;
 }
 
@@ -232,13 +243,16 @@ files_path_ok(const char *path, char norm[static CATALOG_PATHMAX + 1], struct dz
 	return 0;
 }
 
-/* The change a put makes to its folder: name the new object. */
+/* The change a put makes to its folder: name the new object; the one the
+ * name held becomes a previous version, and versions past the setting
+ * are dropped (dropped[] then, forgotten once the folder is written). */
 struct put_change {
 	struct files *f;
 	const char *path;
 	struct folder_entry e;
 	int replaced;
-	uint8_t old[32];
+	size_t ndropped;
+	struct folder_version dropped[FOLDER_VERS_MAX + 1];
 };
 
 static int
@@ -249,18 +263,18 @@ put_change(void *arg, struct folder *fo, struct dz_errmsg *em)
 	int rc;
 
 	pc->replaced = 0;
-	if (folder_find(fo, pc->e.name, &cur) == 0) {
-		if (cur->type == FOLDER_T_DIR)
-			return dz_errf(em, DZ_EEXIST, "'%s' is a folder", pc->path);
-		if (cur->type == FOLDER_T_FILE) {
-			pc->replaced = 1;
-			memcpy(pc->old, cur->id, 32);
-		}
-	}
-	if ((rc = folder_put(fo, &pc->e, NULL, em)) != 0)
+	sodium_memzero(pc->dropped, pc->ndropped * sizeof(pc->dropped[0]));
+	pc->ndropped = 0;
+	if (folder_find(fo, pc->e.name, &cur) == 0 && cur->type == FOLDER_T_DIR)
+		return dz_errf(em, DZ_EEXIST, "'%s' is a folder", pc->path);
+	if ((rc = folder_put_version(fo, &pc->e, pc->f->keep, pc->dropped, &pc->ndropped,
+	    &pc->replaced, em)) != 0)
 		return dz_errf(em, rc, "cannot add '%s' to its folder", pc->path);
-	/* the replaced object is named no more once the folder is written */
-	return pc->replaced ? files_jadd(pc->f, pc->old, em) : 0;
+	/* the dropped objects are named no more once the folder is written */
+	for (size_t i = 0; i < pc->ndropped; i++)
+		if ((rc = files_jadd(pc->f, pc->dropped[i].id, em)) != 0)
+			return rc;
+	return 0;
 }
 
 /* xfer_params.begin: journal the new object before it is stored. */
@@ -306,7 +320,7 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 {
 	char norm[CATALOG_PATHMAX + 1], dir[CATALOG_PATHMAX + 1];
 	struct xfer_file xf = *fi;
-	struct put_change pc;
+	struct put_change *pc;
 	struct xfer_params xp = *pp;
 	struct store st;
 	const char *base;
@@ -321,34 +335,37 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 	if ((rc = put_precheck(f, dir, base, norm, em)) != 0)
 		return rc;
 	xf.name = norm;
-	memset(&pc, 0, sizeof(pc));
+	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+		return DZ_ENOMEM;
 	xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
 	xp.begin = put_begin;
 	xp.begin_arg = f;
 	netstore_store(f->ns, &st);
-	if ((rc = put_file(&st, f->key, fd, &xf, &xp, pc.e.id, size, em)) != 0)
-		return rc;
-	pc.f = f;
-	pc.path = norm;
-	pc.e.name = base;
-	pc.e.type = FOLDER_T_FILE;
-	pc.e.mode = fi->mode & 07777;
-	pc.e.mtime_sec = fi->mtime_sec;
-	pc.e.mtime_nsec = fi->mtime_nsec < 1000000000u ? fi->mtime_nsec : 0;
-	pc.e.size = *size;
-	record_key(f->key, pc.e.id, pc.e.key);
-	rc = tree_update(f->t, dir, base, 1, put_change, &pc, em);
-	sodium_memzero(pc.e.key, sizeof(pc.e.key));
-	if (rc != 0) {
+	if ((rc = put_file(&st, f->key, fd, &xf, &xp, pc->e.id, size, em)) != 0)
+		goto out;
+	pc->f = f;
+	pc->path = norm;
+	pc->e.name = base;
+	pc->e.type = FOLDER_T_FILE;
+	pc->e.mode = fi->mode & 07777;
+	pc->e.mtime_sec = fi->mtime_sec;
+	pc->e.mtime_nsec = fi->mtime_nsec < 1000000000u ? fi->mtime_nsec : 0;
+	pc->e.size = *size;
+	pc->e.stored_sec = (int64_t)time(NULL);
+	record_key(f->key, pc->e.id, pc->e.key);
+	if ((rc = tree_update(f->t, dir, base, 1, put_change, pc, em)) != 0) {
 		/* the object is stored but no path names it: forget it */
-		files_forget(f, pc.e.id);
-		return rc;
+		files_forget(f, pc->e.id);
+		goto out;
 	}
-	files_jdone(f, pc.e.id); /* named now */
-	*replaced = pc.replaced;
-	if (pc.replaced)
-		files_forget(f, pc.old);
-	return 0;
+	files_jdone(f, pc->e.id); /* named now */
+	*replaced = pc->replaced;
+	for (size_t i = 0; i < pc->ndropped; i++)
+		files_forget(f, pc->dropped[i].id);
+out:
+	sodium_memzero(pc, sizeof(*pc));
+	free(pc);
+	return rc;
 }
 
 int
@@ -371,33 +388,7 @@ int
 files_get(struct files *f, const char *path, int fd, const struct xfer_params *pp,
     struct cat_entry *out, struct dz_errmsg *em)
 {
-	char norm[CATALOG_PATHMAX + 1];
-	struct tree_ent te;
-	int rc;
-
-	if ((rc = catalog_path(path, norm, em)) != 0)
-		return rc;
-	if (norm[0] == '\0')
-		return dz_errf(em, DZ_EEXIST, "the root is a folder (get -r fetches "
-		    "folders)");
-	if ((rc = tree_stat(f->t, norm, &te, em)) != 0)
-		return rc == DZ_ENOENT ? dz_errf(em, rc, "no file '%s'", norm) : rc;
-	tree_ent_clear(&te);
-	if (te.e.type == FOLDER_T_DIR)
-		return dz_errf(em, DZ_EEXIST, "'%s' is a folder (get -r fetches folders)",
-		    norm);
-	if (te.e.type == FOLDER_T_LINK)
-		return dz_errf(em, DZ_EEXIST, "'%s' is a symbolic link to '%s' (get -r "
-		    "re-creates links)", norm, te.target);
-	if ((rc = files_fetch(f, te.e.id, fd, pp, em)) == 0 && out != NULL) {
-		memset(out, 0, sizeof(*out));
-		memcpy(out->id, te.e.id, 32);
-		out->size = te.e.size;
-		out->mtime = te.e.mtime_sec;
-		out->mtime_nsec = te.e.mtime_nsec;
-		out->mode = te.e.mode;
-	}
-	return rc;
+	return files_get_version(f, path, 0, fd, pp, out, em);
 }
 
 int

@@ -55,6 +55,11 @@ int files_flush(struct files *f, struct dz_errmsg *em) DZ_MUST_CHECK;
  * (files_tree.h). */
 struct tree *files_tree(struct files *f);
 
+/* files_keep: how many previous versions a put keeps of the file it
+ * replaces (FOLDER_VERS_DEFAULT unless set; at most FOLDER_VERS_MAX; 0
+ * keeps none). Dropped versions are forgotten, freeing their space. */
+void files_keep(struct files *f, unsigned keep);
+
 /*
  * files_list: what lies at or under path (normalised; "" the root) into c
  * (catalog_free it): the entry at path if it is a file or a link, else
@@ -85,6 +90,35 @@ int files_get(struct files *f, const char *path, int fd, const struct xfer_param
  * read and authenticated, the table not). */
 int files_code(struct files *f, const uint8_t id[static 32], unsigned *k,
     unsigned *n, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* One kept version of a file, as files_versions lists it. */
+struct files_version {
+	uint32_t number;       /* 1 = the first put of the path */
+	int current;           /* the one a plain get fetches */
+	uint64_t size;
+	int64_t stored_sec;    /* when it was put (0: unknown, e.g. migrated) */
+	int64_t mtime_sec;
+	uint32_t mtime_nsec, mode;
+};
+
+/* files_versions (files_vers.c): the versions of the file at path, the
+ * current one first, then the kept ones newest first, into *out
+ * (malloc'd; free it) and *n. DZ_ENOENT, or DZ_EEXIST if path is not a
+ * file. */
+int files_versions(struct files *f, const char *path, struct files_version **out,
+    size_t *n, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* files_get_version: files_get of version number (0: the current one).
+ * DZ_ENOENT if the file has no such version. */
+int files_get_version(struct files *f, const char *path, uint32_t number, int fd,
+    const struct xfer_params *pp, struct cat_entry *e, struct dz_errmsg *em)
+	DZ_MUST_CHECK;
+
+/* files_restore: make version number of the file at path its current
+ * one; the current one becomes a kept version (nothing is dropped). *now
+ * (may be NULL) = the restored one's new number. */
+int files_restore(struct files *f, const char *path, uint32_t number,
+    uint32_t *now, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* files_fetch: rebuild object id (a file entry's) into fd. */
 int files_fetch(struct files *f, const uint8_t id[static 32], int fd,

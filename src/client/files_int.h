@@ -12,6 +12,7 @@ struct files {
 	uint8_t *key;                 /* sodium_malloc: the folder sub-key */
 	struct tree *t;
 	char pending[PATH_MAX];       /* the journal (pending.h); "": none */
+	unsigned keep;                /* previous versions kept per file */
 };
 
 /* files_jadd: journal id (pending.h) before a step that a crash could

@@ -24,16 +24,24 @@ rm_change(void *arg, struct folder *fo, struct dz_errmsg *em)
 {
 	struct rm_change *rm = arg;
 	const struct folder_entry *e;
+	int rc;
 
 	if (folder_find(fo, rm->base, &e) != 0)
 		return dz_errf(em, DZ_ENOENT, "no file or folder '%s'", rm->path);
 	if (e->type == FOLDER_T_DIR && !rm->recursive)
 		return dz_errf(em, DZ_EEXIST, "'%s' is a folder: `drizzle rm -r` removes "
 		    "it with everything in it", rm->path);
-	tree_ent_copy(&rm->old, e);
+	if ((rc = tree_ent_copy(&rm->old, e)) != 0)
+		return rc;
 	if (folder_remove(fo, rm->base) != 0)
 		return dz_errf(em, DZ_ENOENT, "no file or folder '%s'", rm->path);
-	return e->type == FOLDER_T_FILE ? files_jadd(rm->f, rm->old.e.id, em) : 0;
+	/* the file's objects, its kept versions' too, are named no more once
+	 * the folder is written */
+	for (size_t i = 0; rm->old.e.type == FOLDER_T_FILE && i <= rm->old.e.nvers; i++)
+		if ((rc = files_jadd(rm->f, i == 0 ? rm->old.e.id :
+		    rm->old.vers[i - 1].id, em)) != 0)
+			return rc;
+	return 0;
 }
 
 struct rm_count {
@@ -47,6 +55,8 @@ rm_forget(void *arg, const struct folder_entry *e)
 	struct rm_count *c = arg;
 
 	files_forget(c->f, e->id);
+	for (size_t i = 0; i < e->nvers; i++)
+		files_forget(c->f, e->vers[i].id);
 	c->files++;
 }
 
@@ -76,6 +86,8 @@ files_rm(struct files *f, const char *path, int recursive, uint64_t *files,
 	if (rm.old.e.type == FOLDER_T_FILE) {
 		if ((rc = netstore_forget(f->ns, rm.old.e.id, em)) == 0)
 			files_jdone(f, rm.old.e.id);
+		for (size_t i = 0; i < rm.old.e.nvers; i++)
+			files_forget(f, rm.old.vers[i].id);
 		cnt.files = 1;
 	} else if (rm.old.e.type == FOLDER_T_DIR)
 		rc = tree_forget_dir(f->t, rm.old.e.id, rm.old.e.key, norm, rm_forget,

@@ -284,22 +284,34 @@ tree_create(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
 	return rc;
 }
 
-void
+int
 tree_ent_copy(struct tree_ent *dst, const struct folder_entry *src)
 {
+	tree_ent_clear(dst);
+	if (src->nvers > 0) {
+		if ((dst->vers = sodium_malloc(src->nvers * sizeof(*dst->vers))) == NULL)
+			return DZ_ENOMEM;
+		memcpy(dst->vers, src->vers, src->nvers * sizeof(*dst->vers));
+	}
 	dst->e = *src;
+	dst->e.vers = dst->vers;
 	snprintf(dst->name, sizeof(dst->name), "%s", src->name);
 	dst->e.name = dst->name;
 	dst->target[0] = '\0';
 	if (src->target != NULL)
 		snprintf(dst->target, sizeof(dst->target), "%s", src->target);
 	dst->e.target = src->target != NULL ? dst->target : NULL;
+	return 0;
 }
 
 void
 tree_ent_clear(struct tree_ent *dst)
 {
 	sodium_memzero(dst->e.key, sizeof(dst->e.key));
+	sodium_free(dst->vers); /* wipes */
+	dst->vers = NULL;
+	dst->e.vers = NULL;
+	dst->e.nvers = 0;
 }
 
 /* Make folder name in parent *pf (id pid, key pkey, at ppath, name's shard
@@ -472,13 +484,14 @@ tree_stat(struct tree *t, const char *path, struct tree_ent *out,
 	const char *base;
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	tree_split(path, dir, &base);
 	if (base[0] == '\0')
 		return dz_errf(em, DZ_EINVAL, "the root has no entry");
 	if ((rc = tree_walk(t, dir, base, 0, &f, NULL, NULL, em)) != 0)
 		return rc;
 	if ((rc = folder_find(f, base, &e)) == 0)
-		tree_ent_copy(out, e);
+		rc = tree_ent_copy(out, e);
 	else
 		rc = dz_errf(em, DZ_ENOENT, "no file or folder '%s'", path);
 	folder_free(f);

@@ -88,17 +88,21 @@ int tree_create(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
     const uint8_t key[static FOLDER_KEYBYTES], const char *path,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
-/* A copy of one entry, owning its strings; key is wiped by tree_ent_clear. */
+/* A copy of one entry, owning its strings and its versions; keys are
+ * wiped by tree_ent_clear. Zero it before the first copy. */
 struct tree_ent {
-	struct folder_entry e;           /* e.name -> name, e.target -> target */
+	struct folder_entry e;           /* e.name -> name, e.target -> target,
+	                                    e.vers -> vers */
 	char name[FOLDER_NAMEMAX + 1];
 	char target[FOLDER_LINKMAX + 1];
+	struct folder_version *vers;     /* sodium_malloc'd, or NULL */
 };
 
-/* tree_ent_copy: copy *src into *dst (strings included). */
-void tree_ent_copy(struct tree_ent *dst, const struct folder_entry *src);
+/* tree_ent_copy: copy *src into *dst (strings and versions included;
+ * what dst held is cleared first). DZ_ENOMEM. */
+int tree_ent_copy(struct tree_ent *dst, const struct folder_entry *src) DZ_MUST_CHECK;
 
-/* tree_ent_clear: wipe dst's key. */
+/* tree_ent_clear: wipe dst's keys and free its versions. */
 void tree_ent_clear(struct tree_ent *dst);
 
 /* tree_stat: the entry at path (normalised, not the root) into *out.
