@@ -40,7 +40,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 
-.PHONY: all test check bench fuzz format clean
+.PHONY: all tests test check bench fuzz format clean
 all: $(BUILD)/drizzle
 
 $(BUILD)/%.o: %.c
