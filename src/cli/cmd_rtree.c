@@ -148,6 +148,10 @@ rput_flush(struct rput *rp)
 			rc = files_store(rp->fc->f, fd, &fi, &rp->o->xp, id, key, &size, &rp->em);
 			close(fd);
 		}
+		/* listed before anything names it: compaction finds it even
+		 * if this command dies now */
+		if (rc == 0)
+			rc = files_pack_register(rp->fc->f, id, size, &rp->em);
 		if (rc == 0) {
 			for (size_t i = 0; i < rp->npb; i++)
 				files_batch_set_pack(rp->pb[i].b, id, key);

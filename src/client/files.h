@@ -172,6 +172,27 @@ int files_fetch_many(struct files *f, const uint8_t pack_id[static 32],
     const uint8_t pack_key[static 32], struct pack_item *items, size_t n,
     const struct xfer_params *pp, struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* files_pack_register (files_pack.c): list a stored pack of bytes in the
+ * account's pack table, so that compaction finds it. */
+int files_pack_register(struct files *f, const uint8_t id[static 32], uint64_t bytes,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* What files_compact did. */
+struct files_compact_stats {
+	uint64_t packs, removed, rewritten;
+	uint64_t bytes, live, freed;      /* of the packs: in all, named, freed */
+};
+
+/*
+ * files_compact: free what removed and replaced packed files left in
+ * their packs: a pack nothing names any more is forgotten; one whose
+ * named bytes are below pct % of its size is rewritten into a new pack
+ * with only those (every entry swapped by compare-and-swap; the old pack
+ * forgotten once no entry names it). Reads the whole tree once.
+ */
+int files_compact(struct files *f, unsigned pct, struct files_compact_stats *st,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* files_rm: remove the file or link at path and forget its object; with
  * recursive, a folder too, with everything below it. DZ_ENOENT if
  * nothing is there, DZ_EEXIST for a folder without recursive.
