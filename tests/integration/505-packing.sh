@@ -11,7 +11,6 @@ A="--home $T/a $PW"
 net_start --peers 4 --k 2 --n 4 --gc-interval 1 --gc-margin 2
 "$DZ" signup --coordinator "$ADDR" --user alice $PW $KDF --home "$T/a" --quiet ||
 	fail signup
-nfrags() { find "$NET"/peer-*/frags -type f ! -name '.tmp-*' | wc -l; }
 python3 - "$T/small" <<'PY'
 import os, random, sys
 random.seed(505)
@@ -25,14 +24,14 @@ PY
 total=$(du -sb --apparent-size "$T/small" | awk '{print $1}')
 "$DZ" put -r "$T/small" small $A >"$T/put" 2>&1 || { cat "$T/put" >&2; fail "put -r"; }
 grep -q "10000 file(s) uploaded" "$T/put" || { cat "$T/put" >&2; fail "put -r count"; }
-packed=$(nfrags)
+packed=$(all_frags)
 "$DZ" get -r small "$T/back" $A --quiet || fail "get -r"
 diff -r "$T/small" "$T/back" || fail "get -r: the small files differ"
 "$DZ" rm -r small $A --quiet || fail "rm -r"
 head -c "$total" /dev/urandom >"$T/one"
 "$DZ" put "$T/one" one $A --quiet || fail "put one"
-for _ in $(seq 200); do [ "$(nfrags)" -le $((packed + 12)) ] && break; sleep 0.1; done
-one=$(nfrags)
+for _ in $(seq 200); do [ "$(all_frags)" -le $((packed + 12)) ] && break; sleep 0.1; done
+one=$(all_frags)
 # the same ballpark: at most one segment's fragments (n = 4) per pack more
 # than the single file, and never near one object per file (40,000)
 [ "$packed" -le $((one * 2 + 8)) ] ||

@@ -12,11 +12,6 @@ A="--home $T/a $PW"
 net_start --peers 4 --k 2 --n 4 --gc-interval 1 --gc-margin 2
 "$DZ" signup --coordinator "$ADDR" --user alice $PW $KDF --home "$T/a" --quiet ||
 	fail signup
-nfrags() { find "$NET"/peer-*/frags -type f ! -name '.tmp-*' | wc -l; }
-until_frags() { # CMP N: wait until the fragment count compares so to N
-	for _ in $(seq 200); do [ "$(nfrags)" "$1" "$2" ] && return 0; sleep 0.1; done
-	fail "the peers hold $(nfrags) fragment files (wanted $1 $2)"
-}
 used() { "$DZ" status $A | sed -n 's/^used *//p' | awk '{print $1 $2}'; }
 for d in keep gone1 gone2; do
 	mkdir -p "$T/src/$d"
@@ -24,13 +19,13 @@ for d in keep gone1 gone2; do
 done
 "$DZ" put -r "$T/src" tree $A >"$T/put" 2>&1 || { cat "$T/put" >&2; fail "put -r"; }
 grep -q "180 file(s) uploaded (.*1 pack(s)" "$T/put" || { cat "$T/put" >&2; fail "not one pack"; }
-before=$(nfrags)
+before=$(all_frags)
 used0=$("$DZ" status --json $A | python3 -c 'import json,sys; print(json.load(sys.stdin)["used"])')
 "$DZ" rm -r tree/gone1 $A --quiet && "$DZ" rm -r tree/gone2 $A --quiet || fail "rm -r"
 head -c 777 /dev/urandom >"$T/src/keep/f1"
 "$DZ" put -r "$T/src/keep" tree/keep --versions 0 $A --quiet || fail "replace f1"
 # nothing freed yet: the pack is shared
-[ "$(nfrags)" -ge "$before" ] || fail "a shared pack lost fragments before compaction"
+[ "$(all_frags)" -ge "$before" ] || fail "a shared pack lost fragments before compaction"
 "$DZ" compact $A >"$T/c1" || fail compact
 grep -q "1 rewritten" "$T/c1" || { cat "$T/c1" >&2; fail "compact did not rewrite the pack"; }
 "$DZ" get -r tree/keep "$T/back" $A --quiet || fail "get -r after compact"
