@@ -7,13 +7,14 @@
  * fresh folder so both entries land, and a writer that always loses gets
  * DZ_ECONFLICT after TREE_CAS_TRIES attempts; an old blob replayed at the
  * coordinator is DZ_EAUTH (versions disagree) and a coordinator database
- * restored from a copy is DZ_EROLLBACK naming the folder, the root's
- * loss too (a computer without the memory cannot tell); 1,500 entries shard and list in full,
- * and a change of one entry reads the index and its one shard only (a
- * deleted other shard does not stop it but stops a listing); the catalog
- * migrates with its ids, sizes, modes and mtimes, and of two migrations at
- * once the loser leaves no record; tree_forget_dir deletes a subtree's
- * records (shards too) calling fn once per file; tree_inside. */
+ * restored from a copy is DZ_EROLLBACK naming the folder, the root's loss
+ * too (a computer without the memory cannot tell); 1,500 entries shard
+ * and list in full, two writers there conflict only within one shard, and
+ * a change of one entry reads the index and its one shard only (a deleted
+ * other shard does not stop it but stops a listing); the catalog migrates
+ * with its ids, sizes, modes and mtimes, and of two migrations at once
+ * the loser leaves no record; tree_forget_dir deletes a subtree's records
+ * (shards too) calling fn once per file; tree_inside. */
 #include "treefix.h"
 
 /* ---- 1: walk and create ---- */
@@ -246,6 +247,7 @@ test_sharded(void **state)
 	struct listing l = {0};
 	struct tree_ent te = {0};
 	struct resize rs = {"e0007", 4242};
+	struct race race = {f->tb, "big", 0, 0};
 	struct folder *fo;
 	uint8_t bid[32], sid[32];
 	uint64_t iv, v;
@@ -259,17 +261,24 @@ test_sharded(void **state)
 
 		OK(tree_update(f->ta, "big", NULL, 1, add_files, &a, &em));
 	}
+	/* two writers in a sharded folder: B's write makes A's fail only if
+	 * it touched A's shard (the swap is per shard); both land */
+	OK(tree_update(f->ta, "big", "fromA", 0, race_change, &race, &em));
 	OK(tree_walk(f->tb, "big", "", 0, &fo, bid, NULL, &em));
 	assert_true(folder_is_sharded(fo));
 	assert_true(folder_nshards(fo) >= 2);
 	iv = folder_version(fo);
+	assert_int_equal(race.calls, folder_shard_of(fo, "b01") ==
+	    folder_shard_of(fo, "fromA") ? 2 : 1);
 
 	OK(tree_list(f->tb, "big", 0, collect, &l, &em));
-	assert_int_equal(l.n, 1500);
+	assert_int_equal(l.n, 1502);
 	assert_false(l.unsorted);
 	for (unsigned i = 0; i < 1500; i++)
 		assert_int_equal(l.hit[i], 1);
-	assert_int_equal(l.ent[7].e.size, 701);
+	assert_string_equal(l.path[0], "big/b01");
+	assert_string_equal(l.last, "big/fromA");
+	assert_int_equal(l.ent[8].e.size, 701); /* e0007 */
 	listing_clear(&l);
 
 	/* delete a shard that does not hold e0007: changing e0007 must not
