@@ -123,6 +123,9 @@ BUILD=$BUILD bench/net.sh || failed=1
 echo
 if [ "${BENCH_QUICK:-0}" = 1 ]; then rsecs=11; else rsecs=20; fi
 BUILD=$BUILD SECS=$rsecs bench/ratelimit.sh || failed=1
+echo
+if [ "${BENCH_QUICK:-0}" = 1 ]; then scale=0.01; else scale=1; fi
+BUILD=$BUILD SCALE=$scale bench/scale.sh || failed=1
 # a step that failed (e.g. the shared disk full for a moment) fails the run,
 # after the others have printed their figures
 exit "${failed:-0}"
