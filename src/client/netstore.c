@@ -31,6 +31,8 @@ netstore_opts_default(struct netstore_opts *o)
 	o->repair_threshold = 0;
 }
 
+static void ns_thread_gone(void *arg);
+
 int
 netstore_open(struct tls_ctx *tls, const char *coord_addr,
     const uint8_t coord_pk[static 32], const struct netstore_opts *opts,
@@ -43,7 +45,7 @@ netstore_open(struct tls_ctx *tls, const char *coord_addr,
 		return dz_errf(em, DZ_EINVAL, "coordinator address too long");
 	if ((ns = calloc(1, sizeof(*ns))) == NULL)
 		return DZ_ENOMEM;
-	if (pthread_key_create(&ns->key, NULL) != 0) {
+	if (pthread_key_create(&ns->key, ns_thread_gone) != 0) {
 		free(ns);
 		return dz_errf(em, DZ_ENOMEM, "cannot create a thread key");
 	}
@@ -66,16 +68,39 @@ netstore_close(struct netstore *ns)
 
 	if (ns == NULL)
 		return;
+	/* the key first: no thread's destructor runs after this (the
+	 * callers' workers have all ended: put and get join them) */
+	pthread_key_delete(ns->key);
 	for (t = ns->threads; t != NULL; t = next) {
 		next = t->next;
 		rpc_free(t->rpc);
 		free(t->loc);
 		free(t);
 	}
-	pthread_key_delete(ns->key);
 	pthread_mutex_destroy(&ns->mu);
 	tls_ctx_unref(ns->tls);
 	free(ns);
+}
+
+/* A thread that used ns ended (the transfer workers of every put and get
+ * do): its connections and buffers go with it, not at netstore_close,
+ * or a put -r of thousands of files would keep one set per file. */
+static void
+ns_thread_gone(void *arg)
+{
+	struct ns_thread *t = arg, **pp;
+	struct netstore *ns = t->ns;
+
+	pthread_mutex_lock(&ns->mu);
+	for (pp = &ns->threads; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	pthread_mutex_unlock(&ns->mu);
+	rpc_free(t->rpc);
+	free(t->loc);
+	free(t);
 }
 
 int
@@ -90,6 +115,7 @@ netstore_thread(struct netstore *ns, struct ns_thread **out, struct dz_errmsg *e
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return DZ_ENOMEM;
+	t->ns = ns;
 	if ((rc = rpc_new(ns->tls, NULL, &t->rpc, em)) != 0) {
 		free(t);
 		return rc;

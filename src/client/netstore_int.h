@@ -14,6 +14,7 @@
 
 /* What one thread owns: its rpc and reusable buffers. */
 struct ns_thread {
+	struct netstore *ns;
 	struct rpc *rpc;
 	struct proto_frags_locate_rep *loc; /* ~400 KB: kept, not re-made */
 	struct ns_thread *next;
