@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,9 +33,12 @@
 #include "client/pack.h"
 #include "client/tree.h"
 
-/* A batch is named once it holds this many entries or bytes: a bound on
- * what a crash re-uploads and on the journal (PENDING_MAX). */
-#define RPUT_BATCH_FILES 1000
+/* Entries wait to be named until their pack is full (16 MiB) or this
+ * many wait (each a few hundred bytes: a bound on memory, and on what a
+ * crash makes the next put -r upload again), or the files stored on their
+ * own since the last naming pass this many bytes. High enough that even
+ * tiny files fill packs of a few MiB rather than one pack per folder. */
+#define RPUT_BATCH_FILES 32768
 #define RPUT_BATCH_BYTES ((uint64_t)256 << 20)
 /* Errors named one by one before the rest are only counted. */
 #define RTREE_NAMED 20
@@ -549,14 +553,35 @@ rget_fail(struct rget *g, const char *rel, int rc, const struct dz_errmsg *em)
 }
 
 /* Packed files of one pack fetched together (each segment read once),
- * their output files open meanwhile. */
-#define RGET_GROUP 256
+ * their output files open meanwhile: up to RGET_GROUP, fewer if the
+ * descriptor limit is low (rget_group_max). */
+#define RGET_GROUP 2048
 struct rgroup {
 	const struct cat_entry *e[RGET_GROUP];
 	struct pack_item it[RGET_GROUP];
 	const char *rel[RGET_GROUP];
-	size_t n;
+	size_t n, max;
 };
+
+/* How many output files a group may hold open: a quarter of the
+ * descriptor limit (raised to its hard maximum first), at most
+ * RGET_GROUP, at least 16. */
+static size_t
+rget_group_max(void)
+{
+	struct rlimit rl;
+	rlim_t n;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 16;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0 && getrlimit(RLIMIT_NOFILE, &rl) != 0)
+			return 16;
+	}
+	n = rl.rlim_cur / 4;
+	return n < 16 ? 16 : n > RGET_GROUP ? RGET_GROUP : (size_t)n;
+}
 
 static void
 rget_group_flush(struct files_ctx *fc, struct files_opts *o, struct ltree_out *out,
@@ -567,6 +592,7 @@ rget_group_flush(struct files_ctx *fc, struct files_opts *o, struct ltree_out *o
 
 	if (gr->n == 0)
 		return;
+	gr->max = 0; /* measured again on the next group */
 	rc = files_fetch_many(fc->f, gr->e[0]->id, gr->e[0]->pack_key, gr->it, gr->n,
 	    &o->xp, &em);
 	for (size_t i = 0; i < gr->n; i++) {
@@ -688,7 +714,9 @@ cli_get_tree(int argc, char **argv, struct files_opts *o)
 					g.links++;
 			} else if (e->packed) {
 				/* one pass over the pack for the files that follow */
-				if (gr->n > 0 && (gr->n == RGET_GROUP ||
+				if (gr->max == 0)
+					gr->max = rget_group_max();
+				if (gr->n > 0 && (gr->n >= gr->max ||
 				    memcmp(gr->e[0]->id, e->id, 32) != 0))
 					rget_group_flush(&fc, o, out, gr, &g, &pr);
 				if ((rc = ltree_out_file_begin(out, rel, &fd, &fe)) == 0) {

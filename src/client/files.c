@@ -348,25 +348,28 @@ files_put_begin(void *arg, const uint8_t id[32], struct dz_errmsg *em)
 }
 
 /* Refuse early, before any upload, a put the tree cannot take: a folder
- * at path, or a file on the way to it. */
+ * at path, or a file on the way to it. The folder read (*fo, *id) is
+ * kept for the change after the upload (NULL if it does not exist yet). */
 static int
 put_precheck(struct files *f, const char *dir, const char *base, const char *path,
-    struct dz_errmsg *em)
+    struct folder **fo, uint8_t id[static FOLDER_IDBYTES], struct dz_errmsg *em)
 {
 	const struct folder_entry *e;
-	struct folder *fo;
-	int rc = tree_walk(f->t, dir, base, 0, &fo, NULL, NULL, em);
+	int rc = tree_walk(f->t, dir, base, 0, fo, id, NULL, em);
 
 	if (rc == DZ_ENOENT) {
 		memset(em, 0, sizeof(*em));
+		*fo = NULL;
 		return 0; /* its folders are made by the put */
 	}
 	if (rc != 0)
 		return rc;
-	if (folder_find(fo, base, &e) == 0 && e->type == FOLDER_T_DIR)
-		rc = dz_errf(em, DZ_EEXIST, "'%s' is a folder", path);
-	folder_free(fo);
-	return rc;
+	if (folder_find(*fo, base, &e) == 0 && e->type == FOLDER_T_DIR) {
+		folder_free(*fo);
+		*fo = NULL;
+		return dz_errf(em, DZ_EEXIST, "'%s' is a folder", path);
+	}
+	return 0;
 }
 
 int
@@ -377,6 +380,8 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 	char norm[CATALOG_PATHMAX + 1], dir[CATALOG_PATHMAX + 1];
 	struct xfer_file xf = *fi;
 	struct put_change *pc;
+	struct folder *fo = NULL;
+	uint8_t fid[FOLDER_IDBYTES];
 	struct xfer_params xp = *pp;
 	struct store st;
 	const char *base;
@@ -388,17 +393,21 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 	if (norm[0] == '\0')
 		return dz_errf(em, DZ_EINVAL, "a file needs a remote name, not the root");
 	tree_split(norm, dir, &base);
-	if ((rc = put_precheck(f, dir, base, norm, em)) != 0)
+	if ((rc = put_precheck(f, dir, base, norm, &fo, fid, em)) != 0)
 		return rc;
 	xf.name = norm;
-	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+	if ((pc = calloc(1, sizeof(*pc))) == NULL) {
+		folder_free(fo);
 		return DZ_ENOMEM;
+	}
 	xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
 	xp.begin = files_put_begin;
 	xp.begin_arg = f;
 	netstore_store(f->ns, &st);
-	if ((rc = put_file(&st, f->key, fd, &xf, &xp, pc->e.id, size, em)) != 0)
+	if ((rc = put_file(&st, f->key, fd, &xf, &xp, pc->e.id, size, em)) != 0) {
+		folder_free(fo);
 		goto out;
+	}
 	pc->f = f;
 	pc->path = norm;
 	pc->e.name = base;
@@ -409,7 +418,9 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 	pc->e.size = *size;
 	pc->e.stored_sec = (int64_t)time(NULL);
 	record_key(f->key, pc->e.id, pc->e.key);
-	if ((rc = tree_update(f->t, dir, base, 1, put_change, pc, em)) != 0) {
+	/* the folder read before the upload, unless it changed meanwhile */
+	rc = tree_update_from(f->t, dir, base, 1, fo, fid, put_change, pc, em);
+	if (rc != 0) {
 		/* the object is stored but no path names it: forget it */
 		files_forget(f, pc->e.id);
 		goto out;

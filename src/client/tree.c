@@ -297,10 +297,11 @@ tree_ent_copy(struct tree_ent *dst, const struct folder_entry *src)
 	dst->e.vers = dst->vers;
 	snprintf(dst->name, sizeof(dst->name), "%s", src->name);
 	dst->e.name = dst->name;
-	dst->target[0] = '\0';
-	if (src->target != NULL)
-		snprintf(dst->target, sizeof(dst->target), "%s", src->target);
-	dst->e.target = src->target != NULL ? dst->target : NULL;
+	if (src->target != NULL && (dst->target = strdup(src->target)) == NULL) {
+		tree_ent_clear(dst);
+		return DZ_ENOMEM;
+	}
+	dst->e.target = dst->target;
 	return 0;
 }
 
@@ -308,8 +309,12 @@ void
 tree_ent_clear(struct tree_ent *dst)
 {
 	sodium_memzero(dst->e.key, sizeof(dst->e.key));
+	sodium_memzero(dst->e.pack_key, sizeof(dst->e.pack_key));
 	sodium_free(dst->vers); /* wipes */
 	dst->vers = NULL;
+	free(dst->target);
+	dst->target = NULL;
+	dst->e.target = NULL;
 	dst->e.vers = NULL;
 	dst->e.nvers = 0;
 }
@@ -455,12 +460,24 @@ tree_update(struct tree *t, const char *dir, const char *name, int create,
     int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
     struct dz_errmsg *em)
 {
+	return tree_update_from(t, dir, name, create, NULL, NULL, change, arg, em);
+}
+
+int
+tree_update_from(struct tree *t, const char *dir, const char *name, int create,
+    struct folder *first, const uint8_t first_id[FOLDER_IDBYTES],
+    int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
+    struct dz_errmsg *em)
+{
 	uint8_t id[FOLDER_IDBYTES];
 	struct folder *f;
 	int rc;
 
 	for (int tries = 0;; tries++) {
-		if ((rc = tree_walk(t, dir, name, create, &f, id, NULL, em)) != 0)
+		if (tries == 0 && first != NULL) {
+			f = first;
+			memcpy(id, first_id, FOLDER_IDBYTES);
+		} else if ((rc = tree_walk(t, dir, name, create, &f, id, NULL, em)) != 0)
 			return rc;
 		if ((rc = change(arg, f, em)) == 0)
 			rc = tree_write(t, f, id, dir, em);

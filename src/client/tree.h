@@ -82,6 +82,15 @@ int tree_update(struct tree *t, const char *dir, const char *name, int create,
     int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* tree_update_from: tree_update whose first try works on folder first
+ * (id first_id, as tree_walk gave it, e.g. for a check made before a
+ * long upload) instead of walking again; first is freed here. NULL: as
+ * tree_update. */
+int tree_update_from(struct tree *t, const char *dir, const char *name, int create,
+    struct folder *first, const uint8_t first_id[FOLDER_IDBYTES],
+    int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* tree_create: create the record of a new, empty folder (id, key) that
  * will be at path (version 1), before any parent names it. */
 int tree_create(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
@@ -109,7 +118,7 @@ struct tree_ent {
 	struct folder_entry e;           /* e.name -> name, e.target -> target,
 	                                    e.vers -> vers */
 	char name[FOLDER_NAMEMAX + 1];
-	char target[FOLDER_LINKMAX + 1];
+	char *target;                    /* malloc'd (a link's), or NULL */
 	struct folder_version *vers;     /* sodium_malloc'd, or NULL */
 };
 
