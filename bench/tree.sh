@@ -165,10 +165,11 @@ tree() {
 	# not quiet: its summary says how much it skipped
 	timed "$DZ" put -r "$W/$t" "$t" "${A[@]}" || return 1
 	p2=$secs p2k=$kb skip=$(tail -n 1 "$W/err")
+	# into an empty folder: get -r makes got/$t in it, as cp -r does
 	mkdir "$W/got"
 	timed "$DZ" get -r "$t" "$W/got" "${A[@]}" --quiet || return 1
 	g=$secs gk=$kb
-	same "drizzle get -r $t" "$W/$t" "$W/got"
+	same "drizzle get -r $t" "$W/$t" "$W/got/$t"
 	echo "drizzle second put -r $t: $skip"
 	rm -rf "$W/got"
 
