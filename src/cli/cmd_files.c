@@ -29,11 +29,20 @@
 
 static const char put_usage[] =
     "usage: drizzle put LOCAL [REMOTE] [options]\n"
+    "       drizzle put -r LOCALDIR [REMOTE] [options]\n"
     "\n"
     "Store LOCAL (- for standard input) on the network at REMOTE, encrypted\n"
     "here and cut into fragments on distinct peers. REMOTE defaults to\n"
     "LOCAL's base name; a REMOTE ending in / is a folder and LOCAL's base\n"
-    "name is added. An existing REMOTE is replaced.\n"
+    "name is added. An existing REMOTE is replaced (the old one is kept as\n"
+    "a version: drizzle versions).\n"
+    "\n"
+    "With -r, LOCALDIR and everything in it: folders (empty ones too),\n"
+    "files, symbolic links (stored as links, never followed), permission\n"
+    "bits and modification times. Sockets, FIFOs, devices and names no\n"
+    "remote path can take are named and skipped. A file whose size, mtime\n"
+    "and mode are those stored is not uploaded again; the summary says how\n"
+    "much was skipped. Nothing on the network is removed (drizzle rm -r).\n"
     "\n"
     FILES_COMMON_HELP
     "  --k K, --n N          any K of N fragments rebuild a segment (default:\n"
@@ -44,6 +53,7 @@ static const char put_usage[] =
     "  --repair-threshold H  have a segment rebuilt when fewer than H of its\n"
     "                        fragments are healthy (K < H <= N; default: the\n"
     "                        coordinator's)\n"
+    "  --recursive, -r       a whole folder (see above)\n"
     "  --versions N          keep N previous versions of a file this put\n"
     "                        replaces (default 10; 0 keeps none); `drizzle\n"
     "                        versions PATH` lists them, they count in used\n"
@@ -56,6 +66,7 @@ static const char put_usage[] =
     "\n"
     "examples:\n"
     "  drizzle put photos.tar               stored as photos.tar\n"
+    "  drizzle put -r ~/photos                the folder, as photos\n"
     "  drizzle put --k 6 --n 16 notes.txt docs/\n"
     "                                       stored as docs/notes.txt, 6-of-16\n"
     "\n"
@@ -64,6 +75,7 @@ static const char put_usage[] =
 
 static const char get_usage[] =
     "usage: drizzle get REMOTE[@N] [LOCAL] [options]\n"
+    "       drizzle get -r REMOTE [LOCALDIR] [options]\n"
     "\n"
     "Fetch REMOTE from the network into LOCAL (- for standard output; default:\n"
     "REMOTE's base name). Every segment is authenticated before LOCAL appears;\n"
@@ -72,9 +84,16 @@ static const char get_usage[] =
     "the file (drizzle versions REMOTE lists them; a file whose name really\n"
     "ends in @N is fetched as it is).\n"
     "\n"
+    "With -r, the folder REMOTE and everything in it into LOCALDIR (made if\n"
+    "missing; an existing LOCALDIR receives LOCALDIR/<base name>), with\n"
+    "modes, mtimes and links; nothing is ever written outside LOCALDIR\n"
+    "(a link found in the way is an error, or with --force replaced).\n"
+    "\n"
     FILES_COMMON_HELP
     "  --threads N           transfers in parallel (default 4)\n"
-    "  --force               replace LOCAL if it exists\n"
+    "  --force               replace LOCAL (with -r: files and links under\n"
+    "                        LOCALDIR) if it exists\n"
+    "  --recursive, -r       a whole folder (see above)\n"
     "  --quiet               no progress or summary on stderr\n"
     "  --help, -h            this text\n"
     "\n"
@@ -142,12 +161,12 @@ static const struct option put_opts[] = {
 	{"segment-size", required_argument, NULL, 'S'},
 	{"repair-threshold", required_argument, NULL, 'R'},
 	{"versions", required_argument, NULL, 'V'},
-	F_THREADS, F_QUIET, F_HELP, F_END,
+	F_RECURSIVE, F_THREADS, F_QUIET, F_HELP, F_END,
 };
 static const struct option get_opts[] = {
 	F_HOME, F_PWFILE, F_THREADS,
 	{"force", no_argument, NULL, 'f'},
-	F_QUIET, F_HELP, F_END,
+	F_RECURSIVE, F_QUIET, F_HELP, F_END,
 };
 static const struct option ls_opts[] = {
 	F_HOME, F_PWFILE,
@@ -371,8 +390,10 @@ cmd_put_main(int argc, char **argv)
 	double t0;
 	int fd = -1, ex, rc, replaced;
 
-	if ((ex = cli_files_parse(argc, argv, put_opts, "", put_usage, &o)) != 0)
+	if ((ex = cli_files_parse(argc, argv, put_opts, "r", put_usage, &o)) != 0)
 		return ex < 0 ? EXIT_OK : ex;
+	if (o.recursive)
+		return cli_put_tree(argc, argv, &o);
 	if (argc - optind < 1 || argc - optind > 2) {
 		cli_err("put wants LOCAL [REMOTE] (see `drizzle put --help`)");
 		return EXIT_USAGE;
@@ -488,8 +509,10 @@ cmd_get_main(int argc, char **argv)
 	double t0;
 	int ex, rc;
 
-	if ((ex = cli_files_parse(argc, argv, get_opts, "", get_usage, &o)) != 0)
+	if ((ex = cli_files_parse(argc, argv, get_opts, "r", get_usage, &o)) != 0)
 		return ex < 0 ? EXIT_OK : ex;
+	if (o.recursive)
+		return cli_get_tree(argc, argv, &o);
 	if (argc - optind < 1 || argc - optind > 2) {
 		cli_err("get wants REMOTE [LOCAL] (see `drizzle get --help`)");
 		return EXIT_USAGE;

@@ -69,6 +69,10 @@ int cli_files_code(struct files_ctx *fc, struct files_opts *o);
  * slash). */
 const char *cli_base_of(const char *p);
 
+/* cmd_rtree.c: put -r and get -r (the operands at argv[optind..]). */
+int cli_put_tree(int argc, char **argv, struct files_opts *o);
+int cli_get_tree(int argc, char **argv, struct files_opts *o);
+
 /* cli_version_suffix: if path ends in @N (N a version number, 1 or more),
  * the path before it into buf (cap bytes) and N; else 0. */
 uint32_t cli_version_suffix(const char *path, char *buf, size_t cap);

@@ -156,6 +156,9 @@ static const char versions_usage[] =
     "                        current\n"
     "  --help, -h            this text\n"
     "\n"
+    "example:\n"
+    "  drizzle versions docs/report.odt\n"
+    "\n"
     "Exit codes: 0 listed, 1 failed (no such file, ...), 2 bad command line,\n"
     "3 wrong password, 4 a folder could not be authenticated or was rolled\n"
     "back.\n";
@@ -170,6 +173,9 @@ static const char restore_usage[] =
     FILES_COMMON_HELP
     "  --quiet               no `restored` line\n"
     "  --help, -h            this text\n"
+    "\n"
+    "example:\n"
+    "  drizzle restore docs/report.odt@3\n"
     "\n"
     "Exit codes: 0 restored, 1 failed (no such file or version, ...), 2 bad\n"
     "command line, 3 wrong password, 4 a folder could not be authenticated\n"

@@ -114,18 +114,26 @@ idset_add(void *arg, const char *path, const struct folder_entry *e)
 	if (e->type != FOLDER_T_FILE)
 		return 0;
 	/* the current object and every kept version */
-	for (size_t i = 0; i <= e->nvers; i++) {
-		if (s->n == s->cap) {
-			size_t cap = s->cap ? 2 * s->cap : 1024;
-			uint8_t (*v)[32] = realloc(s->id, cap * 32);
+	for (size_t i = 0; i <= e->nvers; i++)
+		if (files_ids_push(&s->id, &s->n, &s->cap, i == 0 ? e->id :
+		    e->vers[i - 1].id) != 0)
+			return DZ_ENOMEM;
+	return 0;
+}
 
-			if (v == NULL)
-				return DZ_ENOMEM;
-			s->id = v;
-			s->cap = cap;
-		}
-		memcpy(s->id[s->n++], i == 0 ? e->id : e->vers[i - 1].id, 32);
+int
+files_ids_push(uint8_t (**v)[32], size_t *n, size_t *cap, const uint8_t id[static 32])
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 64;
+		uint8_t (*nv)[32] = realloc(*v, c * 32);
+
+		if (nv == NULL)
+			return DZ_ENOMEM;
+		*v = nv;
+		*cap = c;
 	}
+	memcpy((*v)[(*n)++], id, 32);
 	return 0;
 }
 
@@ -277,9 +285,8 @@ put_change(void *arg, struct folder *fo, struct dz_errmsg *em)
 	return 0;
 }
 
-/* xfer_params.begin: journal the new object before it is stored. */
-static int
-put_begin(void *arg, const uint8_t id[32], struct dz_errmsg *em)
+int
+files_put_begin(void *arg, const uint8_t id[32], struct dz_errmsg *em)
 {
 	struct files *f = arg;
 	struct dz_errmsg jm = {{0}};
@@ -338,7 +345,7 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 	if ((pc = calloc(1, sizeof(*pc))) == NULL)
 		return DZ_ENOMEM;
 	xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
-	xp.begin = put_begin;
+	xp.begin = files_put_begin;
 	xp.begin_arg = f;
 	netstore_store(f->ns, &st);
 	if ((rc = put_file(&st, f->key, fd, &xf, &xp, pc->e.id, size, em)) != 0)

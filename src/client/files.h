@@ -120,6 +120,33 @@ int files_get_version(struct files *f, const char *path, uint32_t number, int fd
 int files_restore(struct files *f, const char *path, uint32_t number,
     uint32_t *now, struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/*
+ * Many entries of one folder named at once, for put -r (files_batch.c).
+ * files_store uploads a file as a new object, journaled but not named
+ * (id, its record key and *size out); files_batch_add queues an entry
+ * (copied; fresh: a folder whose record was made for it, deleted if it
+ * ends up not named); files_batch_flush names every queued entry in
+ * folder dir (made if missing) by one change, redone on lost swaps: a
+ * file keeps what it replaces as a version (files_keep), a folder entry
+ * over an existing folder only sets its mode and mtime, and a file or
+ * link where the folder has a folder is not named (refused(arg, dir,
+ * name) says which; its object is forgotten). Then the named objects
+ * leave the journal and what they replaced is forgotten. The batch is
+ * empty afterwards, whatever the result.
+ */
+struct files_batch;
+int files_batch_new(struct files_batch **out) DZ_MUST_CHECK;
+void files_batch_free(struct files_batch *b);
+size_t files_batch_count(const struct files_batch *b);
+int files_batch_add(struct files_batch *b, const struct folder_entry *e, int fresh)
+	DZ_MUST_CHECK;
+int files_batch_flush(struct files *f, struct files_batch *b, const char *dir,
+    void (*refused)(void *arg, const char *dir, const char *name), void *arg,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+int files_store(struct files *f, int fd, const struct xfer_file *fi,
+    const struct xfer_params *pp, uint8_t id[static 32], uint8_t key[static 32],
+    uint64_t *size, struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* files_fetch: rebuild object id (a file entry's) into fd. */
 int files_fetch(struct files *f, const uint8_t id[static 32], int fd,
     const struct xfer_params *pp, struct dz_errmsg *em) DZ_MUST_CHECK;

@@ -31,6 +31,15 @@ void files_jdone(struct files *f, const uint8_t id[static 32]);
  * on it. */
 void files_forget(struct files *f, const uint8_t id[static 32]);
 
+/* files_ids_push: append id to the growing array *v (*n used, *cap
+ * allocated). DZ_ENOMEM. */
+int files_ids_push(uint8_t (**v)[32], size_t *n, size_t *cap, const uint8_t id[static 32])
+	DZ_MUST_CHECK;
+
+/* files_put_begin: xfer_params.begin: journal the new object before it
+ * is stored. */
+int files_put_begin(void *arg, const uint8_t id[32], struct dz_errmsg *em);
+
 /* files_path_ok: normalise path into norm (they may be the same buffer:
  * it is normalised in a copy) and refuse a component over CATALOG_NAMEMAX
  * bytes, which no local file system could take back. */

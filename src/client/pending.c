@@ -227,6 +227,35 @@ pending_remove(const char *path, const uint8_t id[static PENDING_IDBYTES],
 }
 
 int
+pending_remove_many(const char *path, const uint8_t (*ids)[PENDING_IDBYTES], size_t n,
+    struct dz_errmsg *em)
+{
+	struct pending_ent me;
+	struct jnl j;
+	size_t kept = 0;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	pending_self(&me.pid, &me.start);
+	if ((rc = jnl_open(path, &j, em)) != 0)
+		return rc;
+	for (size_t i = 0; i < j.n; i++) {
+		int drop = 0;
+
+		for (size_t k = 0; !drop && k < n; k++)
+			drop = j.e[i].pid == me.pid && j.e[i].start == me.start &&
+			    memcmp(j.e[i].id, ids[k], PENDING_IDBYTES) == 0;
+		if (!drop)
+			j.e[kept++] = j.e[i];
+	}
+	if (kept == j.n)
+		return jnl_close(path, &j, 0, em);
+	j.n = kept;
+	return jnl_close(path, &j, 1, em);
+}
+
+int
 pending_drop(const char *path, const struct pending_ent *e, struct dz_errmsg *em)
 {
 	return remove_where(path, e, em);

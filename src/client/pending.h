@@ -51,6 +51,11 @@ int pending_add(const char *path, const uint8_t id[static PENDING_IDBYTES],
 int pending_remove(const char *path, const uint8_t id[static PENDING_IDBYTES],
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* pending_remove_many: pending_remove of n ids in one rewrite of the
+ * journal (a put -r naming a folder's worth of files at once). */
+int pending_remove_many(const char *path, const uint8_t (*ids)[PENDING_IDBYTES],
+    size_t n, struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* pending_orphans: the entries of processes no longer running, into out
  * (at most cap; *n of them). A missing journal has none. DZ_EFORMAT for
  * a damaged one. */

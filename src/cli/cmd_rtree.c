@@ -1,0 +1,580 @@
+/*
+ * cmd_rtree: `drizzle put -r` and `drizzle get -r`: whole folders.
+ *
+ * put -r walks the local tree (client/ltree.h) in pre-order, keeping the
+ * remote folders on the current path as a stack of frames, each with the
+ * folder as it was before this put (its snapshot): a file whose size,
+ * modification time and mode match its snapshot entry is not uploaded
+ * again. The others are uploaded as objects and named by folder in batches
+ * (files_batch: one folder write per batch, not per file). A new
+ * sub-folder's record is made and named before the walk goes into it.
+ * Nothing on the network is removed: a remote file the local tree no
+ * longer has stays (rm removes it).
+ *
+ * get -r lists the remote folder (files_list) and re-creates it under the
+ * local root with ltree_out, which never writes outside it.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_files.h"
+#include "client/ltree.h"
+#include "client/tree.h"
+
+/* A batch is named once it holds this many entries or bytes: a bound on
+ * what a crash re-uploads and on the journal (PENDING_MAX). */
+#define RPUT_BATCH_FILES 1000
+#define RPUT_BATCH_BYTES ((uint64_t)256 << 20)
+/* Errors named one by one before the rest are only counted. */
+#define RTREE_NAMED 20
+
+struct rframe {
+	char rel[CATALOG_PATHMAX + 1];     /* under LOCALDIR, "" its root */
+	char remote[CATALOG_PATHMAX + 1];  /* its folder on the network */
+	struct folder *snap;               /* as it was (NULL: new) */
+};
+
+struct rput {
+	struct files_ctx *fc;
+	struct files_opts *o;
+	struct files_batch *b;
+	const char *local;
+	struct rframe *st;
+	int n;                             /* frames on st */
+	uint64_t batch_bytes;
+	uint64_t up_files, up_bytes, same_files, same_bytes, dirs, links;
+	uint64_t skipped, failed, named;
+	struct cli_progress pr;
+	struct dz_errmsg em;               /* why the walk stopped */
+};
+
+/* A problem with one entry: named (the first RTREE_NAMED), counted. */
+static void
+rput_note(struct rput *rp, const char *rel, const char *why)
+{
+	char el[CLI_ESCMAX], er[CLI_ESCMAX];
+
+	if (rp->named++ < RTREE_NAMED)
+		cli_err("%s/%s: %s", cli_escape(rp->local, el, sizeof(el)),
+		    cli_escape(rel, er, sizeof(er)), why);
+}
+
+static void
+rput_skip(void *arg, const char *rel, const char *why)
+{
+	struct rput *rp = arg;
+
+	rp->skipped++;
+	rput_note(rp, rel, why[0] ? why : "skipped");
+}
+
+static void
+rput_refused(void *arg, const char *dir, const char *name)
+{
+	struct rput *rp = arg;
+	char er[CLI_ESCMAX], why[2 * CLI_ESCMAX];
+
+	(void)name;
+	rp->failed++;
+	snprintf(why, sizeof(why), "not stored: the network has a folder of that name "
+	    "in '%s'", cli_escape(dir, er, sizeof(er)));
+	rput_note(rp, name, why);
+}
+
+/* Name what the top frame's batch holds. */
+static int
+rput_flush(struct rput *rp)
+{
+	int rc = files_batch_flush(rp->fc->f, rp->b, rp->st[rp->n - 1].remote,
+	    rput_refused, rp, &rp->em);
+
+	rp->batch_bytes = 0;
+	return rc;
+}
+
+/* Push the frame of local folder rel at remote; snap: read it (else new). */
+static int
+rput_push(struct rput *rp, const char *rel, const char *remote, int snap)
+{
+	struct rframe *fr;
+	int rc;
+
+	if (rp->n >= LTREE_MAXDEPTH + 1)
+		return dz_errf(&rp->em, DZ_ERANGE, "the tree is deeper than %d levels",
+		    LTREE_MAXDEPTH);
+	fr = &rp->st[rp->n];
+	snprintf(fr->rel, sizeof(fr->rel), "%s", rel);
+	snprintf(fr->remote, sizeof(fr->remote), "%s", remote);
+	fr->snap = NULL;
+	if (snap) {
+		rc = tree_walk(files_tree(rp->fc->f), remote, NULL, 0, &fr->snap, NULL,
+		    NULL, &rp->em);
+		if (rc == DZ_ENOENT)
+			memset(&rp->em, 0, sizeof(rp->em));
+		else if (rc != 0)
+			return rc;
+	}
+	rp->n++;
+	return 0;
+}
+
+static int
+rput_pop(struct rput *rp)
+{
+	int rc = rput_flush(rp);
+
+	folder_free(rp->st[rp->n - 1].snap);
+	rp->n--;
+	return rc;
+}
+
+/* The snapshot entry of name in the top frame, or NULL. */
+static const struct folder_entry *
+rput_was(struct rput *rp, const char *name)
+{
+	const struct folder_entry *e;
+	struct folder *s = rp->st[rp->n - 1].snap;
+
+	return s != NULL && folder_find(s, name, &e) == 0 ? e : NULL;
+}
+
+static int
+rput_dir(struct rput *rp, const struct ltree_ent *e, const char *remote)
+{
+	const struct folder_entry *was = rput_was(rp, e->name);
+	struct folder_entry ne;
+	int rc = 0, fresh = 0;
+
+	memset(&ne, 0, sizeof(ne));
+	ne.name = e->name;
+	ne.type = FOLDER_T_DIR;
+	ne.mode = e->mode & 07777;
+	ne.mtime_sec = e->mtime_sec;
+	ne.mtime_nsec = e->mtime_nsec;
+	if (was != NULL && was->type == FOLDER_T_DIR) {
+		memcpy(ne.id, was->id, 32);
+		memcpy(ne.key, was->key, 32);
+		if (was->mode != ne.mode || was->mtime_sec != ne.mtime_sec ||
+		    was->mtime_nsec != ne.mtime_nsec)
+			rc = files_batch_add(rp->b, &ne, 0);
+	} else {
+		folder_fresh_keys(ne.id, ne.key);
+		fresh = 1;
+		if ((rc = tree_create(files_tree(rp->fc->f), ne.id, ne.key, remote,
+		    &rp->em)) == 0 && (rc = files_batch_add(rp->b, &ne, 1)) == 0)
+			rc = rput_flush(rp); /* named before the walk goes in */
+	}
+	sodium_memzero(ne.key, sizeof(ne.key));
+	if (rc == 0 && (rc = rput_push(rp, e->rel, remote, !fresh)) == 0)
+		rp->dirs++;
+	return rc;
+}
+
+static int
+rput_file(struct rput *rp, const struct ltree_ent *e, const char *remote)
+{
+	const struct folder_entry *was = rput_was(rp, e->name);
+	struct dz_errmsg em = {{0}};
+	struct folder_entry ne;
+	struct xfer_file fi;
+	uint64_t size = 0;
+	int fd, rc;
+
+	if (was != NULL && was->type == FOLDER_T_FILE && was->size == e->size &&
+	    was->mtime_sec == e->mtime_sec && was->mtime_nsec == e->mtime_nsec &&
+	    was->mode == (e->mode & 07777)) {
+		rp->same_files++;
+		rp->same_bytes += e->size;
+		return 0;
+	}
+	if (was != NULL && was->type == FOLDER_T_DIR) {
+		rput_refused(rp, rp->st[rp->n - 1].remote, e->name);
+		return 0;
+	}
+	if ((rc = ltree_open_file(e, &fd, &em)) != 0) {
+		rp->failed++;
+		rput_note(rp, e->rel, em.text[0] ? em.text : dz_strerror(rc));
+		return 0; /* the others go on */
+	}
+	memset(&fi, 0, sizeof(fi));
+	fi.name = remote;
+	fi.mtime_sec = e->mtime_sec;
+	fi.mtime_nsec = e->mtime_nsec;
+	fi.mode = e->mode & 07777;
+	memset(&ne, 0, sizeof(ne));
+	rc = files_store(rp->fc->f, fd, &fi, &rp->o->xp, ne.id, ne.key, &size, &rp->em);
+	close(fd);
+	if (rc != 0)
+		return rc; /* the network refused: the rest would fail alike */
+	ne.name = e->name;
+	ne.type = FOLDER_T_FILE;
+	ne.mode = fi.mode;
+	ne.mtime_sec = e->mtime_sec;
+	ne.mtime_nsec = e->mtime_nsec;
+	ne.size = size;
+	ne.stored_sec = (int64_t)time(NULL);
+	rc = files_batch_add(rp->b, &ne, 0);
+	sodium_memzero(ne.key, sizeof(ne.key));
+	if (rc != 0)
+		return rc;
+	rp->up_files++;
+	rp->up_bytes += size;
+	rp->batch_bytes += size;
+	cli_progress_cb(&rp->pr, rp->up_bytes);
+	if (files_batch_count(rp->b) >= RPUT_BATCH_FILES ||
+	    rp->batch_bytes >= RPUT_BATCH_BYTES)
+		return rput_flush(rp);
+	return 0;
+}
+
+static int
+rput_link(struct rput *rp, const struct ltree_ent *e)
+{
+	const struct folder_entry *was = rput_was(rp, e->name);
+	struct folder_entry ne;
+
+	if (was != NULL && was->type == FOLDER_T_LINK && strcmp(was->target, e->target) == 0 &&
+	    was->mtime_sec == e->mtime_sec && was->mtime_nsec == e->mtime_nsec) {
+		rp->links++;
+		return 0;
+	}
+	if (was != NULL && was->type == FOLDER_T_DIR) {
+		rput_refused(rp, rp->st[rp->n - 1].remote, e->name);
+		return 0;
+	}
+	memset(&ne, 0, sizeof(ne));
+	ne.name = e->name;
+	ne.target = e->target;
+	ne.type = FOLDER_T_LINK;
+	ne.mode = 0777;
+	ne.mtime_sec = e->mtime_sec;
+	ne.mtime_nsec = e->mtime_nsec;
+	rp->links++;
+	return files_batch_add(rp->b, &ne, 0);
+}
+
+/* ltree_scan's fn: one local entry. */
+static int
+rput_ent(void *arg, const struct ltree_ent *e)
+{
+	struct rput *rp = arg;
+	char parent[CATALOG_PATHMAX + 1], remote[CATALOG_PATHMAX + 1];
+	const char *base;
+	int rc;
+
+	if (cli_interrupted(NULL))
+		return dz_errf(&rp->em, DZ_EINTR, "interrupted");
+	tree_split(e->rel, parent, &base);
+	/* pre-order: leave the folders this entry is not in */
+	while (rp->n > 1 && strcmp(rp->st[rp->n - 1].rel, parent) != 0)
+		if ((rc = rput_pop(rp)) != 0)
+			return rc;
+	if (strcmp(rp->st[rp->n - 1].rel, parent) != 0)
+		return dz_errf(&rp->em, DZ_EINVAL, "'%s' came before its folder (a bug)",
+		    e->rel);
+	if (snprintf(remote, sizeof(remote), "%s%s%s", rp->st[rp->n - 1].remote,
+	    rp->st[rp->n - 1].remote[0] ? "/" : "", e->name) >= (int)sizeof(remote)) {
+		rp->skipped++;
+		rput_note(rp, e->rel, "its remote path would pass 1024 bytes");
+		return 0;
+	}
+	switch (e->type) {
+	case LTREE_DIR: return rput_dir(rp, e, remote);
+	case LTREE_FILE: return rput_file(rp, e, remote);
+	case LTREE_LINK: return rput_link(rp, e);
+	default: return 0;
+	}
+}
+
+/* REMOTE for LOCALDIR: given as it is, with LOCALDIR's base name added
+ * if it ends in /; absent: LOCALDIR's base name. */
+static int
+rput_remote(const char *local, const char *remote, char out[static CATALOG_PATHMAX + 1])
+{
+	struct dz_errmsg em = {{0}};
+	char *real = NULL, buf[CATALOG_PATHMAX * 2 + 2];
+	const char *b;
+	int rc;
+
+	if (remote != NULL && remote[0] != '\0' && remote[strlen(remote) - 1] != '/') {
+		snprintf(buf, sizeof(buf), "%s", remote);
+	} else {
+		if ((real = realpath(local, NULL)) == NULL || (b = cli_base_of(real))[0] == '\0') {
+			free(real);
+			cli_err("cannot make a remote name from '%s'; give REMOTE", local);
+			return EXIT_USAGE;
+		}
+		snprintf(buf, sizeof(buf), "%s%s", remote != NULL ? remote : "", b);
+		free(real);
+	}
+	if ((rc = catalog_path(buf, out, &em)) != 0)
+		return cli_fail(rc, &em, "bad remote path");
+	if (out[0] == '\0') {
+		cli_err("put -r wants a remote folder, not the root (give REMOTE)");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int
+cli_put_tree(int argc, char **argv, struct files_opts *o)
+{
+	struct rput rp;
+	struct files_ctx fc;
+	struct stat sb;
+	char remote[CATALOG_PATHMAX + 1], h1[32], h2[32], el[CLI_ESCMAX], er[CLI_ESCMAX];
+	double t0;
+	int ex, rc;
+
+	if (argc - optind < 1 || argc - optind > 2) {
+		cli_err("put -r wants LOCALDIR [REMOTE] (see `drizzle put --help`)");
+		return EXIT_USAGE;
+	}
+	memset(&rp, 0, sizeof(rp));
+	rp.local = argv[optind];
+	if (stat(rp.local, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		cli_err("put -r: %s is not a folder (put stores a single file)", rp.local);
+		return EXIT_FAIL;
+	}
+	if ((ex = rput_remote(rp.local, argc - optind == 2 ? argv[optind + 1] : NULL,
+	    remote)) != 0)
+		return ex;
+	if ((ex = cli_files_open(o, &fc)) != 0)
+		return ex;
+	if ((ex = cli_files_code(&fc, o)) != 0)
+		goto out;
+	rp.fc = &fc;
+	rp.o = o;
+	if ((rp.st = calloc(LTREE_MAXDEPTH + 2, sizeof(*rp.st))) == NULL ||
+	    files_batch_new(&rp.b) != 0) {
+		ex = cli_fail(DZ_ENOMEM, NULL, "put -r");
+		goto out;
+	}
+	cli_progress_init(&rp.pr, "put -r", 0, o->quiet);
+	cli_interrupt_catch();
+	o->xp.stop = cli_interrupted;
+	t0 = cli_now();
+	rc = files_mkdir(fc.f, remote, FILES_MKDIR_PARENTS | FILES_MKDIR_EXISTOK,
+	    sb.st_mode & 07777, sb.st_mtim.tv_sec, (uint32_t)sb.st_mtim.tv_nsec, NULL,
+	    &rp.em);
+	if (rc == 0)
+		rc = rput_push(&rp, "", remote, 1);
+	if (rc == 0)
+		rc = ltree_scan(rp.local, rput_ent, rput_skip, &rp, &rp.em);
+	/* name what was uploaded, even after an error or an interrupt: a
+	 * second put -r then skips it; the first error is the one reported */
+	{
+		struct dz_errmsg first = rp.em;
+
+		while (rp.n > 0) {
+			int r2 = rput_pop(&rp);
+
+			if (rc == 0)
+				rc = r2;
+		}
+		if (rc != 0 && first.text[0] != '\0')
+			rp.em = first;
+	}
+	if (rc == 0)
+		rc = files_flush(fc.f, &rp.em);
+	cli_progress_end(&rp.pr);
+	if (rc != 0) {
+		ex = cli_fail(rc, &rp.em, rp.local);
+		if (ex == EXIT_DAMAGED && rc != DZ_EROLLBACK)
+			ex = EXIT_FAIL;
+		goto out;
+	}
+	cli_human(rp.up_bytes, h1);
+	cli_human(rp.same_bytes, h2);
+	if (!o->quiet)
+		fprintf(stderr, "stored %s as %s: %" PRIu64 " file(s) uploaded (%s), %" PRIu64
+		    " unchanged skipped (%s), %" PRIu64 " folder(s), %" PRIu64 " link(s), %"
+		    PRIu64 " not stored in %.2f s\n", cli_escape(rp.local, el, sizeof(el)),
+		    cli_escape(remote, er, sizeof(er)), rp.up_files, h1, rp.same_files, h2,
+		    rp.dirs, rp.links, rp.skipped + rp.failed, cli_now() - t0);
+	ex = rp.failed > 0 ? EXIT_FAIL : EXIT_OK;
+	if (rp.failed > 0)
+		cli_err("%" PRIu64 " file(s) could not be stored (named above)", rp.failed);
+out:
+	files_batch_free(rp.b);
+	free(rp.st);
+	cli_files_close(&fc);
+	return ex;
+}
+
+struct rget {
+	uint64_t files, bytes, dirs, links, failed, named;
+	int worst;                          /* the worst exit code of a failure */
+};
+
+static void
+rget_fail(struct rget *g, const char *rel, int rc, const struct dz_errmsg *em)
+{
+	char er[CLI_ESCMAX];
+	int ex;
+
+	g->failed++;
+	if (g->named++ < RTREE_NAMED)
+		ex = cli_fail(rc, em, cli_escape(rel, er, sizeof(er)));
+	else
+		ex = rc == DZ_EPASSWORD ? EXIT_PASSWORD : EXIT_FAIL;
+	if (ex > g->worst)
+		g->worst = ex;
+}
+
+int
+cli_get_tree(int argc, char **argv, struct files_opts *o)
+{
+	struct dz_errmsg em = {{0}};
+	struct cli_damage dmg = {0, 0, 0};
+	char norm[CATALOG_PATHMAX + 1], el[CLI_ESCMAX], er[CLI_ESCMAX], h[32];
+	struct ltree_out *out = NULL;
+	struct catalog c = {0};
+	struct files_ctx fc;
+	struct rget g;
+	struct stat sb;
+	const char *local;
+	char *lbuf = NULL;
+	uint64_t total = 0;
+	size_t plen;
+	double t0;
+	int ex, rc;
+
+	if (argc - optind < 1 || argc - optind > 2) {
+		cli_err("get -r wants REMOTE [LOCALDIR] (see `drizzle get --help`)");
+		return EXIT_USAGE;
+	}
+	if ((rc = catalog_path(argv[optind], norm, &em)) != 0)
+		return cli_fail(rc, &em, "bad remote path");
+	local = argc - optind == 2 ? argv[optind + 1] : cli_base_of(norm);
+	if (local[0] == '\0') {
+		cli_err("get -r of the root wants a LOCALDIR");
+		return EXIT_USAGE;
+	}
+	/* into an existing folder: LOCALDIR/<base name>, as cp -r does */
+	if (argc - optind == 2 && norm[0] != '\0' && stat(local, &sb) == 0 &&
+	    S_ISDIR(sb.st_mode)) {
+		size_t n = strlen(local) + 1 + strlen(cli_base_of(norm)) + 1;
+
+		if ((lbuf = malloc(n)) == NULL)
+			return cli_fail(DZ_ENOMEM, NULL, "get -r");
+		snprintf(lbuf, n, "%s%s%s", local, local[strlen(local) - 1] == '/' ? "" : "/",
+		    cli_base_of(norm));
+		local = lbuf;
+	}
+	if ((ex = cli_files_open(o, &fc)) != 0) {
+		free(lbuf);
+		return ex;
+	}
+	memset(&g, 0, sizeof(g));
+	if ((rc = files_list(fc.f, norm, &c, &em)) != 0) {
+		ex = rc == DZ_ENOENT ? (cli_err("no folder '%s' (drizzle ls lists them)", norm),
+		    EXIT_FAIL) : cli_fail(rc, &em, "cannot read the folder");
+		goto out;
+	}
+	if (c.n == 1 && strcmp(c.e[0].path, norm) == 0) {
+		cli_err("'%s' is a %s, not a folder: drizzle get (without -r) fetches it",
+		    norm, c.e[0].type == CAT_LINK ? "link" : "file");
+		ex = EXIT_FAIL;
+		goto out;
+	}
+	if ((rc = ltree_out_open(local, o->force, &out, &em)) != 0) {
+		ex = cli_fail(rc, &em, local);
+		goto out;
+	}
+	/* without --force nothing existing is replaced, so a crash can only
+	 * leave new files short: one sync at the end is enough for them */
+	if (!o->force)
+		ltree_out_lazy_sync(out);
+	for (size_t i = 0; i < c.n; i++)
+		total += c.e[i].type == CAT_FILE ? c.e[i].size : 0;
+	{
+		struct cli_progress pr;
+
+		cli_progress_init(&pr, "get -r", total, o->quiet);
+		o->xp.damage = cli_damage_cb;
+		o->xp.damage_arg = &dmg;
+		o->xp.stop = cli_interrupted;
+		cli_interrupt_catch();
+		t0 = cli_now();
+		plen = strlen(norm);
+		for (size_t i = 0; i < c.n && !cli_interrupted(NULL); i++) {
+			const struct cat_entry *e = &c.e[i];
+			const char *rel = e->path + plen + (plen > 0);
+			struct dz_errmsg fe = {{0}};
+			int fd;
+
+			if (e->type == CAT_DIR) {
+				if ((rc = ltree_out_mkdir(out, rel, e->mode, e->mtime, e->mtime_nsec,
+				    &fe)) == 0)
+					g.dirs++;
+			} else if (e->type == CAT_LINK) {
+				if ((rc = ltree_out_link(out, rel, e->target ? e->target : "",
+				    e->mtime, e->mtime_nsec, &fe)) == 0)
+					g.links++;
+			} else if ((rc = ltree_out_file_begin(out, rel, &fd, &fe)) == 0) {
+				if ((rc = files_fetch(fc.f, e->id, fd, &o->xp, &fe)) != 0)
+					ltree_out_file_abort(out, rel, fd);
+				else if ((rc = ltree_out_file_commit(out, rel, fd, e->mode, e->mtime,
+				    e->mtime_nsec, &fe)) == 0) {
+					g.files++;
+					g.bytes += e->size;
+					cli_progress_cb(&pr, g.bytes);
+				}
+			}
+			if (rc == DZ_EINTR)
+				break;
+			if (rc != 0)
+				rget_fail(&g, e->path, rc, &fe);
+		}
+		cli_progress_end(&pr);
+	}
+	rc = ltree_out_close(out, &em);
+	out = NULL;
+	if (rc == 0)
+		rc = files_flush(fc.f, &em);
+	if (rc != 0) {
+		ex = cli_fail(rc, &em, local);
+		goto out;
+	}
+	if (cli_interrupted(NULL)) {
+		cli_err("interrupted: %" PRIu64 " file(s) fetched so far are in place", g.files);
+		ex = EXIT_FAIL;
+		goto out;
+	}
+	if (dmg.count > 0)
+		cli_err("warning: %u fragment(s) missing or unreachable and %u corrupt; "
+		    "the files were rebuilt from the others where a segment kept enough",
+		    dmg.missing, dmg.corrupt);
+	cli_human(g.bytes, h);
+	if (!o->quiet)
+		fprintf(stderr, "fetched %s into %s: %" PRIu64 " file(s) (%s), %" PRIu64
+		    " folder(s), %" PRIu64 " link(s) in %.2f s\n",
+		    cli_escape(norm, er, sizeof(er)), cli_escape(local, el, sizeof(el)),
+		    g.files, h, g.dirs, g.links, cli_now() - t0);
+	ex = EXIT_OK;
+	if (g.failed > 0) {
+		cli_err("%" PRIu64 " entr%s could not be fetched%s", g.failed,
+		    g.failed == 1 ? "y" : "ies", g.failed > RTREE_NAMED ?
+		    " (the first ones named above)" : " (named above)");
+		ex = g.worst > EXIT_FAIL ? g.worst : EXIT_FAIL;
+	}
+out:
+	if (out != NULL && ltree_out_close(out, NULL) != 0) {
+		/* already failing: the first error is the one reported */
+	}
+	catalog_free(&c);
+	cli_files_close(&fc);
+	free(lbuf);
+	return ex;
+}
