@@ -26,7 +26,9 @@ struct bent {
 };
 
 struct files_batch {
-	struct bent *e;
+	struct bent **e;              /* each its own block: a tree_ent points
+	                               * into itself and holds keys, so it is
+	                               * never moved (nor left behind by realloc) */
 	size_t n, cap;
 	uint8_t (*drop)[32];          /* objects to forget once named */
 	size_t ndrop, capdrop;
@@ -57,8 +59,10 @@ files_batch_new(struct files_batch **out)
 static void
 batch_clear(struct files_batch *b)
 {
-	for (size_t i = 0; i < b->n; i++)
-		tree_ent_clear(&b->e[i].te);
+	for (size_t i = 0; i < b->n; i++) {
+		tree_ent_clear(&b->e[i]->te);
+		free(b->e[i]);
+	}
 	b->n = 0;
 	b->ndrop = 0;
 }
@@ -88,18 +92,21 @@ files_batch_add(struct files_batch *b, const struct folder_entry *e, int fresh)
 
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? 2 * b->cap : 64;
+		struct bent **v = realloc(b->e, cap * sizeof(*v));
 
-		if ((x = realloc(b->e, cap * sizeof(*x))) == NULL)
+		if (v == NULL)
 			return DZ_ENOMEM;
-		b->e = x;
+		b->e = v;
 		b->cap = cap;
 	}
-	x = &b->e[b->n];
-	memset(x, 0, sizeof(*x));
-	if (tree_ent_copy(&x->te, e) != 0)
+	if ((x = calloc(1, sizeof(*x))) == NULL)
 		return DZ_ENOMEM;
+	if (tree_ent_copy(&x->te, e) != 0) {
+		free(x);
+		return DZ_ENOMEM;
+	}
 	x->fresh = fresh;
-	b->n++;
+	b->e[b->n++] = x;
 	return 0;
 }
 
@@ -129,7 +136,7 @@ batch_change(void *arg, struct folder *fo, struct dz_errmsg *em)
 
 	b->ndrop = 0;
 	for (size_t i = 0; rc == 0 && i < b->n; i++) {
-		struct bent *x = &b->e[i];
+		struct bent *x = b->e[i];
 		const struct folder_entry *cur = NULL;
 		size_t nd = 0;
 		int replaced;
@@ -186,7 +193,7 @@ files_batch_flush(struct files *f, struct files_batch *b, const char *dir,
 	if (rc == 0 && (named = calloc(b->n, 32)) == NULL)
 		rc = DZ_ENOMEM;
 	for (size_t i = 0; i < b->n; i++) {
-		struct bent *x = &b->e[i];
+		struct bent *x = b->e[i];
 
 		if (x->te.e.type == FOLDER_T_FILE) {
 			if (rc == 0 && x->outcome == 0)

@@ -59,6 +59,24 @@ folder_name_ok(const char *name, struct dz_errmsg *em)
 }
 
 int
+folder_is_file(const struct folder_entry *e)
+{
+	return e->type == FOLDER_T_FILE || e->type == FOLDER_T_PACKED;
+}
+
+int
+folder_pack_check(const char *name, uint64_t size, uint64_t off, uint64_t len,
+    struct dz_errmsg *em)
+{
+	/* size <= INT64_MAX is checked first: size + overhead cannot wrap */
+	if (size > (uint64_t)INT64_MAX || len != size + FOLDER_PACK_OVERHEAD ||
+	    len > FOLDER_PACK_MAXOFF || off > FOLDER_PACK_MAXOFF - len)
+		return dz_errf(em, DZ_EINVAL, "'%s': its place in the pack is out of range",
+		    name);
+	return 0;
+}
+
+int
 folder_ent_check(const struct folder_entry *e, struct dz_errmsg *em)
 {
 	int rc;
@@ -76,7 +94,16 @@ folder_ent_check(const struct folder_entry *e, struct dz_errmsg *em)
 		return dz_errf(em, DZ_EINVAL, "'%s': size out of range", e->name);
 	if ((rc = folder_vers_check(e, em)) != 0)
 		return rc;
+	if (e->type != FOLDER_T_PACKED &&
+	    (e->pack_off != 0 || e->pack_len != 0 || !sodium_is_zero(e->pack_key,
+	    FOLDER_KEYBYTES)))
+		return dz_errf(em, DZ_EINVAL, "'%s': only a packed file has a pack", e->name);
 	switch (e->type) {
+	case FOLDER_T_PACKED:
+		if ((rc = folder_pack_check(e->name, e->size, e->pack_off, e->pack_len,
+		    em)) != 0)
+			return rc;
+		/* fall through */
 	case FOLDER_T_FILE:
 	case FOLDER_T_DIR:
 		if (e->target != NULL)
@@ -247,8 +274,15 @@ folder_ent_bytes(const struct folder_entry *e)
 		n += FENT_NUMBYTES;
 	if (e->nvers > 0)
 		n += 1 + (size_t)e->nvers * FVER_BYTES;
+	for (uint16_t i = 0; i < e->nvers; i++)
+		if (e->vers[i].packed)
+			n += 1 + FPACK_BYTES; /* its kind byte (bit 2: all have one) */
+		else if (folder_vers_packed(e))
+			n++;
 	if (e->type == FOLDER_T_LINK)
 		return n + 2 + strlen(e->target);
+	if (e->type == FOLDER_T_PACKED)
+		n += FPACK_BYTES;
 	return n + FOLDER_IDBYTES + FOLDER_KEYBYTES;
 }
 
@@ -358,6 +392,7 @@ ent_drop(struct folder_entry *e)
 {
 	free((void *)e->name); /* name and target: one block */
 	sodium_memzero(e->key, FOLDER_KEYBYTES);
+	sodium_memzero(e->pack_key, FOLDER_KEYBYTES);
 	if (e->vers != NULL) {
 		sodium_memzero((void *)e->vers, e->nvers * sizeof(*e->vers));
 		free((void *)e->vers);

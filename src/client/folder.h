@@ -74,16 +74,22 @@ enum folder_type {
 	FOLDER_T_FILE = 1,   /* object id + file record key */
 	FOLDER_T_DIR = 2,    /* folder id + folder key */
 	FOLDER_T_LINK = 3,   /* symlink target */
-	FOLDER_T_PACKED = 4, /* reserved: a small file inside a pack object
-	                      * (pack id, pack key, file key, offset,
-	                      * length); refused by this version
-	                      * (DZ_EVERSION) */
+	FOLDER_T_PACKED = 4, /* a small file inside a pack object: pack id,
+	                      * pack record key, the file's own key, its
+	                      * offset and length in the pack (pack.h) */
 };
+
+/* A packed file's sealed bytes in its pack: nonce and tag around the
+ * plaintext (pack.h), so pack_len = size + FOLDER_PACK_OVERHEAD exactly;
+ * pack_off + pack_len stays within FOLDER_PACK_MAXOFF. */
+#define FOLDER_PACK_OVERHEAD 40u
+#define FOLDER_PACK_MAXOFF ((uint64_t)1 << 48)
 
 /*
  * struct folder_version: one kept previous version of a file (an object
- * that an earlier put of the same name stored). key is a secret: wipe
- * copies of it (sodium_memzero).
+ * that an earlier put of the same name stored, or, packed, a file inside
+ * a pack object). key and pack_key are secrets: wipe copies of them
+ * (sodium_memzero). Zero the whole struct before filling it.
  */
 struct folder_version {
 	uint32_t number;            /* 1 = the first put of this path; grows */
@@ -94,6 +100,15 @@ struct folder_version {
 	uint32_t mtime_nsec;        /* < 1e9 */
 	int64_t stored_sec;         /* when that version was put (client clock) */
 	uint32_t mode;              /* permission bits (07777) only */
+	/* packed = 1: the version is a file inside a pack (as a
+	 * FOLDER_T_PACKED entry): id is the pack's object id, key the file's
+	 * own key, pack_key the pack's record key, pack_off and pack_len
+	 * where its sealed bytes lie. The pack is shared: a dropped packed
+	 * version never means "forget object id". 0: an object of its own,
+	 * the pack_ fields zero. */
+	uint8_t packed;
+	uint8_t pack_key[FOLDER_KEYBYTES];
+	uint64_t pack_off, pack_len;
 };
 
 /*
@@ -110,17 +125,29 @@ struct folder_entry {
 	int64_t mtime_sec;
 	uint32_t mtime_nsec;        /* < 1e9 */
 	uint64_t size;              /* bytes (a file's); <= INT64_MAX */
-	uint8_t id[FOLDER_IDBYTES]; /* FILE: object id; DIR: folder id */
-	uint8_t key[FOLDER_KEYBYTES]; /* FILE: record key; DIR: folder key */
+	uint8_t id[FOLDER_IDBYTES]; /* FILE: object id; DIR: folder id;
+	                             * PACKED: the pack's object id */
+	uint8_t key[FOLDER_KEYBYTES]; /* FILE: record key; DIR: folder key;
+	                               * PACKED: the file's own key */
 	uint32_t number;            /* the current version's number; 0 means 1 */
 	int64_t stored_sec;         /* when it was put (client clock); 0: unknown */
-	/* FILE only: the previous versions, newest first, numbers strictly
-	 * decreasing and below the current one (borrowed and copied in as
-	 * given; as returned, pointing into the folder like name). Zero the
-	 * whole struct before filling it: nvers must be 0 for no versions. */
+	/* FILE and PACKED only: the previous versions, newest first, numbers
+	 * strictly decreasing and below the current one (borrowed and copied
+	 * in as given; as returned, pointing into the folder like name). Zero
+	 * the whole struct before filling it: nvers must be 0 for no
+	 * versions, and the pack_ fields below 0 for other types. */
 	const struct folder_version *vers;
 	uint16_t nvers;             /* <= FOLDER_VERS_MAX */
+	/* PACKED only (size, mode, mtime as for FILE): the pack's record key
+	 * (a secret: the folder wipes its copies) and where the file's sealed
+	 * bytes lie in the pack's plaintext: pack_len = size +
+	 * FOLDER_PACK_OVERHEAD, pack_off + pack_len <= FOLDER_PACK_MAXOFF. */
+	uint8_t pack_key[FOLDER_KEYBYTES];
+	uint64_t pack_off, pack_len;
 };
+
+/* folder_is_file: 1 if e is a file, stored whole (FILE) or packed. */
+int folder_is_file(const struct folder_entry *e);
 
 /* One sealed record to write: its id at the coordinator, the version it
  * carries (1 for a new record: create with expected version 0; else
@@ -218,7 +245,8 @@ int folder_put(struct folder *f, const struct folder_entry *e, int *replaced,
 
 /* folder_remove: drop the entry named name; DZ_ENOENT if none, DZ_EINVAL
  * if its shard is not loaded. A file's previous versions go with it:
- * read them (folder_find) first to forget their objects too. */
+ * read them (folder_find) first to forget their objects too (a packed
+ * one's object is its shared pack: lower the pack's live bytes instead). */
 int folder_remove(struct folder *f, const char *name) DZ_MUST_CHECK;
 
 /* folder_put_version: put e as the new current version of a file: as
@@ -230,7 +258,14 @@ int folder_remove(struct folder *f, const char *name) DZ_MUST_CHECK;
  * FOLDER_VERS_MAX + 1), *ndropped of them, so that the caller forgets
  * their objects (and wipes their keys). When e is not a file (a link put
  * over a file), the file's current object and all its versions are
- * dropped. e must carry no versions of its own (DZ_EINVAL); its number is
+ * dropped. "A file" is FILE or PACKED alike (folder_is_file), old and
+ * new: a packed current becomes a packed version, and a dropped one
+ * comes back with packed = 1: its id is a pack that other entries may
+ * still use, so the caller must NOT forget that object, only lower the
+ * pack's live bytes by pack_len (a pack is forgotten once nothing names
+ * it: design-tree.md, compaction). Dropped versions with packed = 0 are
+ * objects of their own, to forget as before.
+ * e must carry no versions of its own (DZ_EINVAL); its number is
  * ignored when it replaces a file, kept as given (0: 1) when the name is
  * new. *replaced (may be NULL) says whether a file was there. DZ_EEXIST
  * if the name holds a folder or a link (as folder_add); DZ_ERANGE if the
@@ -239,7 +274,8 @@ int folder_put_version(struct folder *f, const struct folder_entry *e,
     unsigned keep, struct folder_version *dropped, size_t *ndropped,
     int *replaced, struct dz_errmsg *em) DZ_MUST_CHECK;
 
-/* folder_restore_version: make version number of the file name current:
+/* folder_restore_version: make version number of the file name current
+ * (a packed version makes the entry PACKED again, a whole one FILE):
  * the current object becomes the newest previous version, the restored
  * one leaves the list and becomes current with number (old current) + 1
  * and stored_sec (the time of the restore), its size, mode and mtime as
@@ -251,9 +287,10 @@ int folder_restore_version(struct folder *f, const char *name, uint32_t number,
     int64_t stored_sec, struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* folder_file_version: version number of file entry e into *out (a copy;
- * wipe out->key when done): the current one (number 0 asks for it, as
- * does its own number) or a previous one. DZ_ENOENT if e has no such
- * version, DZ_EINVAL if e is not a file. */
+ * wipe out->key and out->pack_key when done): the current one (number 0
+ * asks for it, as does its own number; packed = 1 for a PACKED entry) or
+ * a previous one. DZ_ENOENT if e has no such version, DZ_EINVAL if e is
+ * not a file (FILE or PACKED). */
 int folder_file_version(const struct folder_entry *e, uint32_t number,
     struct folder_version *out) DZ_MUST_CHECK;
 

@@ -21,8 +21,18 @@
 #define FENT_NUMBYTES (4 + 8)
 #define FVER_BYTES (4 + FOLDER_IDBYTES + FOLDER_KEYBYTES + 8 + 8 + 4 + 8 + 4)
 
-/* The largest entry: a file of FOLDER_VERS_MAX versions and a 255-byte
- * name (25,859 bytes; a link's longest target is 4,391). A record holds
+/* Packed files (FOLDER_T_PACKED): the body is id[32] | key[32] then
+ * FPACK_BYTES: pack_key[32] | pack_off u64 | pack_len u64. Ext bit 2
+ * (with bit 1, set only when some version is packed): every version
+ * starts with a kind byte, FOLDER_T_FILE or FOLDER_T_PACKED, and a packed
+ * one ends with FPACK_BYTES. Without bit 2 the versions are as above,
+ * byte for byte, so records without packed versions are unchanged. */
+#define FENT_EXT_VKIND 0x04
+#define FPACK_BYTES (FOLDER_KEYBYTES + 8 + 8)
+
+/* The largest entry: a packed file of FOLDER_VERS_MAX packed versions
+ * and a 255-byte name (38,402 bytes; unpacked, 25,859; a link's longest
+ * target is 4,391). A record holds
  * at most FOLDER_SHARD_BYTES plus one entry before it splits, so with the
  * head and padding (under 1/8 more) it stays far below FOLDER_REC_MAX;
  * the index, at most 2^FOLDER_MAXDEPTH leaves of 12 bytes, stays below
@@ -30,8 +40,9 @@
  * sealing refuses it (DZ_ERANGE), which takes names whose keyed hashes
  * share 20 bits by the hundred. */
 #define FENT_MAXBYTES (FENT_FIXED + FOLDER_NAMEMAX + FOLDER_IDBYTES + \
-	FOLDER_KEYBYTES + 1 + FENT_NUMBYTES + 1 + FOLDER_VERS_MAX * FVER_BYTES)
-_Static_assert(FENT_MAXBYTES == 25859, "the worst-case entry as documented");
+	FOLDER_KEYBYTES + FPACK_BYTES + 1 + FENT_NUMBYTES + 1 + \
+	FOLDER_VERS_MAX * (1 + FVER_BYTES + FPACK_BYTES))
+_Static_assert(FENT_MAXBYTES == 38402, "the worst-case entry as documented");
 _Static_assert((FOLDER_SHARD_BYTES + FENT_MAXBYTES + 4096) / 8 * 9 < FOLDER_REC_MAX,
     "a record that may still split fits a coordinator record");
 _Static_assert(((1u << FOLDER_MAXDEPTH) * 12 + 4096) / 8 * 9 < FOLDER_REC_MAX,
@@ -108,6 +119,14 @@ size_t folder_ent_bytes(const struct folder_entry *e);
 
 /* folder_ent_check: DZ_EINVAL (em says why) unless e is a valid entry. */
 int folder_ent_check(const struct folder_entry *e, struct dz_errmsg *em);
+
+/* folder_pack_check: DZ_EINVAL (em names name) unless a packed file of
+ * size bytes may lie at off, len in its pack (folder.h's bounds). */
+int folder_pack_check(const char *name, uint64_t size, uint64_t off, uint64_t len,
+    struct dz_errmsg *em);
+
+/* folder_vers_packed: 1 if some version of e is packed (ext bit 2). */
+int folder_vers_packed(const struct folder_entry *e);
 
 /* folder_vers_check: DZ_EINVAL (em says why) unless e's versions are
  * valid: files only, at most FOLDER_VERS_MAX, numbers strictly

@@ -18,9 +18,12 @@
  *   then zeros up to the size bucket of max(length, FOLDER_PADMIN).
  * Entry: type u8 | name_len u8 | name | mode u32 | mtime_sec i64 |
  *   mtime_nsec u32 | size u64 | FILE, DIR: id[32] key[32];
+ *   PACKED: id[32] key[32] pack_key[32] pack_off u64 pack_len u64;
  *   LINK: target_len u16 | target; then (format 2) ext u8: bit 0 number
- *   u32 | stored_sec i64, bit 1 (files) nvers u8 | nvers versions
- *   (folder_int.h). Format 1 (no ext byte) is still read; 2 is written.
+ *   u32 | stored_sec i64, bit 1 (files) nvers u8 | nvers versions, bit 2
+ *   (with bit 1) each version led by a kind byte, packed ones followed by
+ *   their pack fields (folder_int.h). Format 1 (no ext byte) is still
+ *   read; 2 is written.
  * The decoder trusts nothing the plaintext says that the head or the
  * caller already know: both copies must agree with what was expected.
  */
@@ -55,6 +58,25 @@ head_put(uint8_t h[static FREC_HEAD], uint8_t fmt, uint8_t kind, uint64_t versio
 	le32_put(h + 16, shard);
 }
 
+/* A packed file's place: pack_key[32] | pack_off u64 | pack_len u64. */
+static void
+pack_put(struct wbuf *w, const uint8_t *key, uint64_t off, uint64_t len)
+{
+	wbuf_bytes(w, key, FOLDER_KEYBYTES);
+	wbuf_u64(w, off);
+	wbuf_u64(w, len);
+}
+
+static int
+pack_get(struct cur *c, uint8_t *key, uint64_t *off, uint64_t *len)
+{
+	int rc;
+
+	if ((rc = cur_bytes(c, key, FOLDER_KEYBYTES)) != 0 || (rc = cur_u64(c, off)) != 0)
+		return rc;
+	return cur_u64(c, len);
+}
+
 static void
 ent_put(struct wbuf *w, const struct folder_entry *e)
 {
@@ -76,10 +98,13 @@ ent_put(struct wbuf *w, const struct folder_entry *e)
 	} else {
 		wbuf_bytes(w, e->id, FOLDER_IDBYTES);
 		wbuf_bytes(w, e->key, FOLDER_KEYBYTES);
+		if (e->type == FOLDER_T_PACKED)
+			pack_put(w, e->pack_key, e->pack_off, e->pack_len);
 	}
 	/* an entry without versions costs one byte more than in format 1 */
 	ext = (e->number != 0 || e->stored_sec != 0 ? FENT_EXT_NUM : 0) |
-	    (e->nvers > 0 ? FENT_EXT_VERS : 0);
+	    (e->nvers > 0 ? FENT_EXT_VERS : 0) |
+	    (folder_vers_packed(e) ? FENT_EXT_VKIND : 0);
 	wbuf_u8(w, ext);
 	if (ext & FENT_EXT_NUM) {
 		wbuf_u32(w, e->number);
@@ -90,6 +115,8 @@ ent_put(struct wbuf *w, const struct folder_entry *e)
 		for (uint16_t i = 0; i < e->nvers; i++) {
 			const struct folder_version *v = &e->vers[i];
 
+			if (ext & FENT_EXT_VKIND)
+				wbuf_u8(w, v->packed ? FOLDER_T_PACKED : FOLDER_T_FILE);
 			wbuf_u32(w, v->number);
 			wbuf_bytes(w, v->id, FOLDER_IDBYTES);
 			wbuf_bytes(w, v->key, FOLDER_KEYBYTES);
@@ -98,6 +125,8 @@ ent_put(struct wbuf *w, const struct folder_entry *e)
 			wbuf_u32(w, v->mtime_nsec);
 			wbuf_u64(w, (uint64_t)v->stored_sec);
 			wbuf_u32(w, v->mode);
+			if (v->packed)
+				pack_put(w, v->pack_key, v->pack_off, v->pack_len);
 		}
 	}
 }
@@ -325,7 +354,8 @@ ext_get(struct cur *c, struct folder_entry *e, struct folder_version *vbuf)
 
 	if ((rc = cur_u8(c, &ext)) != 0)
 		return rc;
-	if (ext & ~(FENT_EXT_NUM | FENT_EXT_VERS))
+	if (ext & ~(FENT_EXT_NUM | FENT_EXT_VERS | FENT_EXT_VKIND) ||
+	    (ext & (FENT_EXT_VERS | FENT_EXT_VKIND)) == FENT_EXT_VKIND)
 		return DZ_EFORMAT;
 	if (ext & FENT_EXT_NUM) {
 		if ((rc = cur_u32(c, &e->number)) != 0 || (rc = cur_u64(c, &t)) != 0)
@@ -338,12 +368,18 @@ ext_get(struct cur *c, struct folder_entry *e, struct folder_version *vbuf)
 		return 0;
 	if ((rc = cur_u8(c, &nv)) != 0)
 		return rc;
-	if (nv == 0 || e->type != FOLDER_T_FILE || nv > cur_left(c) / FVER_BYTES)
+	if (nv == 0 || !folder_is_file(e) || nv > cur_left(c) / FVER_BYTES)
 		return DZ_EFORMAT;
 	for (uint8_t i = 0; i < nv; i++) {
 		struct folder_version *v = &vbuf[i];
+		uint8_t kind = FOLDER_T_FILE;
 		uint64_t ms;
 
+		memset(v, 0, sizeof(*v));
+		if ((ext & FENT_EXT_VKIND) && (rc = cur_u8(c, &kind)) != 0)
+			return rc;
+		if (kind != FOLDER_T_FILE && kind != FOLDER_T_PACKED)
+			return kind > FOLDER_T_PACKED ? DZ_EVERSION : DZ_EFORMAT;
 		if ((rc = cur_u32(c, &v->number)) != 0 ||
 		    (rc = cur_bytes(c, v->id, FOLDER_IDBYTES)) != 0 ||
 		    (rc = cur_bytes(c, v->key, FOLDER_KEYBYTES)) != 0 ||
@@ -353,9 +389,16 @@ ext_get(struct cur *c, struct folder_entry *e, struct folder_version *vbuf)
 			return rc;
 		v->mtime_sec = (int64_t)ms;
 		v->stored_sec = (int64_t)t;
+		v->packed = kind == FOLDER_T_PACKED;
+		if (v->packed &&
+		    (rc = pack_get(c, v->pack_key, &v->pack_off, &v->pack_len)) != 0)
+			return rc;
 	}
 	e->vers = vbuf;
 	e->nvers = nv;
+	/* bit 2 only when needed: one encoding per entry */
+	if ((ext & FENT_EXT_VKIND) && !folder_vers_packed(e))
+		return DZ_EFORMAT;
 	return 0;
 }
 
@@ -379,8 +422,8 @@ ent_get(struct cur *c, uint8_t fmt, struct folder_entry *e, struct entbuf *b)
 	memset(e, 0, sizeof(*e));
 	if ((rc = cur_u8(c, &e->type)) != 0 || (rc = cur_u8(c, &nl)) != 0)
 		return rc;
-	if (e->type >= FOLDER_T_PACKED)
-		return DZ_EVERSION; /* a later version's entry (or reserved) */
+	if (e->type > FOLDER_T_PACKED)
+		return DZ_EVERSION; /* a later version's entry */
 	if (e->type == 0 || nl == 0)
 		return DZ_EFORMAT;
 	if ((rc = cur_ptr(c, nl, &p)) != 0)
@@ -407,7 +450,9 @@ ent_get(struct cur *c, uint8_t fmt, struct folder_entry *e, struct entbuf *b)
 		b->target[tl] = '\0';
 		e->target = b->target;
 	} else if ((rc = cur_bytes(c, e->id, FOLDER_IDBYTES)) != 0 ||
-	    (rc = cur_bytes(c, e->key, FOLDER_KEYBYTES)) != 0)
+	    (rc = cur_bytes(c, e->key, FOLDER_KEYBYTES)) != 0 ||
+	    (e->type == FOLDER_T_PACKED &&
+	    (rc = pack_get(c, e->pack_key, &e->pack_off, &e->pack_len)) != 0))
 		return rc;
 	if (fmt >= 2 && (rc = ext_get(c, e, b->vers)) != 0)
 		return rc;
@@ -443,6 +488,7 @@ ents_get(const struct folder *f, struct cur *c, uint8_t fmt, struct fshard *s, i
 		}
 		rc = folder_push(s, &e);
 		sodium_memzero(e.key, sizeof(e.key));
+		sodium_memzero(e.pack_key, sizeof(e.pack_key));
 		if (rc != 0)
 			goto out;
 	}

@@ -30,7 +30,7 @@ folder_vers_check(const struct folder_entry *e, struct dz_errmsg *em)
 
 	if (e->nvers == 0)
 		return 0;
-	if (e->type != FOLDER_T_FILE)
+	if (!folder_is_file(e))
 		return dz_errf(em, DZ_EINVAL, "'%s': only a file keeps versions", e->name);
 	if (e->nvers > FOLDER_VERS_MAX || e->vers == NULL)
 		return dz_errf(em, DZ_EINVAL, "'%s': at most %d versions are kept", e->name,
@@ -46,15 +46,38 @@ folder_vers_check(const struct folder_entry *e, struct dz_errmsg *em)
 		    v->size > (uint64_t)INT64_MAX)
 			return dz_errf(em, DZ_EINVAL, "'%s': version %u is out of range",
 			    e->name, v->number);
+		if (v->packed > 1 || (v->packed && folder_pack_check(e->name, v->size,
+		    v->pack_off, v->pack_len, NULL) != 0) ||
+		    (!v->packed && (v->pack_off != 0 || v->pack_len != 0 ||
+		    !sodium_is_zero(v->pack_key, FOLDER_KEYBYTES))))
+			return dz_errf(em, DZ_EINVAL,
+			    "'%s': version %u's place in its pack is out of range", e->name,
+			    v->number);
 		above = v->number;
 	}
 	return 0;
 }
 
-/* The current object of file entry e as a version. */
+int
+folder_vers_packed(const struct folder_entry *e)
+{
+	for (uint16_t i = 0; i < e->nvers; i++)
+		if (e->vers[i].packed)
+			return 1;
+	return 0;
+}
+
+/* The current object of file entry e (FILE or PACKED) as a version. */
 static void
 ent_as_version(const struct folder_entry *e, struct folder_version *v)
 {
+	memset(v, 0, sizeof(*v));
+	if (e->type == FOLDER_T_PACKED) {
+		v->packed = 1;
+		memcpy(v->pack_key, e->pack_key, FOLDER_KEYBYTES);
+		v->pack_off = e->pack_off;
+		v->pack_len = e->pack_len;
+	}
 	v->number = folder_ent_number(e);
 	memcpy(v->id, e->id, FOLDER_IDBYTES);
 	memcpy(v->key, e->key, FOLDER_KEYBYTES);
@@ -70,7 +93,7 @@ folder_file_version(const struct folder_entry *e, uint32_t number,
     struct folder_version *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (e->type != FOLDER_T_FILE)
+	if (!folder_is_file(e))
 		return DZ_EINVAL;
 	if (number == 0 || number == folder_ent_number(e)) {
 		ent_as_version(e, out);
@@ -132,7 +155,7 @@ folder_put_version(struct folder *f, const struct folder_entry *e, unsigned keep
 		return folder_put(f, e, NULL, em); /* a new name: version as given */
 	if (rc != 0)
 		return rc;
-	if (old->type != FOLDER_T_FILE)
+	if (!folder_is_file(old))
 		return dz_errf(em, DZ_EEXIST, "'%s' exists and is not a file", e->name);
 	if (folder_ent_number(old) == UINT32_MAX)
 		return dz_errf(em, DZ_ERANGE, "'%s': no version number left", e->name);
@@ -145,9 +168,9 @@ folder_put_version(struct folder *f, const struct folder_entry *e, unsigned keep
 	nh = (size_t)old->nvers + 1;
 	if (keep > FOLDER_VERS_MAX)
 		keep = FOLDER_VERS_MAX;
-	nk = e->type != FOLDER_T_FILE ? 0 : keep < nh ? keep : nh;
+	nk = !folder_is_file(e) ? 0 : keep < nh ? keep : nh;
 	ne = *e;
-	if (e->type == FOLDER_T_FILE) {
+	if (folder_is_file(e)) {
 		ne.number = folder_ent_number(old) + 1;
 		ne.vers = nk > 0 ? h : NULL;
 		ne.nvers = (uint16_t)nk;
@@ -177,7 +200,7 @@ folder_restore_version(struct folder *f, const char *name, uint32_t number,
 
 	if ((rc = find_file(f, name, &old, em)) != 0)
 		return rc;
-	if (old->type != FOLDER_T_FILE)
+	if (!folder_is_file(old))
 		return dz_errf(em, DZ_EINVAL, "'%s' is not a file", name);
 	if (number == folder_ent_number(old))
 		return 0;
@@ -207,6 +230,11 @@ folder_restore_version(struct folder *f, const char *name, uint32_t number,
 	ne.mtime_sec = old->vers[j].mtime_sec;
 	ne.mtime_nsec = old->vers[j].mtime_nsec;
 	ne.mode = old->vers[j].mode;
+	/* whole or packed, as that version was stored */
+	ne.type = old->vers[j].packed ? FOLDER_T_PACKED : FOLDER_T_FILE;
+	memcpy(ne.pack_key, old->vers[j].pack_key, FOLDER_KEYBYTES);
+	ne.pack_off = old->vers[j].pack_off;
+	ne.pack_len = old->vers[j].pack_len;
 	ne.vers = h;
 	ne.nvers = (uint16_t)nh;
 	rc = folder_put(f, &ne, NULL, em);

@@ -10,10 +10,13 @@
  * record, decodes when data fragments are missing, and opens the sealed
  * segment. The calling thread writes segments out in order, so what
  * reaches the output is authentic, and a failure names its segment.
+ * get_range runs the same pipeline over just the segments a byte range
+ * touches (a small file inside a pack object: pack.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -28,6 +31,7 @@ struct get {
 	struct xfer x;
 	const struct store *st;
 	struct record_hdr *hdr;
+	uint64_t base;  /* the segment that pipeline job 0 rebuilds */
 };
 
 struct get_recr {
@@ -80,7 +84,7 @@ get_check_one(void *arg, unsigned i, const uint8_t *buf, size_t len)
 }
 
 static int
-get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
+get_work(void *ctx, unsigned worker, unsigned slot, uint64_t job)
 {
 	struct get *g = ctx;
 	struct xfer *x = &g->x;
@@ -90,6 +94,8 @@ get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 	uint8_t have[RS_MAXN];
 	struct dz_errmsg fem;
 	uint32_t sealed = s->len + SEG_TAGBYTES;
+	/* the segment's number in the file, what its seal is bound to */
+	uint64_t seq = g->base + job;
 	uint32_t plen = frag_payload_len(sealed, x->k);
 	unsigned got = 0, missing = 0, bad = 0, need_decode = 0;
 	int rc, lastbad = 0;
@@ -184,16 +190,16 @@ get_work(void *ctx, unsigned worker, unsigned slot, uint64_t seq)
 	return 0;
 }
 
-/* Open object id's record and read its header; r is left open just past
- * the header, for the table. */
+/* Open object id's record under its record key and read its header; r
+ * is left open just past the header, for the table. */
 static int
-get_open_record(const struct store *st, const uint8_t folder_key[static 32],
+get_open_record_key(const struct store *st, const uint8_t rkey[static 32],
     const uint8_t id[static RECORD_IDBYTES], struct record_hdr *hdr,
     struct get_recr *r, struct aead **a, struct rstream_r **rr,
     struct dz_errmsg *em)
 {
 	uint8_t seen[RECORD_IDBYTES];
-	uint8_t *hbuf = NULL, *key = NULL;
+	uint8_t *hbuf = NULL;
 	uint32_t hlen;
 	int rc;
 
@@ -203,9 +209,7 @@ get_open_record(const struct store *st, const uint8_t folder_key[static 32],
 	*rr = NULL;
 	if ((rc = st->ops->rec_open(st->ctx, id, &r->rec, em)) != 0)
 		return rc;
-	hbuf = sodium_malloc(RECORD_MAXHDR);
-	key = sodium_malloc(32);
-	if (hbuf == NULL || key == NULL) {
+	if ((hbuf = sodium_malloc(RECORD_MAXHDR)) == NULL) {
 		rc = DZ_ENOMEM;
 		goto out;
 	}
@@ -219,8 +223,7 @@ get_open_record(const struct store *st, const uint8_t folder_key[static 32],
 		rc = dz_errf(em, DZ_EAUTH, "the file record belongs to another object");
 		goto out;
 	}
-	record_key(folder_key, id, key);
-	rstream_r_start(*rr, *a, key);
+	rstream_r_start(*rr, *a, rkey);
 	if ((rc = rstream_r_read(*rr, hbuf, RECORD_PREFIXBYTES)) != 0 ||
 	    (rc = record_prefix_parse(hbuf, RECORD_PREFIXBYTES, &hlen)) != 0 ||
 	    (rc = rstream_r_read(*rr, hbuf + RECORD_PREFIXBYTES,
@@ -234,6 +237,28 @@ get_open_record(const struct store *st, const uint8_t folder_key[static 32],
 		rc = dz_errf(em, DZ_EAUTH, "the file record names another object");
 out:
 	sodium_free(hbuf);
+	return rc;
+}
+
+/* get_open_record_key with the record key of id in the folder of
+ * folder_key. */
+static int
+get_open_record(const struct store *st, const uint8_t folder_key[static 32],
+    const uint8_t id[static RECORD_IDBYTES], struct record_hdr *hdr,
+    struct get_recr *r, struct aead **a, struct rstream_r **rr,
+    struct dz_errmsg *em)
+{
+	uint8_t *key = sodium_malloc(32);
+	int rc;
+
+	r->st = st;
+	r->rec = NULL;
+	*a = NULL;
+	*rr = NULL;
+	if (key == NULL)
+		return DZ_ENOMEM;
+	record_key(folder_key, id, key);
+	rc = get_open_record_key(st, key, id, hdr, r, a, rr, em);
 	sodium_free(key);
 	return rc;
 }
@@ -290,18 +315,26 @@ get_walk(const struct store *st, const uint8_t folder_key[static 32],
 	return rc;
 }
 
+/* What a finished segment is handed to: write it out (get_file) or copy
+ * the part of it a range asks for (get_range). seg is its number in the
+ * file, s its authentic plaintext. */
+typedef int (*get_emit_fn)(void *arg, const struct get *g, uint64_t seg,
+    const struct xfer_slot *s, struct dz_errmsg *em);
+
+/* Wait for the oldest segment in flight, report its damage, and hand it
+ * to emit. */
 static int
-get_write_one(struct get *g, struct opipe *op, int fd, uint64_t *done,
-    const struct xfer_params *pp, struct dz_errmsg *em)
+get_emit_one(struct get *g, struct opipe *op, get_emit_fn emit, void *arg,
+    uint64_t *done, const struct xfer_params *pp, struct dz_errmsg *em)
 {
 	unsigned slot;
-	uint64_t seq;
-	int rc = opipe_wait(op, &slot, &seq);
+	uint64_t job;
+	int rc = opipe_wait(op, &slot, &job);
 	struct xfer_slot *s = &g->x.slots[slot];
 
 	if (pp != NULL && pp->damage != NULL)
 		for (unsigned i = 0; i < s->ndamaged; i++)
-			pp->damage(pp->damage_arg, seq, s->dmg_index[i],
+			pp->damage(pp->damage_arg, g->base + job, s->dmg_index[i],
 			    s->names + (size_t)s->dmg_index[i] * MERKLE_HASHBYTES,
 			    s->dmg_why[i]);
 	if (rc != 0) {
@@ -309,11 +342,67 @@ get_write_one(struct get *g, struct opipe *op, int fd, uint64_t *done,
 			*em = s->em;
 		return rc;
 	}
-	if ((rc = fsio_write_all(fd, s->seg, s->len)) != 0)
-		return dz_errf(em, rc, "cannot write the output: %s", strerror(errno));
+	if ((rc = emit(arg, g, g->base + job, s, em)) != 0)
+		return rc;
 	*done += s->len;
 	if (pp != NULL && pp->progress != NULL)
 		pp->progress(pp->progress_arg, *done);
+	return 0;
+}
+
+/* Rebuild segments g->base .. end - 1, their table entries next in rr,
+ * in order through emit; *done counts their plaintext bytes. */
+static int
+get_segments(struct get *g, struct rstream_r *rr, uint64_t end, get_emit_fn emit,
+    void *arg, uint64_t *done, const struct xfer_params *pp, struct dz_errmsg *em)
+{
+	struct opipe *op = NULL;
+	int rc;
+
+	*done = 0;
+	if ((rc = opipe_new(g->x.nslots, g->x.nworkers, get_work, g, &op)) != 0)
+		return rc;
+	for (uint64_t seq = g->base; seq < end && rc == 0; seq++) {
+		while (opipe_inflight(op) >= g->x.nslots && rc == 0)
+			rc = get_emit_one(g, op, emit, arg, done, pp, em);
+		if (rc == 0 && pp != NULL && pp->stop != NULL && pp->stop(pp->stop_arg))
+			rc = dz_errf(em, DZ_EINTR, "interrupted");
+		if (rc != 0)
+			break;
+		struct xfer_slot *s = &g->x.slots[opipe_next_slot(op)];
+		rc = rstream_r_read(rr, s->names, record_entry_bytes(g->x.n));
+		if (rc != 0) {
+			dz_errf(em, rc, "the file record is damaged at segment %llu: %s",
+			    (unsigned long long)seq, dz_strerror(rc));
+			break;
+		}
+		s->len = record_seg_len(g->hdr, seq);
+		s->last = seq + 1 == g->hdr->nsegs;
+		opipe_submit(op);
+	}
+	while (opipe_inflight(op) > 0) {
+		if (rc == 0) {
+			rc = get_emit_one(g, op, emit, arg, done, pp, em);
+		} else {
+			unsigned slot;
+			uint64_t job;
+			(void)opipe_wait(op, &slot, &job);
+		}
+	}
+	opipe_free(op);
+	return rc;
+}
+
+static int
+get_emit_fd(void *arg, const struct get *g, uint64_t seg, const struct xfer_slot *s,
+    struct dz_errmsg *em)
+{
+	int rc = fsio_write_all(*(const int *)arg, s->seg, s->len);
+
+	(void)g;
+	(void)seg;
+	if (rc != 0)
+		return dz_errf(em, rc, "cannot write the output: %s", strerror(errno));
 	return 0;
 }
 
@@ -353,7 +442,6 @@ get_file(const struct store *st, const uint8_t folder_key[static 32],
 	struct get_recr r = {st, NULL};
 	struct aead *a = NULL;
 	struct rstream_r *rr = NULL;
-	struct opipe *op = NULL;
 	uint64_t done = 0;
 	int rc;
 
@@ -370,35 +458,7 @@ get_file(const struct store *st, const uint8_t folder_key[static 32],
 		dz_errf(em, rc, "cannot set up the transfer");
 		goto out;
 	}
-	if ((rc = opipe_new(g.x.nslots, g.x.nworkers, get_work, &g, &op)) != 0)
-		goto out;
-	for (uint64_t seq = 0; seq < g.hdr->nsegs && rc == 0; seq++) {
-		while (opipe_inflight(op) >= g.x.nslots && rc == 0)
-			rc = get_write_one(&g, op, fd, &done, pp, em);
-		if (rc == 0 && pp != NULL && pp->stop != NULL && pp->stop(pp->stop_arg))
-			rc = dz_errf(em, DZ_EINTR, "interrupted");
-		if (rc != 0)
-			break;
-		struct xfer_slot *s = &g.x.slots[opipe_next_slot(op)];
-		rc = rstream_r_read(rr, s->names, record_entry_bytes(g.x.n));
-		if (rc != 0) {
-			dz_errf(em, rc, "the file record is damaged at segment %llu: %s",
-			    (unsigned long long)seq, dz_strerror(rc));
-			break;
-		}
-		s->len = record_seg_len(g.hdr, seq);
-		s->last = seq + 1 == g.hdr->nsegs;
-		opipe_submit(op);
-	}
-	while (opipe_inflight(op) > 0) {
-		if (rc == 0) {
-			rc = get_write_one(&g, op, fd, &done, pp, em);
-		} else {
-			unsigned slot;
-			uint64_t seq;
-			(void)opipe_wait(op, &slot, &seq);
-		}
-	}
+	rc = get_segments(&g, rr, g.hdr->nsegs, get_emit_fd, &fd, &done, pp, em);
 	if (rc == 0)
 		rc = get_padding(rr, g.hdr, em);
 	if (rc == 0 && (rc = rstream_r_end(rr)) != 0)
@@ -409,7 +469,90 @@ get_file(const struct store *st, const uint8_t folder_key[static 32],
 	if (rc == 0 && hdr_out != NULL)
 		memcpy(hdr_out, g.hdr, sizeof(*g.hdr));
 out:
-	opipe_free(op);
+	xfer_teardown(&g.x);
+	get_close_record(&r, a, rr);
+	sodium_free(g.hdr);
+	return rc;
+}
+
+/* The range a get_range copies out: [off, off + len) of the file. */
+struct get_span {
+	uint64_t off, len;
+	uint8_t *out;
+};
+
+static int
+get_emit_span(void *arg, const struct get *g, uint64_t seg, const struct xfer_slot *s,
+    struct dz_errmsg *em)
+{
+	const struct get_span *sp = arg;
+	uint64_t start = seg * g->hdr->seg_size, end = start + s->len;
+	uint64_t lo = sp->off > start ? sp->off : start;
+	uint64_t hi = sp->off + sp->len < end ? sp->off + sp->len : end;
+
+	(void)em;
+	if (lo < hi)
+		memcpy(sp->out + (lo - sp->off), s->seg + (lo - start), (size_t)(hi - lo));
+	return 0;
+}
+
+int
+get_range(const struct store *st, const uint8_t record_key[static 32],
+    const uint8_t id[static RECORD_IDBYTES], uint64_t off, uint64_t len,
+    uint8_t *out, const struct xfer_params *pp, struct dz_errmsg *em)
+{
+	struct get_span sp = {off, len, out};
+	struct xfer_params lp;
+	struct get g;
+	struct get_recr r = {st, NULL};
+	struct aead *a = NULL;
+	struct rstream_r *rr = NULL;
+	uint64_t first, end, done;
+	long cpus;
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	g.st = st;
+	if ((g.hdr = sodium_malloc(sizeof(*g.hdr))) == NULL)
+		return DZ_ENOMEM;
+	if ((rc = get_open_record_key(st, record_key, id, g.hdr, &r, &a, &rr, em)) != 0)
+		goto out;
+	if (off > g.hdr->size || len > g.hdr->size - off) {
+		rc = dz_errf(em, DZ_ERANGE,
+		    "bytes %llu to %llu pass the end of the object (%llu bytes)",
+		    (unsigned long long)off, (unsigned long long)(off + len),
+		    (unsigned long long)g.hdr->size);
+		goto out;
+	}
+	if (len == 0)
+		goto out;
+	first = off / g.hdr->seg_size;
+	end = (off + len - 1) / g.hdr->seg_size + 1;
+	/* no more workers than segments: a small file of a pack is one */
+	if (pp != NULL)
+		lp = *pp;
+	else
+		xfer_params_default(&lp);
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (lp.threads == 0)
+		lp.threads = cpus > 0 ? (unsigned)cpus : 1;
+	if (lp.threads > end - first)
+		lp.threads = (unsigned)(end - first);
+	if ((rc = xfer_setup(&g.x, g.hdr->k, g.hdr->n, g.hdr->seg_size, &lp, 1)) != 0) {
+		dz_errf(em, rc, "cannot set up the transfer");
+		goto out;
+	}
+	/* the table up to the first segment asked for: read, not fetched
+	 * (the stream is authenticated in order) */
+	for (uint64_t seq = 0; seq < first && rc == 0; seq++)
+		if ((rc = rstream_r_read(rr, g.x.slots[0].names,
+		    record_entry_bytes(g.x.n))) != 0)
+			dz_errf(em, rc, "the file record is damaged at segment %llu: %s",
+			    (unsigned long long)seq, dz_strerror(rc));
+	g.base = first;
+	if (rc == 0)
+		rc = get_segments(&g, rr, end, get_emit_span, &sp, &done, &lp, em);
+out:
 	xfer_teardown(&g.x);
 	get_close_record(&r, a, rr);
 	sodium_free(g.hdr);

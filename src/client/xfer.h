@@ -113,4 +113,18 @@ int get_file(const struct store *st, const uint8_t folder_key[static 32],
     const uint8_t id[static RECORD_IDBYTES], int fd, const struct xfer_params *pp,
     struct record_hdr *hdr, struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/*
+ * get_range: copy bytes [off, off + len) of object id into out (len
+ * bytes, the caller's), the record opened under record_key itself (not
+ * derived from a folder key: a pack's entry stores it, pack.h). Only the
+ * segments that overlap the range are fetched and rebuilt, each still
+ * authenticated whole, so a fragment of another segment is never read.
+ * DZ_ERANGE if the range passes the object's end (nothing copied);
+ * otherwise as get_file (on failure out may hold part of the range, every
+ * byte of it authentic). len 0 only checks the record.
+ */
+int get_range(const struct store *st, const uint8_t record_key[static 32],
+    const uint8_t id[static RECORD_IDBYTES], uint64_t off, uint64_t len,
+    uint8_t *out, const struct xfer_params *pp, struct dz_errmsg *em) DZ_MUST_CHECK;
+
 #endif

@@ -3,7 +3,9 @@
  * holder could (the coordinator's bytes do not even authenticate), and
  * what it accepts lists, sorts, takes a change and re-seals; its files'
  * versions are looked up, one restored, and a new version put over one
- * (corpus/folder/plain-versions is a format-2 record with versions). The
+ * (corpus/folder/plain-versions is a format-2 record with versions;
+ * packed-versions one with packed entries and packed versions), and a
+ * packed file put over a whole one and back. The
  * input is the plaintext from its head on; the blob's clear head is
  * copied from it. */
 #include <stddef.h>
@@ -75,6 +77,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    folder_put_version(f, &ne, 2, dropped, &nd, NULL, NULL) == 0 &&
 		    (folder_find(f, "fuzz", &e) != 0 || e->nvers > 2))
 			abort(); /* the keep limit holds */
+		ne.type = FOLDER_T_PACKED;
+		ne.size = 3;
+		ne.pack_off = 80;
+		ne.pack_len = 3 + FOLDER_PACK_OVERHEAD;
+		if (folder_put_version(f, &ne, 2, dropped, &nd, NULL, NULL) == 0 &&
+		    (folder_find(f, "fuzz", &e) != 0 || e->type != FOLDER_T_PACKED ||
+		    folder_file_version(e, 0, &w) != 0 || !w.packed))
+			abort(); /* a packed current is a packed version */
+		memset(&ne, 0, sizeof(ne));
+		ne.name = "fuzz";
+		ne.type = FOLDER_T_FILE;
 		if (folder_put(f, &ne, NULL, NULL) == 0 &&
 		    folder_seal_dirty(f, &out, &n, NULL) == 0)
 			folder_blobs_free(out, n);

@@ -153,7 +153,9 @@ names(void **state)
 	assert_int_equal(folder_add(f, &e, NULL), DZ_EINVAL);
 	e.type = FOLDER_T_PACKED;
 	e.target = NULL;
-	assert_int_equal(folder_add(f, &e, NULL), DZ_EINVAL); /* reserved */
+	assert_int_equal(folder_add(f, &e, NULL), DZ_EINVAL); /* no place in a pack */
+	e.type = FOLDER_T_PACKED + 1;
+	assert_int_equal(folder_add(f, &e, NULL), DZ_EINVAL); /* unknown */
 	assert_int_equal(folder_count(f), 7);
 	folder_free(f);
 }
@@ -284,10 +286,10 @@ mutate(uint8_t *p, size_t len)
 }
 
 static void
-type4(uint8_t *p, size_t len)
+type5(uint8_t *p, size_t len)
 {
 	(void)len;
-	p[52 + 1 + 4] = FOLDER_T_PACKED; /* flags, count, then the first type */
+	p[52 + 1 + 4] = FOLDER_T_PACKED + 1; /* flags, count, then the first type */
 }
 
 static void
@@ -336,7 +338,7 @@ fuzzish(void **state)
 		}
 	}
 	printf("# fuzz: %zu mutated plaintexts opened, %zu refused\n", ok, refused);
-	assert_int_equal(folder_open(fid, fkey, out, reseal(b->blob, b->len, out, type4),
+	assert_int_equal(folder_open(fid, fkey, out, reseal(b->blob, b->len, out, type5),
 	    &g, NULL), DZ_EVERSION);
 	folder_blobs_free(b, 1);
 	free(buf);

@@ -26,42 +26,6 @@
 
 #include "folderfix.h"
 
-#define ENT0 57 /* head, folder id, flags, count: the first entry */
-
-/* The plaintext of folder fid's record blob (malloc'd) in *plen. */
-static uint8_t *
-plain_of(const uint8_t *blob, size_t len, size_t *plen)
-{
-	uint8_t k[32], ad[52], *p = malloc(len);
-	unsigned long long ml;
-
-	assert_int_equal(crypto_kdf_derive_from_key(k, 32, 1, "dzfoldr1", fkey), 0);
-	memcpy(ad, blob, 20);
-	memcpy(ad + 20, fid, 32);
-	assert_int_equal(crypto_aead_xchacha20poly1305_ietf_decrypt(p, &ml, NULL, blob + 44,
-	    len - 44, ad, 52, blob + 20, k), 0);
-	*plen = (size_t)ml;
-	return p;
-}
-
-/* Seal plaintext p (its head becomes the blob's) as folder fid's record
- * into out (room for plen + 60); returns the blob's length. */
-static size_t
-seal_plain(const uint8_t *p, size_t plen, uint8_t *out)
-{
-	uint8_t k[32], ad[52];
-	unsigned long long cl;
-
-	assert_int_equal(crypto_kdf_derive_from_key(k, 32, 1, "dzfoldr1", fkey), 0);
-	memcpy(ad, p, 20);
-	memcpy(ad + 20, fid, 32);
-	memcpy(out, p, 20);
-	randombytes_buf(out + 20, 24);
-	crypto_aead_xchacha20poly1305_ietf_encrypt(out + 44, &cl, p, plen, ad, 52, NULL,
-	    out + 20, k);
-	return 44 + (size_t)cl;
-}
-
 /* A file entry of current number cur with n previous versions
  * cur-1 .. cur-n (in v, the caller's). */
 static struct folder_entry
@@ -98,18 +62,6 @@ vers_equal(const struct folder_version *a, const struct folder_version *b)
 	assert_int_equal(a->mtime_nsec, b->mtime_nsec);
 	assert_int_equal(a->stored_sec, b->stored_sec);
 	assert_int_equal(a->mode, b->mode);
-}
-
-/* Seal f (one record) and open it again. */
-static struct folder *
-cycle(struct folder *f)
-{
-	struct folder_blob *b = seal1(f);
-	struct folder *g;
-
-	assert_int_equal(folder_open(fid, fkey, b->blob, b->len, &g, NULL), 0);
-	folder_blobs_free(b, 1);
-	return g;
 }
 
 static void
@@ -212,16 +164,6 @@ compact(void **state)
 	free(p);
 	folder_blobs_free(b, 1);
 	folder_free(f);
-}
-
-/* f's entry name (loaded). */
-static const struct folder_entry *
-ent(const struct folder *f, const char *name)
-{
-	const struct folder_entry *got;
-
-	assert_int_equal(folder_find(f, name, &got), 0);
-	return got;
 }
 
 /* Put the file name with tag (its id) keeping keep; the dropped ones
@@ -417,7 +359,7 @@ tamper(void **state)
 		uint32_t val;
 		int width;   /* bytes written, little-endian */
 	} bad[] = {
-		{0, 0x07, 1},                 /* an unknown ext bit */
+		{0, 0x0b, 1},                 /* an unknown ext bit (bit 3) */
 		{0, 0x02 | 0x00, 1},          /* versions but no number: above 1 */
 		{13, 0, 1},                   /* nvers 0 with the bit set */
 		{13, 200, 1},                 /* more versions than bytes left */
