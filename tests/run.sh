@@ -5,63 +5,121 @@
 #   fuzz smoke runs:   build/fuzz/fuzz_* for a few seconds on their seed corpus
 # Each is bounded by a timeout; a binary that crashes or exits non-zero
 # without reporting a failure counts as one failure.
+#
+# Up to JOBS tests (default 3) run at once: most integration scenarios
+# spend their time waiting (heartbeats, grace periods, repair rounds), so
+# on two cores three at a time roughly halve the run without starving the
+# compute-bound ones. Each scenario has its own scratch directory and picks
+# random ports, retrying a taken one (tests/integration/lib.sh), so they do
+# not meet. Results print in one fixed order (the order above, each kind
+# sorted by name) as soon as every test before them is done: one line per
+# test, a failure's log after its line. JOBS=1 runs one at a time (in
+# the interleaved order below).
 set -u
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 export DRIZZLE="$PWD/$BUILD/drizzle"
 FUZZ_SECONDS=${FUZZ_SECONDS:-5}
-pass=0 fail=0
+JOBS=${JOBS:-3}
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
-note() { printf '%-8s %s\n' "$1" "$2"; }
+# result ID P F LINE: record test ID's counts and its line (+ its log on a
+# failure, from $log/ID.log)
+result() {
+	{
+		printf '%-8s %s\n' "$([ "$3" -gt 0 ] && echo FAIL || echo ok)" "$4"
+		[ "$3" -gt 0 ] && tail -n 40 "$log/$1.log" | sed 's/^/    /'
+	} >"$log/$1.line"
+	echo "$2 $3" >"$log/$1.count.tmp" && mv "$log/$1.count.tmp" "$log/$1.count"
+}
 
-for t in "$BUILD"/tests/test_*; do
-	[ -x "$t" ] || continue
+run_unit() {
+	local id=$1 t=$2 name rc p f
 	name=$(basename "$t")
-	CMOCKA_MESSAGE_OUTPUT=TAP timeout 600 "$t" >"$log/$name" 2>&1
+	CMOCKA_MESSAGE_OUTPUT=TAP timeout 600 "$t" >"$log/$id.log" 2>&1
 	rc=$?
-	p=$(grep -cE '^ok ' "$log/$name")
-	f=$(grep -cE '^not ok ' "$log/$name")
+	p=$(grep -cE '^ok ' "$log/$id.log")
+	f=$(grep -cE '^not ok ' "$log/$id.log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	pass=$((pass + p)); fail=$((fail + f))
 	if [ "$f" -gt 0 ]; then
-		note FAIL "$name (exit $rc)"; sed 's/^/    /' "$log/$name" | tail -n 40
+		result "$id" "$p" "$f" "$name (exit $rc)"
 	else
-		note ok "$name ($p cases)"
+		result "$id" "$p" 0 "$name ($p cases)"
 	fi
-done
+}
 
-for t in tests/integration/[0-9]*.sh; do
-	[ -f "$t" ] || continue
+run_integration() {
+	local id=$1 t=$2 name rc
 	name=$(basename "$t" .sh)
-	timeout 900 bash "$t" >"$log/$name" 2>&1
+	timeout 900 bash "$t" >"$log/$id.log" 2>&1
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
-		pass=$((pass + 1)); note ok "$name"
+		result "$id" 1 0 "$name"
 	else
-		fail=$((fail + 1)); note FAIL "$name (exit $rc)"
-		sed 's/^/    /' "$log/$name" | tail -n 40
+		result "$id" 0 1 "$name (exit $rc)"
 	fi
-done
+}
 
-for t in build/fuzz/fuzz_*; do
-	[ -x "$t" ] || continue
+run_fuzz() {
+	local id=$1 t=$2 name seeds work rc
 	name=$(basename "$t")
 	seeds="tests/fuzz/corpus/${name#fuzz_}"
 	work="$log/corpus-$name"
 	mkdir -p "$work" "$seeds"
 	timeout $((FUZZ_SECONDS + 60)) "$t" -max_total_time="$FUZZ_SECONDS" \
-		-rss_limit_mb=2048 -artifact_prefix="$log/" "$work" "$seeds" \
-		>"$log/$name" 2>&1
+		-rss_limit_mb=2048 -artifact_prefix="$log/$id-" "$work" "$seeds" \
+		>"$log/$id.log" 2>&1
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
-		pass=$((pass + 1)); note ok "$name ($(grep -oE 'Done [0-9]+ runs' "$log/$name"))"
+		result "$id" 1 0 "$name ($(grep -oE 'Done [0-9]+ runs' "$log/$id.log"))"
 	else
-		fail=$((fail + 1)); note FAIL "$name (exit $rc)"
-		tail -n 40 "$log/$name" | sed 's/^/    /'
+		result "$id" 0 1 "$name (exit $rc)"
 	fi
+}
+
+# The tests, in printing order: "kind path" each.
+tests=()
+for t in "$BUILD"/tests/test_*; do [ -x "$t" ] && tests+=("unit $t"); done
+nunit=${#tests[@]}
+for t in tests/integration/[0-9]*.sh; do [ -f "$t" ] && tests+=("integration $t"); done
+nint=$((${#tests[@]} - nunit))
+for t in build/fuzz/fuzz_*; do [ -x "$t" ] && tests+=("fuzz $t"); done
+nfuzz=$((${#tests[@]} - nunit - nint))
+# The order they start in: the three kinds taken in turn, so that the
+# compute-bound unit tests and fuzzers run beside scenarios that wait.
+order=()
+for ((k = 0; k < ${#tests[@]}; k++)); do
+	[ "$k" -lt "$nint" ] && order+=($((nunit + k)))
+	[ "$k" -lt "$nunit" ] && order+=("$k")
+	[ "$k" -lt "$nfuzz" ] && order+=($((nunit + nint + k)))
 done
 
+pass=0 fail=0 shown=0
+# show: print, in order, every result whose predecessors are all printed
+show() {
+	local p f
+	while [ "$shown" -lt "${#tests[@]}" ] && [ -e "$log/$shown.count" ]; do
+		cat "$log/$shown.line"
+		read -r p f <"$log/$shown.count"
+		pass=$((pass + p)); fail=$((fail + f))
+		shown=$((shown + 1))
+	done
+}
+
+running=0
+for i in "${order[@]}"; do
+	if [ "$running" -ge "$JOBS" ]; then
+		wait -n
+		running=$((running - 1))
+		show
+	fi
+	read -r kind path <<<"${tests[$i]}"
+	"run_$kind" "$i" "$path" &
+	running=$((running + 1))
+done
+wait
+show
+
 echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+[ "$fail" -eq 0 ] && [ "$shown" -eq "${#tests[@]}" ]

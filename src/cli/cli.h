@@ -182,6 +182,7 @@ int cmd_mkdir_main(int argc, char **argv);
 int cmd_mv_main(int argc, char **argv);
 int cmd_versions_main(int argc, char **argv);
 int cmd_restore_main(int argc, char **argv);
+int cmd_compact_main(int argc, char **argv);
 int cmd_peer_main(int argc, char **argv);
 int cmd_config_main(int argc, char **argv);
 int cmd_signup_main(int argc, char **argv);

@@ -187,6 +187,7 @@ cli_files_parse(int argc, char **argv, const struct option *longopts,
 
 	memset(o, 0, sizeof(*o));
 	o->keep = FOLDER_VERS_DEFAULT;
+	o->threshold = 50;
 	xfer_params_default(&o->xp);
 	o->xp.threads = FILES_THREADS;
 	optind = 0;
@@ -236,6 +237,14 @@ cli_files_parse(int argc, char **argv, const struct option *longopts,
 		case 'q': o->quiet = 1; break;
 		case 'l': o->long_ = 1; break;
 		case 'r': o->recursive = 1; break;
+		case 'T':
+			if (cli_parse_uint(optarg, 1, 100, &v) != 0) {
+				cli_err("--threshold wants a percentage from 1 to 100, not '%s'",
+				    optarg);
+				return EXIT_USAGE;
+			}
+			o->threshold = (unsigned)v;
+			break;
 		case 'V':
 			if (cli_parse_uint(optarg, 0, FOLDER_VERS_MAX, &v) != 0) {
 				cli_err("--versions wants a number from 0 to %d, not '%s'",

@@ -40,6 +40,7 @@ struct files_opts {
 	int long_, json; /* ls -l, ls --json */
 	int recursive;    /* -r: whole folders */
 	unsigned keep;    /* put --versions: previous versions kept */
+	unsigned threshold; /* compact --threshold: percent */
 };
 
 /* cli_files_parse: parse the options of longopts and the short ones of

@@ -29,6 +29,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_files.h"
 #include "client/ltree.h"
+#include "client/pack.h"
 #include "client/tree.h"
 
 /* A batch is named once it holds this many entries or bytes: a bound on
@@ -44,16 +45,24 @@ struct rframe {
 	struct folder *snap;               /* as it was (NULL: new) */
 };
 
+/* The entries waiting to be named in one remote folder. */
+struct rpend {
+	char remote[CATALOG_PATHMAX + 1];
+	struct files_batch *b;
+};
+
 struct rput {
 	struct files_ctx *fc;
 	struct files_opts *o;
-	struct files_batch *b;
 	const char *local;
 	struct rframe *st;
 	int n;                             /* frames on st */
-	uint64_t batch_bytes;
+	struct rpend *pb;                  /* batches waiting, by folder */
+	size_t npb, cappb, waiting;        /* waiting: entries in them */
+	uint64_t big_bytes;                /* of files stored on their own */
+	struct pack *pk;                   /* small files not yet stored */
 	uint64_t up_files, up_bytes, same_files, same_bytes, dirs, links;
-	uint64_t skipped, failed, named;
+	uint64_t skipped, failed, named, packs;
 	struct cli_progress pr;
 	struct dz_errmsg em;               /* why the walk stopped */
 };
@@ -84,22 +93,100 @@ rput_refused(void *arg, const char *dir, const char *name)
 	struct rput *rp = arg;
 	char er[CLI_ESCMAX], why[2 * CLI_ESCMAX];
 
-	(void)name;
 	rp->failed++;
 	snprintf(why, sizeof(why), "not stored: the network has a folder of that name "
 	    "in '%s'", cli_escape(dir, er, sizeof(er)));
 	rput_note(rp, name, why);
 }
 
-/* Name what the top frame's batch holds. */
+/* The batch waiting for remote folder dir (made if there is none). */
+static int
+rput_batch(struct rput *rp, const char *dir, struct files_batch **out)
+{
+	struct rpend *p;
+	int rc;
+
+	for (size_t i = rp->npb; i-- > 0;)
+		if (strcmp(rp->pb[i].remote, dir) == 0) {
+			*out = rp->pb[i].b;
+			return 0;
+		}
+	if (rp->npb == rp->cappb) {
+		size_t cap = rp->cappb ? 2 * rp->cappb : 16;
+
+		if ((p = realloc(rp->pb, cap * sizeof(*p))) == NULL)
+			return DZ_ENOMEM;
+		rp->pb = p;
+		rp->cappb = cap;
+	}
+	p = &rp->pb[rp->npb];
+	snprintf(p->remote, sizeof(p->remote), "%s", dir);
+	if ((rc = files_batch_new(&p->b)) != 0)
+		return rc;
+	rp->npb++;
+	*out = p->b;
+	return 0;
+}
+
+/* Store the pack being built (if it holds anything), then name every
+ * waiting entry, folder by folder. */
 static int
 rput_flush(struct rput *rp)
 {
-	int rc = files_batch_flush(rp->fc->f, rp->b, rp->st[rp->n - 1].remote,
-	    rput_refused, rp, &rp->em);
+	uint8_t id[32], *key = sodium_malloc(32);
+	int rc = 0;
 
-	rp->batch_bytes = 0;
+	if (key == NULL)
+		return DZ_ENOMEM;
+	if (pack_count(rp->pk) > 0) {
+		struct xfer_file fi = {.name = "", .mode = 0600};
+		uint64_t size;
+		int fd;
+
+		fi.mtime_sec = (int64_t)time(NULL);
+		if ((rc = pack_fd(rp->pk, &fd, &rp->em)) == 0) {
+			rc = files_store(rp->fc->f, fd, &fi, &rp->o->xp, id, key, &size, &rp->em);
+			close(fd);
+		}
+		/* listed before anything names it: compaction finds it even
+		 * if this command dies now */
+		if (rc == 0)
+			rc = files_pack_register(rp->fc->f, id, size, &rp->em);
+		if (rc == 0) {
+			for (size_t i = 0; i < rp->npb; i++)
+				files_batch_set_pack(rp->pb[i].b, id, key);
+			pack_reset(rp->pk);
+			rp->packs++;
+		}
+	}
+	for (size_t i = 0; i < rp->npb; i++) {
+		/* after a failure the rest is dropped (files_batch_free): what
+		 * was stored stays journaled and the next command forgets it */
+		if (rc == 0)
+			rc = files_batch_flush(rp->fc->f, rp->pb[i].b, rp->pb[i].remote,
+			    rput_refused, rp, &rp->em);
+		files_batch_free(rp->pb[i].b);
+	}
+	rp->npb = 0;
+	rp->waiting = 0;
+	rp->big_bytes = 0;
+	sodium_free(key);
 	return rc;
+}
+
+/* Queue e for the top frame's folder; name everything once enough waits. */
+static int
+rput_queue(struct rput *rp, const struct folder_entry *e, int flags)
+{
+	struct files_batch *b;
+	int rc;
+
+	if ((rc = rput_batch(rp, rp->st[rp->n - 1].remote, &b)) != 0 ||
+	    (rc = files_batch_add(b, e, flags)) != 0)
+		return rc;
+	if (++rp->waiting >= RPUT_BATCH_FILES || rp->big_bytes >= RPUT_BATCH_BYTES)
+		return rput_flush(rp);
+	return 0;
 }
 
 /* Push the frame of local folder rel at remote; snap: read it (else new). */
@@ -128,14 +215,11 @@ rput_push(struct rput *rp, const char *rel, const char *remote, int snap)
 	return 0;
 }
 
-static int
+static void
 rput_pop(struct rput *rp)
 {
-	int rc = rput_flush(rp);
-
 	folder_free(rp->st[rp->n - 1].snap);
 	rp->n--;
-	return rc;
 }
 
 /* The snapshot entry of name in the top frame, or NULL. */
@@ -166,17 +250,76 @@ rput_dir(struct rput *rp, const struct ltree_ent *e, const char *remote)
 		memcpy(ne.key, was->key, 32);
 		if (was->mode != ne.mode || was->mtime_sec != ne.mtime_sec ||
 		    was->mtime_nsec != ne.mtime_nsec)
-			rc = files_batch_add(rp->b, &ne, 0);
+			rc = rput_queue(rp, &ne, 0);
 	} else {
+		struct files_batch *b = NULL;
+
+		/* made and named at once: the walk goes into it by path */
 		folder_fresh_keys(ne.id, ne.key);
 		fresh = 1;
 		if ((rc = tree_create(files_tree(rp->fc->f), ne.id, ne.key, remote,
-		    &rp->em)) == 0 && (rc = files_batch_add(rp->b, &ne, 1)) == 0)
-			rc = rput_flush(rp); /* named before the walk goes in */
+		    &rp->em)) == 0 && (rc = files_batch_new(&b)) == 0 &&
+		    (rc = files_batch_add(b, &ne, FILES_BATCH_FRESH)) == 0)
+			rc = files_batch_flush(rp->fc->f, b, rp->st[rp->n - 1].remote,
+			    rput_refused, rp, &rp->em);
+		files_batch_free(b);
 	}
 	sodium_memzero(ne.key, sizeof(ne.key));
 	if (rc == 0 && (rc = rput_push(rp, e->rel, remote, !fresh)) == 0)
 		rp->dirs++;
+	return rc;
+}
+
+/* Store the file open at fd (lstat's e): packed if small, else on its
+ * own; then queue its entry. */
+static int
+rput_store(struct rput *rp, const struct ltree_ent *e, const char *remote, int fd)
+{
+	struct dz_errmsg em = {{0}};
+	struct folder_entry ne;
+	int rc, flags = 0;
+
+	memset(&ne, 0, sizeof(ne));
+	ne.name = e->name;
+	ne.mode = e->mode & 07777;
+	ne.mtime_sec = e->mtime_sec;
+	ne.mtime_nsec = e->mtime_nsec;
+	ne.stored_sec = (int64_t)time(NULL);
+	if (e->size <= PACK_SMALL) {
+		rc = pack_add(rp->pk, fd, e->size, ne.key, &ne.pack_off, &ne.pack_len, &em);
+		if (rc == DZ_ENOSPC && (rc = rput_flush(rp)) == 0 &&
+		    lseek(fd, 0, SEEK_SET) == 0)
+			rc = pack_add(rp->pk, fd, e->size, ne.key, &ne.pack_off, &ne.pack_len,
+			    &em);
+		if (rc == DZ_ECHANGED) {
+			rp->failed++;
+			rput_note(rp, e->rel, em.text[0] ? em.text : "changed while read");
+			return 0;
+		}
+		if (rc != 0)
+			return rp->em.text[0] ? rc : dz_errf(&rp->em, rc, "%s", em.text);
+		ne.type = FOLDER_T_PACKED;
+		ne.size = e->size;
+		flags = FILES_BATCH_INPACK;
+	} else {
+		struct xfer_file fi;
+
+		memset(&fi, 0, sizeof(fi));
+		fi.name = remote;
+		fi.mtime_sec = e->mtime_sec;
+		fi.mtime_nsec = e->mtime_nsec;
+		fi.mode = ne.mode;
+		if ((rc = files_store(rp->fc->f, fd, &fi, &rp->o->xp, ne.id, ne.key, &ne.size,
+		    &rp->em)) != 0)
+			return rc; /* the network refused: the rest would fail alike */
+		ne.type = FOLDER_T_FILE;
+		rp->big_bytes += ne.size;
+	}
+	rp->up_files++;
+	rp->up_bytes += ne.size;
+	cli_progress_cb(&rp->pr, rp->up_bytes);
+	rc = rput_queue(rp, &ne, flags);
+	sodium_memzero(ne.key, sizeof(ne.key));
 	return rc;
 }
 
@@ -185,12 +328,9 @@ rput_file(struct rput *rp, const struct ltree_ent *e, const char *remote)
 {
 	const struct folder_entry *was = rput_was(rp, e->name);
 	struct dz_errmsg em = {{0}};
-	struct folder_entry ne;
-	struct xfer_file fi;
-	uint64_t size = 0;
 	int fd, rc;
 
-	if (was != NULL && was->type == FOLDER_T_FILE && was->size == e->size &&
+	if (was != NULL && folder_is_file(was) && was->size == e->size &&
 	    was->mtime_sec == e->mtime_sec && was->mtime_nsec == e->mtime_nsec &&
 	    was->mode == (e->mode & 07777)) {
 		rp->same_files++;
@@ -206,35 +346,9 @@ rput_file(struct rput *rp, const struct ltree_ent *e, const char *remote)
 		rput_note(rp, e->rel, em.text[0] ? em.text : dz_strerror(rc));
 		return 0; /* the others go on */
 	}
-	memset(&fi, 0, sizeof(fi));
-	fi.name = remote;
-	fi.mtime_sec = e->mtime_sec;
-	fi.mtime_nsec = e->mtime_nsec;
-	fi.mode = e->mode & 07777;
-	memset(&ne, 0, sizeof(ne));
-	rc = files_store(rp->fc->f, fd, &fi, &rp->o->xp, ne.id, ne.key, &size, &rp->em);
+	rc = rput_store(rp, e, remote, fd);
 	close(fd);
-	if (rc != 0)
-		return rc; /* the network refused: the rest would fail alike */
-	ne.name = e->name;
-	ne.type = FOLDER_T_FILE;
-	ne.mode = fi.mode;
-	ne.mtime_sec = e->mtime_sec;
-	ne.mtime_nsec = e->mtime_nsec;
-	ne.size = size;
-	ne.stored_sec = (int64_t)time(NULL);
-	rc = files_batch_add(rp->b, &ne, 0);
-	sodium_memzero(ne.key, sizeof(ne.key));
-	if (rc != 0)
-		return rc;
-	rp->up_files++;
-	rp->up_bytes += size;
-	rp->batch_bytes += size;
-	cli_progress_cb(&rp->pr, rp->up_bytes);
-	if (files_batch_count(rp->b) >= RPUT_BATCH_FILES ||
-	    rp->batch_bytes >= RPUT_BATCH_BYTES)
-		return rput_flush(rp);
-	return 0;
+	return rc;
 }
 
 static int
@@ -243,11 +357,10 @@ rput_link(struct rput *rp, const struct ltree_ent *e)
 	const struct folder_entry *was = rput_was(rp, e->name);
 	struct folder_entry ne;
 
+	rp->links++;
 	if (was != NULL && was->type == FOLDER_T_LINK && strcmp(was->target, e->target) == 0 &&
-	    was->mtime_sec == e->mtime_sec && was->mtime_nsec == e->mtime_nsec) {
-		rp->links++;
+	    was->mtime_sec == e->mtime_sec && was->mtime_nsec == e->mtime_nsec)
 		return 0;
-	}
 	if (was != NULL && was->type == FOLDER_T_DIR) {
 		rput_refused(rp, rp->st[rp->n - 1].remote, e->name);
 		return 0;
@@ -259,8 +372,7 @@ rput_link(struct rput *rp, const struct ltree_ent *e)
 	ne.mode = 0777;
 	ne.mtime_sec = e->mtime_sec;
 	ne.mtime_nsec = e->mtime_nsec;
-	rp->links++;
-	return files_batch_add(rp->b, &ne, 0);
+	return rput_queue(rp, &ne, 0);
 }
 
 /* ltree_scan's fn: one local entry. */
@@ -270,15 +382,13 @@ rput_ent(void *arg, const struct ltree_ent *e)
 	struct rput *rp = arg;
 	char parent[CATALOG_PATHMAX + 1], remote[CATALOG_PATHMAX + 1];
 	const char *base;
-	int rc;
 
 	if (cli_interrupted(NULL))
 		return dz_errf(&rp->em, DZ_EINTR, "interrupted");
 	tree_split(e->rel, parent, &base);
 	/* pre-order: leave the folders this entry is not in */
 	while (rp->n > 1 && strcmp(rp->st[rp->n - 1].rel, parent) != 0)
-		if ((rc = rput_pop(rp)) != 0)
-			return rc;
+		rput_pop(rp);
 	if (strcmp(rp->st[rp->n - 1].rel, parent) != 0)
 		return dz_errf(&rp->em, DZ_EINVAL, "'%s' came before its folder (a bug)",
 		    e->rel);
@@ -356,7 +466,7 @@ cli_put_tree(int argc, char **argv, struct files_opts *o)
 	rp.fc = &fc;
 	rp.o = o;
 	if ((rp.st = calloc(LTREE_MAXDEPTH + 2, sizeof(*rp.st))) == NULL ||
-	    files_batch_new(&rp.b) != 0) {
+	    pack_new(0, &rp.pk) != 0) {
 		ex = cli_fail(DZ_ENOMEM, NULL, "put -r");
 		goto out;
 	}
@@ -371,19 +481,21 @@ cli_put_tree(int argc, char **argv, struct files_opts *o)
 		rc = rput_push(&rp, "", remote, 1);
 	if (rc == 0)
 		rc = ltree_scan(rp.local, rput_ent, rput_skip, &rp, &rp.em);
-	/* name what was uploaded, even after an error or an interrupt: a
+	/* name what was stored, even after an error or an interrupt: a
 	 * second put -r then skips it; the first error is the one reported */
 	{
 		struct dz_errmsg first = rp.em;
+		int r2;
 
-		while (rp.n > 0) {
-			int r2 = rput_pop(&rp);
-
-			if (rc == 0)
-				rc = r2;
-		}
+		if (rc == DZ_EINTR)
+			o->xp.stop = NULL; /* the last pack still goes */
+		r2 = rput_flush(&rp);
+		if (rc == 0)
+			rc = r2;
 		if (rc != 0 && first.text[0] != '\0')
 			rp.em = first;
+		while (rp.n > 0)
+			rput_pop(&rp);
 	}
 	if (rc == 0)
 		rc = files_flush(fc.f, &rp.em);
@@ -397,16 +509,20 @@ cli_put_tree(int argc, char **argv, struct files_opts *o)
 	cli_human(rp.up_bytes, h1);
 	cli_human(rp.same_bytes, h2);
 	if (!o->quiet)
-		fprintf(stderr, "stored %s as %s: %" PRIu64 " file(s) uploaded (%s), %" PRIu64
-		    " unchanged skipped (%s), %" PRIu64 " folder(s), %" PRIu64 " link(s), %"
-		    PRIu64 " not stored in %.2f s\n", cli_escape(rp.local, el, sizeof(el)),
-		    cli_escape(remote, er, sizeof(er)), rp.up_files, h1, rp.same_files, h2,
-		    rp.dirs, rp.links, rp.skipped + rp.failed, cli_now() - t0);
+		fprintf(stderr, "stored %s as %s: %" PRIu64 " file(s) uploaded (%s, %" PRIu64
+		    " pack(s) of small files), %" PRIu64 " unchanged skipped (%s), %" PRIu64
+		    " folder(s), %" PRIu64 " link(s), %" PRIu64 " not stored in %.2f s\n",
+		    cli_escape(rp.local, el, sizeof(el)), cli_escape(remote, er, sizeof(er)),
+		    rp.up_files, h1, rp.packs, rp.same_files, h2, rp.dirs, rp.links,
+		    rp.skipped + rp.failed, cli_now() - t0);
 	ex = rp.failed > 0 ? EXIT_FAIL : EXIT_OK;
 	if (rp.failed > 0)
 		cli_err("%" PRIu64 " file(s) could not be stored (named above)", rp.failed);
 out:
-	files_batch_free(rp.b);
+	for (size_t i = 0; i < rp.npb; i++)
+		files_batch_free(rp.pb[i].b);
+	free(rp.pb);
+	pack_free(rp.pk);
 	free(rp.st);
 	cli_files_close(&fc);
 	return ex;
@@ -432,6 +548,49 @@ rget_fail(struct rget *g, const char *rel, int rc, const struct dz_errmsg *em)
 		g->worst = ex;
 }
 
+/* Packed files of one pack fetched together (each segment read once),
+ * their output files open meanwhile. */
+#define RGET_GROUP 256
+struct rgroup {
+	const struct cat_entry *e[RGET_GROUP];
+	struct pack_item it[RGET_GROUP];
+	const char *rel[RGET_GROUP];
+	size_t n;
+};
+
+static void
+rget_group_flush(struct files_ctx *fc, struct files_opts *o, struct ltree_out *out,
+    struct rgroup *gr, struct rget *g, struct cli_progress *pr)
+{
+	struct dz_errmsg em = {{0}};
+	int rc;
+
+	if (gr->n == 0)
+		return;
+	rc = files_fetch_many(fc->f, gr->e[0]->id, gr->e[0]->pack_key, gr->it, gr->n,
+	    &o->xp, &em);
+	for (size_t i = 0; i < gr->n; i++) {
+		const struct cat_entry *e = gr->e[i];
+		struct dz_errmsg fe = {{0}};
+		int r = gr->it[i].rc;
+
+		if (r == 0 && rc != 0 && rc != gr->it[i].rc)
+			r = rc; /* the span itself failed */
+		if (r != 0) {
+			ltree_out_file_abort(out, gr->rel[i], gr->it[i].fd);
+			rget_fail(g, e->path, r, r == rc ? &em : &fe);
+		} else if ((r = ltree_out_file_commit(out, gr->rel[i], gr->it[i].fd, e->mode,
+		    e->mtime, e->mtime_nsec, &fe)) != 0)
+			rget_fail(g, e->path, r, &fe);
+		else {
+			g->files++;
+			g->bytes += e->size;
+		}
+	}
+	cli_progress_cb(pr, g->bytes);
+	gr->n = 0;
+}
+
 int
 cli_get_tree(int argc, char **argv, struct files_opts *o)
 {
@@ -442,6 +601,7 @@ cli_get_tree(int argc, char **argv, struct files_opts *o)
 	struct catalog c = {0};
 	struct files_ctx fc;
 	struct rget g;
+	struct rgroup *gr = NULL;
 	struct stat sb;
 	const char *local;
 	char *lbuf = NULL;
@@ -488,6 +648,10 @@ cli_get_tree(int argc, char **argv, struct files_opts *o)
 		ex = EXIT_FAIL;
 		goto out;
 	}
+	if ((gr = calloc(1, sizeof(*gr))) == NULL) {
+		ex = cli_fail(DZ_ENOMEM, NULL, "get -r");
+		goto out;
+	}
 	if ((rc = ltree_out_open(local, o->force, &out, &em)) != 0) {
 		ex = cli_fail(rc, &em, local);
 		goto out;
@@ -522,6 +686,21 @@ cli_get_tree(int argc, char **argv, struct files_opts *o)
 				if ((rc = ltree_out_link(out, rel, e->target ? e->target : "",
 				    e->mtime, e->mtime_nsec, &fe)) == 0)
 					g.links++;
+			} else if (e->packed) {
+				/* one pass over the pack for the files that follow */
+				if (gr->n > 0 && (gr->n == RGET_GROUP ||
+				    memcmp(gr->e[0]->id, e->id, 32) != 0))
+					rget_group_flush(&fc, o, out, gr, &g, &pr);
+				if ((rc = ltree_out_file_begin(out, rel, &fd, &fe)) == 0) {
+					memset(&gr->it[gr->n], 0, sizeof(gr->it[0]));
+					gr->it[gr->n].file_key = e->key;
+					gr->it[gr->n].off = e->pack_off;
+					gr->it[gr->n].len = e->pack_len;
+					gr->it[gr->n].size = e->size;
+					gr->it[gr->n].fd = fd;
+					gr->rel[gr->n] = rel;
+					gr->e[gr->n++] = e;
+				}
 			} else if ((rc = ltree_out_file_begin(out, rel, &fd, &fe)) == 0) {
 				if ((rc = files_fetch(fc.f, e->id, fd, &o->xp, &fe)) != 0)
 					ltree_out_file_abort(out, rel, fd);
@@ -537,6 +716,7 @@ cli_get_tree(int argc, char **argv, struct files_opts *o)
 			if (rc != 0)
 				rget_fail(&g, e->path, rc, &fe);
 		}
+		rget_group_flush(&fc, o, out, gr, &g, &pr);
 		cli_progress_end(&pr);
 	}
 	rc = ltree_out_close(out, &em);
@@ -573,6 +753,7 @@ out:
 	if (out != NULL && ltree_out_close(out, NULL) != 0) {
 		/* already failing: the first error is the one reported */
 	}
+	free(gr);
 	catalog_free(&c);
 	cli_files_close(&fc);
 	free(lbuf);

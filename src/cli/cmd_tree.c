@@ -276,3 +276,66 @@ cmd_restore_main(int argc, char **argv)
 	cli_files_close(&fc);
 	return ex;
 }
+
+static const char compact_usage[] =
+    "usage: drizzle compact [options]\n"
+    "\n"
+    "Free the space that removed and replaced small files left in the\n"
+    "shared packs they were stored in (put -r packs files up to 1 MiB\n"
+    "together): a pack no file names any more is forgotten, and one whose\n"
+    "files still named fill less than --threshold of it is rewritten with\n"
+    "only those. Nothing else changes; files are swapped to their new\n"
+    "place one folder at a time, safely beside other computers' changes.\n"
+    "Until then a removed small file still counts in used. Reads the\n"
+    "whole tree once.\n"
+    "\n"
+    FILES_COMMON_HELP
+    "  --threshold PCT       rewrite packs less than PCT % named (default 50)\n"
+    "  --quiet               no summary\n"
+    "  --help, -h            this text\n"
+    "\n"
+    "example:\n"
+    "  drizzle rm -r old-photos && drizzle compact\n"
+    "\n"
+    "Exit codes: 0 done, 1 failed, 2 bad command line, 3 wrong password, 4 a\n"
+    "folder could not be authenticated or was rolled back.\n";
+
+static const struct option compact_opts[] = {
+	F_HOME, F_PWFILE, {"threshold", required_argument, NULL, 'T'}, F_QUIET, F_HELP,
+	F_END,
+};
+
+int
+cmd_compact_main(int argc, char **argv)
+{
+	struct dz_errmsg em = {{0}};
+	struct files_compact_stats st;
+	struct files_opts o;
+	struct files_ctx fc;
+	int ex, rc;
+
+	if ((ex = cli_files_parse(argc, argv, compact_opts, "", compact_usage, &o)) != 0)
+		return ex < 0 ? EXIT_OK : ex;
+	if (argc - optind != 0) {
+		cli_err("compact takes no operand (see `drizzle compact --help`)");
+		return EXIT_USAGE;
+	}
+	if ((ex = cli_files_open(&o, &fc)) != 0)
+		return ex;
+	if ((rc = files_compact(fc.f, o.threshold, &st, &em)) == 0)
+		rc = files_flush(fc.f, &em);
+	if (rc != 0)
+		ex = cli_fail(rc, &em, "cannot compact");
+	else if (!o.quiet) {
+		char b[32], l[32], fr[32];
+
+		cli_human(st.bytes, b);
+		cli_human(st.live, l);
+		cli_human(st.freed, fr);
+		printf("compacted: %" PRIu64 " pack(s) of %s, %s still named; %" PRIu64
+		    " removed, %" PRIu64 " rewritten, %s freed\n", st.packs, b, l, st.removed,
+		    st.rewritten, fr);
+	}
+	cli_files_close(&fc);
+	return ex;
+}

@@ -14,6 +14,7 @@
 #define DRIZZLE_VERSION "0.1.0"
 
 static const struct cli_cmd commands[] = {
+	{"compact", cmd_compact_main, "free the space removed small files left in their packs"},
 	{"config", cmd_config_main, "show or change this computer's peer settings (disk, bandwidth)"},
 	{"coordinator", cmd_coordinator_main, "run the coordinator (accounts, peers, placement, records)"},
 	{"demo", cmd_demo_main, "the main job: a local network, a file put, peers killed, the file back"},

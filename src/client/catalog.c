@@ -168,6 +168,7 @@ cat_push(struct catalog *c, const struct cat_entry *e)
 		return DZ_ERANGE;
 	f.target = NULL;
 	f.type = CAT_FILE;
+	f.packed = 0;
 	return catalog_append(c, &f);
 }
 
@@ -179,8 +180,14 @@ catalog_append(struct catalog *c, const struct cat_entry *e)
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;
 
-		if ((ne = realloc(c->e, cap * sizeof(*ne))) == NULL)
+		/* not realloc: the old block may hold keys (listings) */
+		if ((ne = calloc(cap, sizeof(*ne))) == NULL)
 			return DZ_ENOMEM;
+		if (c->e != NULL) {
+			memcpy(ne, c->e, c->n * sizeof(*ne));
+			sodium_memzero(c->e, c->n * sizeof(*ne));
+			free(c->e);
+		}
 		c->e = ne;
 		c->cap = cap;
 		ne = &c->e[c->n];
@@ -363,6 +370,8 @@ catalog_clear(struct catalog *c)
 		free(c->e[i].path);
 		free(c->e[i].target);
 	}
+	if (c->e != NULL)
+		sodium_memzero(c->e, c->n * sizeof(*c->e)); /* keys of listings */
 	c->n = 0;
 }
 

@@ -43,6 +43,14 @@ struct cat_entry {
 	uint32_t mtime_nsec;          /* not in the catalog (0 there): files_get
 	                                 fills it from the file record */
 	uint32_t mode;                /* permission bits */
+	/* listings of the folder tree only (files.h), never in the record:
+	 * a file packed into a shared pack object (packed = 1) has id the
+	 * pack's, key its own, pack_key the pack's record key and its sealed
+	 * bytes at pack_off, pack_len. key and pack_key are secrets: the
+	 * catalog wipes them when it clears. */
+	uint8_t packed;
+	uint8_t key[32], pack_key[32];
+	uint64_t pack_off, pack_len;
 };
 
 struct catalog {

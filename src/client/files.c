@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "client/files_int.h"
+#include "client/pack.h"
 #include "client/pending.h"
 #include "client/tree.h"
 #include "core/record.h"
@@ -111,14 +112,50 @@ idset_add(void *arg, const char *path, const struct folder_entry *e)
 	struct idset *s = arg;
 
 	(void)path;
-	if (e->type != FOLDER_T_FILE)
+	if (!folder_is_file(e))
 		return 0;
-	/* the current object and every kept version */
+	/* the current object (a pack, if packed) and every kept version */
 	for (size_t i = 0; i <= e->nvers; i++)
 		if (files_ids_push(&s->id, &s->n, &s->cap, i == 0 ? e->id :
 		    e->vers[i - 1].id) != 0)
 			return DZ_ENOMEM;
 	return 0;
+}
+
+/* The i-th object of e that is its own (files_int.h): the current one
+ * first unless packed, then the unpacked versions. */
+static const uint8_t *
+own_obj(const struct folder_entry *e, size_t i, size_t *count)
+{
+	size_t k = 0;
+
+	if (!folder_is_file(e)) {
+		*count = 0;
+		return NULL;
+	}
+	if (e->type == FOLDER_T_FILE && k++ == i && count == NULL)
+		return e->id;
+	for (size_t v = 0; v < e->nvers; v++)
+		if (!e->vers[v].packed && k++ == i && count == NULL)
+			return e->vers[v].id;
+	if (count != NULL)
+		*count = k;
+	return NULL;
+}
+
+size_t
+files_nobjs(const struct folder_entry *e)
+{
+	size_t n;
+
+	(void)own_obj(e, 0, &n);
+	return n;
+}
+
+const uint8_t *
+files_obj(const struct folder_entry *e, size_t i)
+{
+	return own_obj(e, i, NULL);
 }
 
 int
@@ -195,6 +232,7 @@ static int
 list_add(void *arg, const char *path, const struct folder_entry *e)
 {
 	struct cat_entry ce;
+	int rc;
 
 	memset(&ce, 0, sizeof(ce));
 	ce.path = (char *)path;
@@ -206,7 +244,16 @@ list_add(void *arg, const char *path, const struct folder_entry *e)
 	ce.mtime = e->mtime_sec;
 	ce.mtime_nsec = e->mtime_nsec;
 	ce.mode = e->mode;
-	return catalog_append(arg, &ce);
+	if (e->type == FOLDER_T_PACKED) {
+		ce.packed = 1;
+		memcpy(ce.key, e->key, 32);
+		memcpy(ce.pack_key, e->pack_key, 32);
+		ce.pack_off = e->pack_off;
+		ce.pack_len = e->pack_len;
+	}
+	rc = catalog_append(arg, &ce);
+	sodium_memzero(&ce, sizeof(ce));
+	return rc;
 }
 
 int
@@ -278,9 +325,11 @@ put_change(void *arg, struct folder *fo, struct dz_errmsg *em)
 	if ((rc = folder_put_version(fo, &pc->e, pc->f->keep, pc->dropped, &pc->ndropped,
 	    &pc->replaced, em)) != 0)
 		return dz_errf(em, rc, "cannot add '%s' to its folder", pc->path);
-	/* the dropped objects are named no more once the folder is written */
+	/* the dropped objects are named no more once the folder is written
+	 * (a packed version's pack is shared: it stays until compaction) */
 	for (size_t i = 0; i < pc->ndropped; i++)
-		if ((rc = files_jadd(pc->f, pc->dropped[i].id, em)) != 0)
+		if (!pc->dropped[i].packed &&
+		    (rc = files_jadd(pc->f, pc->dropped[i].id, em)) != 0)
 			return rc;
 	return 0;
 }
@@ -368,7 +417,8 @@ files_put(struct files *f, int fd, const char *path, const struct xfer_file *fi,
 	files_jdone(f, pc->e.id); /* named now */
 	*replaced = pc->replaced;
 	for (size_t i = 0; i < pc->ndropped; i++)
-		files_forget(f, pc->dropped[i].id);
+		if (!pc->dropped[i].packed)
+			files_forget(f, pc->dropped[i].id);
 out:
 	sodium_memzero(pc, sizeof(*pc));
 	free(pc);
@@ -389,6 +439,41 @@ files_fetch(struct files *f, const uint8_t id[static 32], int fd,
 	xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
 	netstore_store(f->ns, &st);
 	return get_file(&st, f->key, id, fd, &xp, NULL, em);
+}
+
+int
+files_fetch_packed(struct files *f, const uint8_t pack_id[static 32],
+    const uint8_t pack_key[static 32], const uint8_t file_key[static 32],
+    uint64_t off, uint64_t len, uint64_t size, int fd, const struct xfer_params *pp,
+    struct dz_errmsg *em)
+{
+	struct xfer_params xp;
+	struct store st;
+
+	if (pp != NULL)
+		xp = *pp;
+	else
+		xfer_params_default(&xp);
+	xp.store_copies = NETSTORE_COPIES;
+	netstore_store(f->ns, &st);
+	return pack_fetch(&st, pack_key, pack_id, file_key, off, len, size, fd, &xp, em);
+}
+
+int
+files_fetch_many(struct files *f, const uint8_t pack_id[static 32],
+    const uint8_t pack_key[static 32], struct pack_item *items, size_t n,
+    const struct xfer_params *pp, struct dz_errmsg *em)
+{
+	struct xfer_params xp;
+	struct store st;
+
+	if (pp != NULL)
+		xp = *pp;
+	else
+		xfer_params_default(&xp);
+	xp.store_copies = NETSTORE_COPIES;
+	netstore_store(f->ns, &st);
+	return pack_fetch_many(&st, pack_key, pack_id, items, n, &xp, em);
 }
 
 int

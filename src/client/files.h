@@ -124,8 +124,8 @@ int files_restore(struct files *f, const char *path, uint32_t number,
  * Many entries of one folder named at once, for put -r (files_batch.c).
  * files_store uploads a file as a new object, journaled but not named
  * (id, its record key and *size out); files_batch_add queues an entry
- * (copied; fresh: a folder whose record was made for it, deleted if it
- * ends up not named); files_batch_flush names every queued entry in
+ * (copied; FILES_BATCH_FRESH: a folder whose record was made for it,
+ * deleted if it ends up not named); files_batch_flush names every queued entry in
  * folder dir (made if missing) by one change, redone on lost swaps: a
  * file keeps what it replaces as a version (files_keep), a folder entry
  * over an existing folder only sets its mode and mtime, and a file or
@@ -138,8 +138,15 @@ struct files_batch;
 int files_batch_new(struct files_batch **out) DZ_MUST_CHECK;
 void files_batch_free(struct files_batch *b);
 size_t files_batch_count(const struct files_batch *b);
-int files_batch_add(struct files_batch *b, const struct folder_entry *e, int fresh)
+#define FILES_BATCH_FRESH 1   /* a folder whose record was made for it */
+#define FILES_BATCH_INPACK 2  /* a packed file of the pack being built: its
+                                 id and pack_key come with set_pack */
+int files_batch_add(struct files_batch *b, const struct folder_entry *e, int flags)
 	DZ_MUST_CHECK;
+/* files_batch_set_pack: the pack is stored: every INPACK entry gets its
+ * id and record key. */
+void files_batch_set_pack(struct files_batch *b, const uint8_t id[static 32],
+    const uint8_t pack_key[static 32]);
 int files_batch_flush(struct files *f, struct files_batch *b, const char *dir,
     void (*refused)(void *arg, const char *dir, const char *name), void *arg,
     struct dz_errmsg *em) DZ_MUST_CHECK;
@@ -150,6 +157,41 @@ int files_store(struct files *f, int fd, const struct xfer_file *fi,
 /* files_fetch: rebuild object id (a file entry's) into fd. */
 int files_fetch(struct files *f, const uint8_t id[static 32], int fd,
     const struct xfer_params *pp, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* files_fetch_packed: rebuild a packed file (a FOLDER_T_PACKED entry's
+ * fields, or a listing's cat_entry with packed set) into fd. */
+int files_fetch_packed(struct files *f, const uint8_t pack_id[static 32],
+    const uint8_t pack_key[static 32], const uint8_t file_key[static 32],
+    uint64_t off, uint64_t len, uint64_t size, int fd, const struct xfer_params *pp,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* files_fetch_many: several files of one pack at once, each segment of
+ * the pack read once (pack_fetch_many: items[i].rc says how each went). */
+struct pack_item;
+int files_fetch_many(struct files *f, const uint8_t pack_id[static 32],
+    const uint8_t pack_key[static 32], struct pack_item *items, size_t n,
+    const struct xfer_params *pp, struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* files_pack_register (files_pack.c): list a stored pack of bytes in the
+ * account's pack table, so that compaction finds it. */
+int files_pack_register(struct files *f, const uint8_t id[static 32], uint64_t bytes,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* What files_compact did. */
+struct files_compact_stats {
+	uint64_t packs, removed, rewritten;
+	uint64_t bytes, live, freed;      /* of the packs: in all, named, freed */
+};
+
+/*
+ * files_compact: free what removed and replaced packed files left in
+ * their packs: a pack nothing names any more is forgotten; one whose
+ * named bytes are below pct % of its size is rewritten into a new pack
+ * with only those (every entry swapped by compare-and-swap; the old pack
+ * forgotten once no entry names it). Reads the whole tree once.
+ */
+int files_compact(struct files *f, unsigned pct, struct files_compact_stats *st,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
 
 /* files_rm: remove the file or link at path and forget its object; with
  * recursive, a folder too, with everything below it. DZ_ENOENT if

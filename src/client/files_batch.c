@@ -21,6 +21,7 @@
 struct bent {
 	struct tree_ent te;
 	int fresh;       /* DIR: its record was made for this batch */
+	int inpack;      /* PACKED: in the pack being built (no id yet) */
 	int outcome;     /* 0 named, 1 refused (a folder is there), 2 kept
 	                  * theirs (a folder of that name appeared meanwhile) */
 };
@@ -86,7 +87,7 @@ files_batch_count(const struct files_batch *b)
 }
 
 int
-files_batch_add(struct files_batch *b, const struct folder_entry *e, int fresh)
+files_batch_add(struct files_batch *b, const struct folder_entry *e, int flags)
 {
 	struct bent *x;
 
@@ -105,9 +106,22 @@ files_batch_add(struct files_batch *b, const struct folder_entry *e, int fresh)
 		free(x);
 		return DZ_ENOMEM;
 	}
-	x->fresh = fresh;
+	x->fresh = (flags & FILES_BATCH_FRESH) != 0;
+	x->inpack = (flags & FILES_BATCH_INPACK) != 0;
 	b->e[b->n++] = x;
 	return 0;
+}
+
+void
+files_batch_set_pack(struct files_batch *b, const uint8_t id[static 32],
+    const uint8_t pack_key[static 32])
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (b->e[i]->inpack) {
+			memcpy(b->e[i]->te.e.id, id, 32);
+			memcpy(b->e[i]->te.e.pack_key, pack_key, 32);
+			b->e[i]->inpack = 0;
+		}
 }
 
 static int
@@ -120,10 +134,10 @@ drop_add(struct files_batch *b, const uint8_t id[static 32])
 static int
 drop_file(struct files_batch *b, const struct folder_entry *cur)
 {
-	int rc = drop_add(b, cur->id);
+	int rc = 0;
 
-	for (size_t i = 0; rc == 0 && i < cur->nvers; i++)
-		rc = drop_add(b, cur->vers[i].id);
+	for (size_t i = 0; rc == 0 && i < files_nobjs(cur); i++)
+		rc = drop_add(b, files_obj(cur, i));
 	return rc;
 }
 
@@ -158,8 +172,7 @@ batch_change(void *arg, struct folder *fo, struct dz_errmsg *em)
 				rc = folder_replace(fo, &ne, em);
 				continue;
 			}
-			if (cur != NULL && cur->type == FOLDER_T_FILE &&
-			    (rc = drop_file(b, cur)) != 0)
+			if (cur != NULL && folder_is_file(cur) && (rc = drop_file(b, cur)) != 0)
 				break;
 			rc = folder_put(fo, &x->te.e, NULL, em);
 			continue;
@@ -170,7 +183,8 @@ batch_change(void *arg, struct folder *fo, struct dz_errmsg *em)
 		}
 		rc = folder_put_version(fo, &x->te.e, b->f->keep, b->dv, &nd, &replaced, em);
 		for (size_t k = 0; rc == 0 && k < nd; k++)
-			rc = drop_add(b, b->dv[k].id);
+			if (!b->dv[k].packed) /* a pack is shared */
+				rc = drop_add(b, b->dv[k].id);
 		sodium_memzero(b->dv, nd * sizeof(*b->dv));
 	}
 	return rc;
@@ -188,6 +202,10 @@ files_batch_flush(struct files *f, struct files_batch *b, const char *dir,
 
 	if (b->n == 0)
 		return 0;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->e[i]->inpack)
+			return dz_errf(em, DZ_EINVAL, "a packed file named before its pack "
+			    "was stored (a bug)");
 	b->f = f;
 	rc = tree_update(f->t, dir, NULL, 1, batch_change, b, em);
 	if (rc == 0 && (named = calloc(b->n, 32)) == NULL)
@@ -195,11 +213,13 @@ files_batch_flush(struct files *f, struct files_batch *b, const char *dir,
 	for (size_t i = 0; i < b->n; i++) {
 		struct bent *x = b->e[i];
 
-		if (x->te.e.type == FOLDER_T_FILE) {
+		if (x->te.e.type == FOLDER_T_FILE || x->te.e.type == FOLDER_T_PACKED) {
 			if (rc == 0 && x->outcome == 0)
 				memcpy(named[nn++], x->te.e.id, 32);
-			else
+			else if (x->te.e.type == FOLDER_T_FILE)
 				files_forget(f, x->te.e.id); /* stored, not named */
+			/* a pack no entry names stays journaled: the next
+			 * command forgets it */
 		} else if (x->te.e.type == FOLDER_T_DIR && x->fresh &&
 		    (rc != 0 || x->outcome == 2) &&
 		    netstore_rec_del(f->ns, x->te.e.id, 1, &v, NULL) != 0) {

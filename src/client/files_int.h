@@ -36,6 +36,13 @@ void files_forget(struct files *f, const uint8_t id[static 32]);
 int files_ids_push(uint8_t (**v)[32], size_t *n, size_t *cap, const uint8_t id[static 32])
 	DZ_MUST_CHECK;
 
+/* files_nobjs / files_obj: the objects file entry e owns alone, which
+ * go when it goes: its own object and those of its kept versions, but
+ * not a pack (packed, it is shared with other files: compaction frees
+ * it). files_obj(e, i) for i < files_nobjs(e). */
+size_t files_nobjs(const struct folder_entry *e);
+const uint8_t *files_obj(const struct folder_entry *e, size_t i);
+
 /* files_put_begin: xfer_params.begin: journal the new object before it
  * is stored. */
 int files_put_begin(void *arg, const uint8_t id[32], struct dz_errmsg *em);

@@ -37,9 +37,8 @@ rm_change(void *arg, struct folder *fo, struct dz_errmsg *em)
 		return dz_errf(em, DZ_ENOENT, "no file or folder '%s'", rm->path);
 	/* the file's objects, its kept versions' too, are named no more once
 	 * the folder is written */
-	for (size_t i = 0; rm->old.e.type == FOLDER_T_FILE && i <= rm->old.e.nvers; i++)
-		if ((rc = files_jadd(rm->f, i == 0 ? rm->old.e.id :
-		    rm->old.vers[i - 1].id, em)) != 0)
+	for (size_t i = 0; i < files_nobjs(&rm->old.e); i++)
+		if ((rc = files_jadd(rm->f, files_obj(&rm->old.e, i), em)) != 0)
 			return rc;
 	return 0;
 }
@@ -54,9 +53,8 @@ rm_forget(void *arg, const struct folder_entry *e)
 {
 	struct rm_count *c = arg;
 
-	files_forget(c->f, e->id);
-	for (size_t i = 0; i < e->nvers; i++)
-		files_forget(c->f, e->vers[i].id);
+	for (size_t i = 0; i < files_nobjs(e); i++)
+		files_forget(c->f, files_obj(e, i));
 	c->files++;
 }
 
@@ -83,11 +81,9 @@ files_rm(struct files *f, const char *path, int recursive, uint64_t *files,
 	tree_split(norm, dir, &rm.base);
 	if ((rc = tree_update(f->t, dir, rm.base, 0, rm_change, &rm, em)) != 0)
 		goto out;
-	if (rm.old.e.type == FOLDER_T_FILE) {
-		if ((rc = netstore_forget(f->ns, rm.old.e.id, em)) == 0)
-			files_jdone(f, rm.old.e.id);
-		for (size_t i = 0; i < rm.old.e.nvers; i++)
-			files_forget(f, rm.old.vers[i].id);
+	if (folder_is_file(&rm.old.e)) {
+		for (size_t i = 0; i < files_nobjs(&rm.old.e); i++)
+			files_forget(f, files_obj(&rm.old.e, i));
 		cnt.files = 1;
 	} else if (rm.old.e.type == FOLDER_T_DIR)
 		rc = tree_forget_dir(f->t, rm.old.e.id, rm.old.e.key, norm, rm_forget,
@@ -192,7 +188,7 @@ struct mv_change {
 	struct tree_ent src;
 	int add, drop;             /* which halves this change does */
 	int replaced;
-	uint8_t old[32];
+	struct tree_ent old;       /* the file replaced at to */
 };
 
 static int
@@ -214,12 +210,13 @@ mv_change(void *arg, struct folder *fo, struct dz_errmsg *em)
 		}
 	}
 	if (mv->add && folder_find(fo, mv->to_base, &cur) == 0) {
-		if (cur->type != FOLDER_T_FILE || mv->src.e.type != FOLDER_T_FILE)
+		if (!folder_is_file(cur) || !folder_is_file(&mv->src.e))
 			return dz_errf(em, DZ_EEXIST, "'%s' exists (a %s); remove it first",
 			    mv->to_path, cur->type == FOLDER_T_DIR ? "folder" :
 			    cur->type == FOLDER_T_LINK ? "symbolic link" : "file");
+		if ((rc = tree_ent_copy(&mv->old, cur)) != 0)
+			return rc;
 		mv->replaced = 1;
-		memcpy(mv->old, cur->id, 32);
 	}
 	if (mv->drop && (rc = folder_remove(fo, mv->from_base)) != 0)
 		return rc;
@@ -230,6 +227,14 @@ mv_change(void *arg, struct folder *fo, struct dz_errmsg *em)
 			return rc;
 	}
 	return 0;
+}
+
+/* The file a move replaced: its objects go. */
+static void
+mv_forget(struct files *f, const struct tree_ent *old)
+{
+	for (size_t i = 0; i < files_nobjs(&old->e); i++)
+		files_forget(f, files_obj(&old->e, i));
 }
 
 int
@@ -291,15 +296,16 @@ files_mv(struct files *f, const char *from, const char *to, struct dz_errmsg *em
 		if ((rc = tree_update(f->t, tdir, mv.to_base, 1, mv_change, &mv, em)) != 0)
 			goto out;
 		if (mv.replaced)
-			files_forget(f, mv.old);
+			mv_forget(f, &mv.old);
 		mv.add = 0;
 		mv.drop = 1;
 		mv.replaced = 0;
 		rc = tree_update(f->t, fdir, mv.from_base, 0, mv_change, &mv, em);
 	}
 	if (rc == 0 && mv.replaced)
-		files_forget(f, mv.old);
+		mv_forget(f, &mv.old);
 out:
 	tree_ent_clear(&mv.src);
+	tree_ent_clear(&mv.old);
 	return rc;
 }

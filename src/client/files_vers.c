@@ -94,7 +94,9 @@ files_get_version(struct files *f, const char *path, uint32_t number, int fd,
 		    "(drizzle versions lists them)", norm, (unsigned)number);
 		goto out;
 	}
-	if ((rc = files_fetch(f, v.id, fd, pp, em)) == 0 && out != NULL) {
+	rc = v.packed ? files_fetch_packed(f, v.id, v.pack_key, v.key, v.pack_off,
+	    v.pack_len, v.size, fd, pp, em) : files_fetch(f, v.id, fd, pp, em);
+	if (rc == 0 && out != NULL) {
 		memset(out, 0, sizeof(*out));
 		memcpy(out->id, v.id, 32);
 		out->size = v.size;

@@ -475,6 +475,54 @@ tree_update(struct tree *t, const char *dir, const char *name, int create,
 }
 
 int
+tree_read_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
+    const uint8_t key[static FOLDER_KEYBYTES], const char *path, struct folder **out,
+    struct dz_errmsg *em)
+{
+	int rc = tree_read(t, id, key, path, NULL, out, em);
+
+	if (rc != DZ_ENOENT)
+		return rc;
+	memset(em, 0, sizeof(*em));
+	if (t->seen != NULL) {
+		uint64_t seen = 0;
+		char what[TREE_WHATMAX];
+
+		if ((rc = seen_get(t->seen, id, &seen, em)) != 0)
+			return rc;
+		tree_what(path, what);
+		if (seen > 0)
+			return dz_errf(em, DZ_EROLLBACK, "%s was rolled back: the coordinator "
+			    "has none, this computer has seen version %llu", what,
+			    (unsigned long long)seen);
+	}
+	return folder_new(id, key, out);
+}
+
+int
+tree_update_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
+    const uint8_t key[static FOLDER_KEYBYTES], const char *path,
+    int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
+    struct dz_errmsg *em)
+{
+	struct folder *f;
+	int rc;
+
+	for (int tries = 0;; tries++) {
+		if ((rc = tree_read_id(t, id, key, path, &f, em)) != 0)
+			return rc;
+		if ((rc = change(arg, f, em)) == 0)
+			rc = tree_write(t, f, id, path, em);
+		folder_free(f);
+		if (rc != DZ_ECONFLICT)
+			return rc;
+		if (tries + 1 >= TREE_CAS_TRIES)
+			return dz_errf(em, DZ_ECONFLICT, "%s kept changing; try again", path);
+		memset(em, 0, sizeof(*em));
+	}
+}
+
+int
 tree_stat(struct tree *t, const char *path, struct tree_ent *out,
     struct dz_errmsg *em)
 {

@@ -88,6 +88,21 @@ int tree_create(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
     const uint8_t key[static FOLDER_KEYBYTES], const char *path,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* tree_update_id: tree_update of the folder (id, key) itself, reached
+ * by no walk (at path, for messages): a hidden record such as the pack
+ * table. A missing record is a new, empty folder (created by the first
+ * write). */
+int tree_update_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
+    const uint8_t key[static FOLDER_KEYBYTES], const char *path,
+    int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* tree_read_id: the folder (id, key) with every shard loaded, as
+ * tree_update_id reads it (missing: empty). */
+int tree_read_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
+    const uint8_t key[static FOLDER_KEYBYTES], const char *path, struct folder **out,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* A copy of one entry, owning its strings and its versions; keys are
  * wiped by tree_ent_clear. Zero it before the first copy. */
 struct tree_ent {

@@ -134,7 +134,7 @@ forget_dir(struct forgetter *fg, const uint8_t id[static 32], const uint8_t key[
 	while (folder_iter(f, &cur, &e)) {
 		char sub[CATALOG_PATHMAX + 1];
 
-		if (e->type == FOLDER_T_FILE)
+		if (folder_is_file(e))
 			fg->fn(fg->arg, e);
 		else if (e->type == FOLDER_T_DIR) {
 			snprintf(sub, sizeof(sub), "%s/%s", path, e->name);

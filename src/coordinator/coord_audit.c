@@ -21,6 +21,7 @@
 
 #include "coordinator/coord_audit.h"
 #include "coordinator/coord_int.h"
+#include "coordinator/coord_round.h"
 #include "coordinator/db_audit.h"
 #include "core/merkle.h"
 #include "net/rpc.h"
@@ -34,13 +35,8 @@ struct audit_out {
 };
 
 struct coord_audit {
+	struct coord_round r;         /* first: the round driver */
 	struct coord *co;
-	uv_timer_t timer;
-	int timer_open, running, stopping;
-	uv_work_t work;
-	struct tls_ctx *tls;
-	struct rpc *rpc;
-	int64_t now;                  /* the round's time, read on the loop */
 	struct db_audit_target *t;    /* this round's targets ... */
 	uint32_t *leaf;               /* ... the leaf asked of each ... */
 	struct audit_out *out;        /* ... and what it found */
@@ -144,7 +140,7 @@ run_batch(struct coord_audit *a, size_t j)
 	}
 	/* DZ_ETOOFEW when some did not answer in time: those stay at
 	 * "timeout", which is what they are */
-	if (m > 0 && rpc_call_many(a->rpc, reqs, m, m, COORD_AUDIT_DEADLINE_MS,
+	if (m > 0 && rpc_call_many(a->r.rpc, reqs, m, m, COORD_AUDIT_DEADLINE_MS,
 	    judge, &b, &kept, &em) != 0) {
 		/* nothing more to do */
 	}
@@ -155,13 +151,13 @@ out:
 }
 
 static void
-audit_work(uv_work_t *req)
+audit_work(struct coord_round *r)
 {
-	struct coord_audit *a = req->data;
+	struct coord_audit *a = (struct coord_audit *)r;
 	struct coord *co = a->co;
 	unsigned vetting = co->opts.vetting_audits;
 
-	a->rc = db_audit_targets(co->db, a->now - (int64_t)co->opts.peer_timeout,
+	a->rc = db_audit_targets(co->db, a->r.now - (int64_t)co->opts.peer_timeout,
 	    COORD_AUDIT_FRAGS, a->t, COORD_AUDIT_MAXTARGETS, &a->nt, &a->em);
 	if (a->rc != 0)
 		return;
@@ -180,7 +176,7 @@ audit_work(uv_work_t *req)
 		struct dz_errmsg em = {{0}};
 
 		if (db_audit_record(co->db, a->t[k].peer, a->t[k].name, o->reason,
-		    a->now, COORD_AUDIT_WINDOW, &o->st, &em) != 0)
+		    a->r.now, COORD_AUDIT_WINDOW, &o->st, &em) != 0)
 			continue;
 		o->recorded = 1;
 		o->old_state = o->st.state;
@@ -194,11 +190,21 @@ audit_work(uv_work_t *req)
 
 /* ---- the loop side ---- */
 
-static void arm(struct coord_audit *a);
+static void
+audit_begin(struct coord_round *r)
+{
+	struct coord_audit *a = (struct coord_audit *)r;
+
+	a->nt = 0;
+	a->rc = 0;
+	memset(&a->em, 0, sizeof(a->em));
+	memset(a->out, 0, COORD_AUDIT_MAXTARGETS * sizeof(*a->out));
+}
 
 static void
-log_round(struct coord_audit *a)
+audit_end(struct coord_round *r)
 {
+	struct coord_audit *a = (struct coord_audit *)r;
 	char ph[IDENT_HEXBYTES], nh[MERKLE_HASHBYTES * 2 + 1];
 
 	if (a->rc != 0) {
@@ -227,57 +233,10 @@ log_round(struct coord_audit *a)
 	}
 }
 
-static void
-audit_done(uv_work_t *req, int status)
-{
-	struct coord_audit *a = req->data;
-
-	(void)status;
-	a->running = 0;
-	log_round(a);
-	if (a->stopping) {
-		if (a->timer_open) {
-			uv_close((uv_handle_t *)&a->timer, NULL);
-			a->timer_open = 0;
-		}
-		return;
-	}
-	arm(a);
-}
-
-static void
-on_timer(uv_timer_t *t)
-{
-	struct coord_audit *a = t->data;
-
-	if (a->stopping || a->running)
-		return;
-	a->now = coord_now(a->co);
-	a->nt = 0;
-	a->rc = 0;
-	memset(&a->em, 0, sizeof(a->em));
-	memset(a->out, 0, COORD_AUDIT_MAXTARGETS * sizeof(*a->out));
-	a->work.data = a;
-	if (uv_queue_work(a->co->loop, &a->work, audit_work, audit_done) != 0) {
-		arm(a);
-		return;
-	}
-	a->running = 1;
-}
-
-static void
-arm(struct coord_audit *a)
-{
-	uint64_t ms = (uint64_t)a->co->opts.audit_interval * 1000u;
-
-	uv_timer_start(&a->timer, on_timer, ms, 0);
-}
-
 int
 coord_audit_start(struct coord *co, struct dz_errmsg *em)
 {
 	struct coord_audit *a;
-	int rc;
 
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return DZ_ENOMEM;
@@ -288,31 +247,17 @@ coord_audit_start(struct coord *co, struct dz_errmsg *em)
 	a->out = calloc(COORD_AUDIT_MAXTARGETS, sizeof(*a->out));
 	if (a->t == NULL || a->leaf == NULL || a->out == NULL)
 		return DZ_ENOMEM; /* coord_audit_free releases what was made */
-	/* audits go out as a client, on the coordinator's own key, which
-	 * peers have pinned */
-	if ((rc = tls_ctx_new(co->id, TLS_ROLE_CLIENT, &a->tls, em)) != 0 ||
-	    (rc = rpc_new(a->tls, NULL, &a->rpc, em)) != 0)
-		return rc;
-	if (uv_timer_init(co->loop, &a->timer) != 0)
-		return dz_errf(em, DZ_ENOMEM, "cannot make the audit timer");
-	a->timer.data = a;
-	a->timer_open = 1;
-	arm(a);
-	return 0;
+	a->r.begin = audit_begin;
+	a->r.run = audit_work;
+	a->r.end = audit_end;
+	return coord_round_start(&a->r, co, "audit", em);
 }
 
 void
 coord_audit_stop(struct coord *co)
 {
-	struct coord_audit *a = co->audit;
-
-	if (a == NULL || a->stopping)
-		return;
-	a->stopping = 1;
-	if (a->timer_open && !a->running) {
-		uv_close((uv_handle_t *)&a->timer, NULL);
-		a->timer_open = 0;
-	}
+	if (co->audit != NULL)
+		coord_round_stop(&co->audit->r);
 }
 
 void
@@ -322,8 +267,7 @@ coord_audit_free(struct coord *co)
 
 	if (a == NULL)
 		return;
-	rpc_free(a->rpc);
-	tls_ctx_unref(a->tls);
+	coord_round_free(&a->r);
 	free(a->t);
 	free(a->leaf);
 	free(a->out);

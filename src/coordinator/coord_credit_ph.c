@@ -24,6 +24,7 @@
 
 #include "coordinator/coord_credit.h"
 #include "coordinator/coord_int.h"
+#include "coordinator/coord_round.h"
 #include "core/phblock.h"
 #include "net/rpc.h"
 
@@ -38,16 +39,11 @@ struct ph_out {
 };
 
 struct coord_ph {
+	struct coord_round r; /* first: the round driver */
 	struct coord *co;
-	uv_timer_t timer;
-	int timer_open, running, stopping;
-	uv_work_t work;
-	struct tls_ctx *tls;
-	struct rpc *rpc;
 	struct db_ph_target *t;
 	struct ph_out *out;
 	size_t nt;
-	int64_t now;
 	uint8_t *block;       /* opts.ph_block bytes, the pool's */
 };
 
@@ -78,7 +74,7 @@ check_one(struct coord_ph *a, const struct db_ph_target *t, uint64_t i,
 	wbuf_init(&w, body, sizeof(body));
 	if ((rc = proto_ph_prove_encode(&q, &w)) != 0)
 		return rc;
-	rc = rpc_call(a->rpc, t->addr, t->peer, PROTO_PH_PROVE, body, w.len,
+	rc = rpc_call(a->r.rpc, t->addr, t->peer, PROTO_PH_PROVE, body, w.len,
 	    co->opts.ph_deadline_ms, &resp, &em);
 	if (rc != 0) {
 		snprintf(why, cap, "%s", rc == DZ_EIO ? "no proof in time" : dz_strerror(rc));
@@ -95,15 +91,15 @@ check_one(struct coord_ph *a, const struct db_ph_target *t, uint64_t i,
 }
 
 static void
-ph_work(uv_work_t *req)
+ph_work(struct coord_round *r)
 {
-	struct coord_ph *a = req->data;
+	struct coord_ph *a = (struct coord_ph *)r;
 	struct coord *co = a->co;
 	struct dz_errmsg em;
 	unsigned checks = co->opts.ph_checks < COORD_PH_CHECKS_MAX ?
 	    co->opts.ph_checks : COORD_PH_CHECKS_MAX;
 
-	if (db_credit_ph_targets(co->db, a->now - (int64_t)co->opts.peer_timeout,
+	if (db_credit_ph_targets(co->db, a->r.now - (int64_t)co->opts.peer_timeout,
 	    a->t, COORD_PH_TARGETS, &a->nt, &em) != 0)
 		a->nt = 0;
 	for (size_t k = 0; k < a->nt; k++) {
@@ -140,16 +136,18 @@ ph_work(uv_work_t *req)
 	}
 }
 
-static void arm(struct coord_ph *a);
+static void
+ph_begin(struct coord_round *r)
+{
+	((struct coord_ph *)r)->nt = 0;
+}
 
 static void
-ph_done(uv_work_t *req, int status)
+ph_end(struct coord_round *r)
 {
-	struct coord_ph *a = req->data;
+	struct coord_ph *a = (struct coord_ph *)r;
 	char hex[IDENT_HEXBYTES];
 
-	(void)status;
-	a->running = 0;
 	for (size_t k = 0; k < a->nt; k++) {
 		const struct ph_out *o = &a->out[k];
 
@@ -161,45 +159,12 @@ ph_done(uv_work_t *req, int status)
 		    (unsigned long long)o->failed_at, o->why,
 		    (unsigned long long)o->claimed);
 	}
-	if (a->stopping) {
-		if (a->timer_open) {
-			uv_close((uv_handle_t *)&a->timer, NULL);
-			a->timer_open = 0;
-		}
-		return;
-	}
-	arm(a);
-}
-
-static void
-on_timer(uv_timer_t *t)
-{
-	struct coord_ph *a = t->data;
-
-	if (a->stopping || a->running)
-		return;
-	a->now = coord_now(a->co);
-	a->nt = 0;
-	a->work.data = a;
-	if (uv_queue_work(a->co->loop, &a->work, ph_work, ph_done) != 0) {
-		arm(a);
-		return;
-	}
-	a->running = 1;
-}
-
-static void
-arm(struct coord_ph *a)
-{
-	uv_timer_start(&a->timer, on_timer,
-	    (uint64_t)a->co->opts.audit_interval * 1000u, 0);
 }
 
 int
 coord_ph_start(struct coord *co, struct dz_errmsg *em)
 {
 	struct coord_ph *a;
-	int rc;
 
 	if (co->opts.ph_checks == 0)
 		return 0; /* no placeholder audits: placeholders earn nothing */
@@ -212,29 +177,17 @@ coord_ph_start(struct coord *co, struct dz_errmsg *em)
 	a->block = malloc(co->opts.ph_block);
 	if (a->t == NULL || a->out == NULL || a->block == NULL)
 		return DZ_ENOMEM; /* coord_ph_free releases what was made */
-	if ((rc = tls_ctx_new(co->id, TLS_ROLE_CLIENT, &a->tls, em)) != 0 ||
-	    (rc = rpc_new(a->tls, NULL, &a->rpc, em)) != 0)
-		return rc;
-	if (uv_timer_init(co->loop, &a->timer) != 0)
-		return dz_errf(em, DZ_ENOMEM, "cannot make the placeholder timer");
-	a->timer.data = a;
-	a->timer_open = 1;
-	arm(a);
-	return 0;
+	a->r.begin = ph_begin;
+	a->r.run = ph_work;
+	a->r.end = ph_end;
+	return coord_round_start(&a->r, co, "placeholder", em);
 }
 
 void
 coord_ph_stop(struct coord *co)
 {
-	struct coord_ph *a = co->ph;
-
-	if (a == NULL || a->stopping)
-		return;
-	a->stopping = 1;
-	if (a->timer_open && !a->running) {
-		uv_close((uv_handle_t *)&a->timer, NULL);
-		a->timer_open = 0;
-	}
+	if (co->ph != NULL)
+		coord_round_stop(&co->ph->r);
 }
 
 void
@@ -244,8 +197,7 @@ coord_ph_free(struct coord *co)
 
 	if (a == NULL)
 		return;
-	rpc_free(a->rpc);
-	tls_ctx_unref(a->tls);
+	coord_round_free(&a->r);
 	free(a->t);
 	free(a->out);
 	free(a->block);

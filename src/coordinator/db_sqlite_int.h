@@ -49,6 +49,17 @@ sq(struct db *db)
 int db_sqlite_err(struct db_sqlite *s, int rc, const char *what,
     struct dz_errmsg *em);
 
+/* db_sqlite_exec_sql: run text (one or more statements, no results) on
+ * s's connection; 0 or a dz_err naming what. */
+int db_sqlite_exec_sql(struct db_sqlite *s, const char *text, const char *what,
+    struct dz_errmsg *em);
+
+/* db_sqlite_migrate (db_sqlite_migrate.c): read the schema version of s's
+ * file (0 for a new one) and run the missing migrations in one
+ * transaction, setting s->version; DZ_EVERSION for a file from a newer
+ * build (left untouched), DZ_EFORMAT for a bad schema_version table. */
+int db_sqlite_migrate(struct db_sqlite *s, struct dz_errmsg *em);
+
 /* db_sqlite_prep: prepare sql on s's connection into *st (finalize it
  * after use); 0 or a dz_err naming what. For the files whose statements
  * are prepared per call. */

@@ -15,7 +15,8 @@
  * bound (which is what keeps every array index in range).
  *
  * proto_io.c holds the field steps (io_*) the visitors are written in;
- * proto_msg.c holds the typed per-message functions, the character rules
+ * proto_peer.c, proto_know.c and proto_credit.c the visitors of their
+ * headers' messages; proto_msg.c holds the typed per-message functions, the character rules
  * and the other helpers declared in proto.h.
  */
 #include "net/proto.h"
@@ -266,22 +267,12 @@ v_obj_delete(struct io *io, void *v)
 }
 
 static int
-is_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-
-	while (n-- > 0)
-		acc |= *p++;
-	return acc == 0;
-}
-
-static int
 v_rec_put(struct io *io, void *v)
 {
 	struct proto_rec_put *m = v;
 
 	io_bytes(io, m->id, PROTO_IDBYTES);
-	io_check(io, !is_zero(m->id, PROTO_IDBYTES), DZ_ERANGE);
+	io_check(io, !io_is_zero(m->id, PROTO_IDBYTES), DZ_ERANGE);
 	io_u64(io, &m->expected_version);
 	io_blob(io, &m->blob, &m->blob_len, 0, PROTO_REC_MAX);
 	return io->err;
@@ -381,119 +372,6 @@ v_status_rep(struct io *io, void *v)
 	return io->err;
 }
 
-static int
-v_peer_register(struct io *io, void *v)
-{
-	struct proto_peer_register *m = v;
-
-	io_text(io, m->addr, 1, PROTO_ADDR_MAX, proto_addr_chars_ok);
-	io_u64(io, &m->capacity);
-	io_u64(io, &m->used);
-	io_u32(io, &m->flags);
-	io_check(io, (m->flags & ~PROTO_PEER_FLAGS_KNOWN) == 0, DZ_EFORMAT);
-	io_text(io, m->owner, 0, PROTO_USER_MAX, proto_user_chars_ok);
-	io_bytes(io, m->device, sizeof(m->device));
-	io_u64(io, &m->issued);
-	io_bytes(io, m->sig, sizeof(m->sig));
-	return io->err;
-}
-
-static int
-v_peer_heartbeat(struct io *io, void *v)
-{
-	struct proto_peer_heartbeat *m = v;
-
-	io_u64(io, &m->capacity);
-	io_u64(io, &m->used);
-	io_u64(io, &m->nfrags);
-	return io->err;
-}
-
-static int
-v_frag_put(struct io *io, void *v)
-{
-	struct proto_frag_put *m = v;
-
-	io_bytes(io, m->name, PROTO_NAMEBYTES);
-	io_u8(io, &m->has_ticket);
-	io_check(io, m->has_ticket <= 1, DZ_EFORMAT);
-	if (m->has_ticket)
-		io_ticket(io, &m->ticket);
-	io_blob(io, &m->data, &m->len, 1, PROTO_FRAG_MAX);
-	return io->err;
-}
-
-static int
-v_frag_get(struct io *io, void *v)
-{
-	struct proto_frag_get *m = v;
-
-	io_bytes(io, m->name, PROTO_NAMEBYTES);
-	return io->err;
-}
-
-static int
-v_frag_get_rep(struct io *io, void *v)
-{
-	struct proto_frag_get_rep *m = v;
-
-	io_blob(io, &m->data, &m->len, 1, PROTO_FRAG_MAX);
-	return io->err;
-}
-
-static int
-v_frag_has(struct io *io, void *v)
-{
-	struct proto_frag_has *m = v;
-
-	io_hashes(io, &m->names, &m->nnames, PROTO_HAS_MAX);
-	return io->err;
-}
-
-static int
-v_frag_has_rep(struct io *io, void *v)
-{
-	struct proto_frag_has_rep *m = v;
-	size_t nbytes;
-
-	io_count16(io, &m->count, PROTO_HAS_MAX);
-	nbytes = io->err == 0 ? ((size_t)m->count + 7) / 8 : 0;
-	io_bytes(io, m->bits, nbytes);
-	/* One encoding: bits past count are zero (in the last byte, and in
-	 * the struct's bytes past the wire's when writing). */
-	if (nbytes > 0 && m->count % 8 != 0)
-		io_check(io, (m->bits[nbytes - 1] >> (m->count % 8)) == 0,
-		    DZ_EFORMAT);
-	if (io->mode != IO_READ)
-		io_check(io, is_zero(m->bits + nbytes, sizeof(m->bits) - nbytes),
-		    DZ_EFORMAT);
-	return io->err;
-}
-
-static int
-v_audit(struct io *io, void *v)
-{
-	struct proto_audit *m = v;
-
-	io_bytes(io, m->name, PROTO_NAMEBYTES);
-	io_u32(io, &m->leaf);
-	io_check(io, m->leaf < PROTO_AUDIT_MAXLEAVES, DZ_ERANGE);
-	return io->err;
-}
-
-static int
-v_audit_rep(struct io *io, void *v)
-{
-	struct proto_audit_rep *m = v;
-
-	io_u32(io, &m->nleaves);
-	io_check(io, m->nleaves >= 1 && m->nleaves <= PROTO_AUDIT_MAXLEAVES,
-	    DZ_ERANGE);
-	io_blob(io, &m->block, &m->block_len, 1, MERKLE_BLOCK);
-	io_hashes(io, &m->path, &m->npath, MERKLE_MAXPATH);
-	return io->err;
-}
-
 /* -- audits and reputation (0x0701.., proto_audit.h) -- */
 
 static int
@@ -554,39 +432,6 @@ v_peer_report_rep(struct io *io, void *v)
 		io_bytes(io, r->last_name, sizeof(r->last_name));
 		io_u64(io, &r->last_at);
 	}
-	return io->err;
-}
-
-/* -- clean-up (0x0711..) -- */
-
-static int
-v_gc_filter(struct io *io, void *v)
-{
-	struct proto_gc_filter *m = v;
-	struct bloom b;
-
-	io_u64(io, &m->created);
-	io_u32(io, &m->protect);
-	io_check(io, m->protect <= PROTO_GC_PROTECT_MAX, DZ_ERANGE);
-	io_u16(io, &m->lo);
-	io_u16(io, &m->hi);
-	io_check(io, m->lo <= m->hi, DZ_ERANGE);
-	io_blob(io, &m->filter, &m->filter_len, BLOOM_HDRBYTES + BLOOM_MINBITS / 8,
-	    PROTO_GC_FILTER_MAX);
-	if (io->err == 0)
-		io->err = bloom_view(m->filter, m->filter_len, &b);
-	return io->err;
-}
-
-static int
-v_gc_filter_rep(struct io *io, void *v)
-{
-	struct proto_gc_filter_rep *m = v;
-
-	io_u64(io, &m->examined);
-	io_u64(io, &m->deleted);
-	io_u64(io, &m->freed);
-	io_check(io, m->deleted <= m->examined, DZ_ERANGE);
 	return io->err;
 }
 
@@ -678,26 +523,26 @@ static const struct msgdef msgdefs[] = {
 	MSG(REC_DEL_REP, proto_empty, v_empty),
 	MSG(STATUS, proto_empty, v_empty),
 	MSG(STATUS_REP, proto_status_rep, v_status_rep),
-	MSG(PEER_REGISTER, proto_peer_register, v_peer_register),
+	MSG(PEER_REGISTER, proto_peer_register, proto_v_peer_register),
 	MSG(PEER_REGISTER_REP, proto_empty, v_empty),
-	MSG(PEER_HEARTBEAT, proto_peer_heartbeat, v_peer_heartbeat),
+	MSG(PEER_HEARTBEAT, proto_peer_heartbeat, proto_v_peer_heartbeat),
 	MSG(PEER_HEARTBEAT_REP, proto_empty, v_empty),
 	MSG(PEER_LEAVE, proto_empty, v_empty),
 	MSG(PEER_LEAVE_REP, proto_empty, v_empty),
-	MSG(FRAG_PUT, proto_frag_put, v_frag_put),
+	MSG(FRAG_PUT, proto_frag_put, proto_v_frag_put),
 	MSG(FRAG_PUT_REP, proto_empty, v_empty),
-	MSG(FRAG_GET, proto_frag_get, v_frag_get),
-	MSG(FRAG_GET_REP, proto_frag_get_rep, v_frag_get_rep),
-	MSG(FRAG_HAS, proto_frag_has, v_frag_has),
-	MSG(FRAG_HAS_REP, proto_frag_has_rep, v_frag_has_rep),
-	MSG(AUDIT, proto_audit, v_audit),
-	MSG(AUDIT_REP, proto_audit_rep, v_audit_rep),
+	MSG(FRAG_GET, proto_frag_get, proto_v_frag_get),
+	MSG(FRAG_GET_REP, proto_frag_get_rep, proto_v_frag_get_rep),
+	MSG(FRAG_HAS, proto_frag_has, proto_v_frag_has),
+	MSG(FRAG_HAS_REP, proto_frag_has_rep, proto_v_frag_has_rep),
+	MSG(AUDIT, proto_audit, proto_v_audit),
+	MSG(AUDIT_REP, proto_audit_rep, proto_v_audit_rep),
 	MSG(AUDIT_NEWS, proto_audit_news, v_audit_news),
 	MSG(AUDIT_NEWS_REP, proto_audit_news_rep, v_audit_news_rep),
 	MSG(PEER_REPORT, proto_empty, v_empty),
 	MSG(PEER_REPORT_REP, proto_peer_report_rep, v_peer_report_rep),
-	MSG(GC_FILTER, proto_gc_filter, v_gc_filter),
-	MSG(GC_FILTER_REP, proto_gc_filter_rep, v_gc_filter_rep),
+	MSG(GC_FILTER, proto_gc_filter, proto_v_gc_filter),
+	MSG(GC_FILTER_REP, proto_gc_filter_rep, proto_v_gc_filter_rep),
 	MSG(OBJ_HEALTH, proto_obj_health, v_obj_health),
 	MSG(OBJ_HEALTH_REP, proto_obj_health_rep, v_obj_health_rep),
 	MSG(WHATDOYOUKNOW, proto_empty, v_empty),

@@ -221,3 +221,13 @@ io_hint(struct io *io, char *hint)
 {
 	io_text(io, hint, 0, PROTO_HINT_MAX, proto_text_chars_ok);
 }
+
+int
+io_is_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+
+	while (n-- > 0)
+		acc |= *p++;
+	return acc == 0;
+}

@@ -48,9 +48,24 @@ void io_peeraddr(struct io *io, struct proto_peeraddr *pa);
 void io_ticket(struct io *io, struct proto_ticket *t);
 void io_user(struct io *io, char *user);
 void io_hint(struct io *io, char *hint);
+/* io_is_zero: 1 if the n bytes at p are all zero (not a field step: a
+ * test for io_check). */
+int io_is_zero(const uint8_t *p, size_t n);
 
 /* Visitors kept outside proto.c (listed in its table). */
 int proto_v_whatdoyouknow_rep(struct io *io, void *v);
+/* The peer's messages (proto_peer.c). */
+int proto_v_peer_register(struct io *io, void *v);
+int proto_v_peer_heartbeat(struct io *io, void *v);
+int proto_v_frag_put(struct io *io, void *v);
+int proto_v_frag_get(struct io *io, void *v);
+int proto_v_frag_get_rep(struct io *io, void *v);
+int proto_v_frag_has(struct io *io, void *v);
+int proto_v_frag_has_rep(struct io *io, void *v);
+int proto_v_audit(struct io *io, void *v);
+int proto_v_audit_rep(struct io *io, void *v);
+int proto_v_gc_filter(struct io *io, void *v);
+int proto_v_gc_filter_rep(struct io *io, void *v);
 /* The storage-credit visitors (proto_credit.c) and their lines of
  * proto.c's message table (MSG as defined there). */
 int proto_v_credit_rep(struct io *io, void *v);

@@ -20,8 +20,9 @@ dt=$(( $(date +%s) - t0 ))
 ok "a straggling peer: the put took $dt s, not 20"
 
 # the straggler's late copies are not counted on: kill it and 3 = n - k
-# of the others, and every segment still has k fragments
-kill "${liar_pids[0]}"
+# of the others, and every segment still has k fragments (SIGKILL: on
+# SIGTERM it would first sit out the 20 s of the put it holds)
+kill -9 "${liar_pids[0]}"
 wait "${liar_pids[0]}" 2>/dev/null
 liar_pids=()
 for i in 2 3; do kill -9 "$(cat "$NET/peer-$i/pid")"; done

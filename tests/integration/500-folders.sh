@@ -59,8 +59,7 @@ expect_exit 1 "$DZ" mv archive archive/docs/2026/x $H --quiet
 grep -q "into itself" "$T/err" || { cat "$T/err" >&2; fail "a folder into itself"; }
 ok "mv renames a file and moves a folder; a folder cannot go into itself"
 
-nfrags() { find "$NET"/peer-*/frags -type f ! -name '.tmp-*' | wc -l; }
-before=$(nfrags)
+before=$(all_frags)
 expect_exit 1 "$DZ" rm archive $H --quiet
 grep -q "rm -r" "$T/err" || { cat "$T/err" >&2; fail "rm of a folder without -r: no advice"; }
 "$DZ" rm -r archive $H >"$T/rm" || fail "rm -r"
@@ -70,6 +69,5 @@ grep -q archive "$T/ls3" && { cat "$T/ls3" >&2; fail "rm -r left entries"; }
 grep -q 'empty/inner/$' "$T/ls3" || fail "the empty folders went"
 # the 3 files' objects are forgotten: the clean-up filters empty the peers
 # of all but top.bin's... which moved into archive too: every peer to 0
-for _ in $(seq 200); do [ "$(nfrags)" -eq 0 ] && break; sleep 0.1; done
-[ "$(nfrags)" -eq 0 ] || fail "fragments left on the peers: $(nfrags) of $before"
+until_frags -eq 0
 ok "rm -r removed the folder and its 3 files; the peers dropped all $before fragments"

@@ -11,16 +11,11 @@ A="--home $T/a $PW"
 net_start --peers 4 --k 2 --n 4 --gc-interval 1 --gc-margin 2
 "$DZ" signup --coordinator "$ADDR" --user alice $PW $KDF --home "$T/a" --quiet ||
 	fail signup
-nfrags() { find "$NET"/peer-*/frags -type f ! -name '.tmp-*' | wc -l; }
-until_frags() { # N: wait until the peers hold N fragment files
-	for _ in $(seq 200); do [ "$(nfrags)" -eq "$1" ] && return 0; sleep 0.1; done
-	fail "the peers hold $(nfrags) fragment files, not $1"
-}
 for i in 1 2 3; do
 	rand "$T/v$i" $((1000 * i + 7))
 	"$DZ" put "$T/v$i" doc/report $A --quiet || fail "put $i"
 done
-until_frags 12
+until_frags -eq 12
 "$DZ" versions doc/report $A >"$T/vers" || fail versions
 awk '{print $1}' "$T/vers" | tr '\n' ' ' | grep -qx '3 2 1 ' ||
 	{ cat "$T/vers" >&2; fail "versions: not 3 2 1"; }
@@ -45,7 +40,7 @@ rand "$T/v5" 5000
 "$DZ" put "$T/v5" doc/report --versions 1 $A --quiet || fail "put --versions 1"
 n=$("$DZ" versions doc/report $A | wc -l)
 [ "$n" -eq 2 ] || fail "--versions 1 kept $((n - 1)) previous versions"
-until_frags 8
+until_frags -eq 8
 ok "--versions 1 dropped the older versions; their fragments left the peers"
 
 rand "$T/lit" 10
@@ -53,5 +48,5 @@ rand "$T/lit" 10
 "$DZ" get 'x@2' "$T/lit.back" $A --quiet && cmp -s "$T/lit" "$T/lit.back" ||
 	fail "a file named x@2"
 "$DZ" rm doc/report $A --quiet || fail rm
-until_frags 4
+until_frags -eq 4
 ok "rm forgot every version; a name ending in @2 is a name"

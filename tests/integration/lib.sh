@@ -143,3 +143,12 @@ coord_stop() {
 # coord_count WORD: how many log lines the coordinator wrote for WORD
 # requests (LOGIN, PASSWD) so far
 coord_count() { grep -c "^coordinator: $1 " "$T/coord.err"; }
+
+# all_frags: fragment files on every peer of the testnet (temporaries not
+# counted); until_frags CMP N: wait up to 20 s until that count compares
+# so (test's -eq, -le, ...) to N, else fail
+all_frags() { find "$NET"/peer-*/frags -type f ! -name '.tmp-*' | wc -l; }
+until_frags() {
+	for _ in $(seq 200); do [ "$(all_frags)" "$1" "$2" ] && return 0; sleep 0.1; done
+	fail "the peers hold $(all_frags) fragment files (wanted $1 $2)"
+}

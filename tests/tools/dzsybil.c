@@ -104,6 +104,7 @@ place(struct session *s, unsigned n)
 	if ((rc = call(s->rpc, s->coord_addr, s->coord_pk, PROTO_PLACE, buf, w.len,
 	    &resp, msg, sizeof(msg))) != 0) {
 		printf("refused: %s\n", msg);
+		free(rep);
 		return 1;
 	}
 	if (proto_place_rep_decode(resp.body, resp.len, rep) != 0)
@@ -151,8 +152,10 @@ main(int argc, char **argv)
 		if ((rc = session_open(home, pw, strlen(pw), &s, &em)) != 0)
 			die("session", rc, &em);
 	}
-	if (placen > 0)
-		return place(s, placen);
+	if (placen > 0) {
+		rc = place(s, placen);
+		goto out; /* with the session and profile released */
+	}
 	if (ident_generate(&fake) != 0)
 		die("key", DZ_ENOMEM, NULL);
 	for (unsigned i = 0; i < count; i++) {
@@ -222,6 +225,8 @@ main(int argc, char **argv)
 				frame_free(&resp);
 		}
 	}
+	rc = 0;
+out:
 	for (unsigned i = 0; i < count; i++) {
 		rpc_free(rp[i]);
 		ident_free(ids[i]);
@@ -230,5 +235,5 @@ main(int argc, char **argv)
 	session_close(s);
 	sodium_memzero(pw, sizeof(pw));
 	free(pr);
-	return 0;
+	return rc;
 }
