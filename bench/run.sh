@@ -13,6 +13,10 @@
 #      the client's 128 MiB bound.
 #   5. bench/ratelimit.sh: a peer's measured rate beside its --max-upload
 #      and --max-download, and the same peer unlimited.
+#   6. bench/tree.sh: put -r, an unchanged put -r and get -r of a
+#      20,000-file and a 100,000-file tree over 12 local peers, and ls of
+#      a 10,000-file folder, beside restic on the same trees (quick:
+#      SCALE=0.02, a fiftieth of the files).
 # BENCH_DIR (default: a directory under /var/tmp, on disk) holds the
 # temporary files; BENCH_QUICK=1 shrinks everything for a smoke run.
 set -u
@@ -126,6 +130,9 @@ BUILD=$BUILD SECS=$rsecs bench/ratelimit.sh || failed=1
 echo
 if [ "${BENCH_QUICK:-0}" = 1 ]; then scale=0.01; else scale=1; fi
 BUILD=$BUILD SCALE=$scale bench/scale.sh || failed=1
+echo
+if [ "${BENCH_QUICK:-0}" = 1 ]; then tscale=0.02; else tscale=${SCALE:-1}; fi
+BUILD=$BUILD SCALE=$tscale bench/tree.sh || failed=1
 # a step that failed (e.g. the shared disk full for a moment) fails the run,
 # after the others have printed their figures
 exit "${failed:-0}"
