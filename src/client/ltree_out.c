@@ -556,7 +556,8 @@ ltree_out_close(struct ltree_out *o, struct dz_errmsg *em)
 		return 0;
 	while (o->npend > 0)
 		ltree_out_file_abort(o, o->pend[0].rel, o->pend[0].fd);
-	qsort(o->dirs, o->ndirs, sizeof(*o->dirs), cmp_dir);
+	if (o->ndirs > 0) /* qsort of NULL, even of 0, is undefined */
+		qsort(o->dirs, o->ndirs, sizeof(*o->dirs), cmp_dir);
 	for (size_t i = 0; i < o->ndirs; i++) {
 		one.text[0] = '\0';
 		if ((r = dir_finish(o, &o->dirs[i], &one)) != 0 && rc == 0) {

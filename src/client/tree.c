@@ -335,7 +335,10 @@ mkdir_in(struct tree *t, struct folder **pf, const uint8_t pid[static 32],
 	uint64_t v;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s%s%s", ppath, ppath[0] ? "/" : "", name);
+	if (snprintf(path, sizeof(path), "%s%s%s", ppath, ppath[0] ? "/" : "", name) >=
+	    (int)sizeof(path))
+		return dz_errf(em, DZ_ERANGE, "a path under '%s' is longer than %d bytes",
+		    ppath, CATALOG_PATHMAX);
 	memset(&e, 0, sizeof(e));
 	folder_fresh_keys(e.id, e.key);
 	if ((rc = tree_create(t, e.id, e.key, path, em)) != 0)
