@@ -54,6 +54,9 @@ static const char put_usage[] =
     "                        fragments are healthy (K < H <= N; default: the\n"
     "                        coordinator's)\n"
     "  --recursive, -r       a whole folder (see above)\n"
+    "  --compact             with -r: compact the packs afterwards (drizzle\n"
+    "                        compact; put -r does it by itself once a day)\n"
+    "  --no-compact          with -r: not even the daily one\n"
     "  --versions N          keep N previous versions of a file this put\n"
     "                        replaces (default 10; 0 keeps none); `drizzle\n"
     "                        versions PATH` lists them, they count in used\n"
@@ -161,6 +164,8 @@ static const struct option put_opts[] = {
 	{"segment-size", required_argument, NULL, 'S'},
 	{"repair-threshold", required_argument, NULL, 'R'},
 	{"versions", required_argument, NULL, 'V'},
+	{"compact", no_argument, NULL, 'C'},
+	{"no-compact", no_argument, NULL, 'N'},
 	F_RECURSIVE, F_THREADS, F_QUIET, F_HELP, F_END,
 };
 static const struct option get_opts[] = {
@@ -245,6 +250,8 @@ cli_files_parse(int argc, char **argv, const struct option *longopts,
 			}
 			o->threshold = (unsigned)v;
 			break;
+		case 'C': o->compact = 1; break;
+		case 'N': o->no_compact = 1; break;
 		case 'V':
 			if (cli_parse_uint(optarg, 0, FOLDER_VERS_MAX, &v) != 0) {
 				cli_err("--versions wants a number from 0 to %d, not '%s'",

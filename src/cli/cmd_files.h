@@ -41,6 +41,7 @@ struct files_opts {
 	int recursive;    /* -r: whole folders */
 	unsigned keep;    /* put --versions: previous versions kept */
 	unsigned threshold; /* compact --threshold: percent */
+	int compact, no_compact; /* put -r --compact / --no-compact */
 };
 
 /* cli_files_parse: parse the options of longopts and the short ones of

@@ -440,6 +440,74 @@ rput_remote(const char *local, const char *remote, char out[static CATALOG_PATHM
 	return 0;
 }
 
+/* How often put -r compacts the packs by itself (drizzle compact). */
+#define RPUT_COMPACT_EVERY (24 * 3600)
+
+/* Whether put -r should compact now: the profile's `compacted` file holds
+ * when it last did. Without one (a new profile) the clock starts now and
+ * nothing runs: a new account has nothing to free, and a put -r of a big
+ * tree should not pay a second walk of it. */
+static int
+rput_compact_due(const char *home)
+{
+	char path[4096 + 16], tmp[4096 + 32], buf[32];
+	long long last = 0;
+	time_t now = time(NULL);
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/compacted", home) >= (int)sizeof(path))
+		return 0;
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL)
+			last = strtoll(buf, NULL, 10);
+		fclose(f);
+		if (last > 0 && now - last < RPUT_COMPACT_EVERY)
+			return 0;
+		if (last > 0)
+			return 1;
+	}
+	/* start the clock (best effort: at worst a later put -r compacts) */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if ((f = fopen(tmp, "w")) != NULL) {
+		fprintf(f, "%lld\n", (long long)now);
+		if (fclose(f) != 0 || rename(tmp, path) != 0)
+			unlink(tmp);
+	}
+	return 0;
+}
+
+/* Compact after a put -r (forced, or once a day), and note when. A failure
+ * is a warning: what the put stored is stored. */
+static void
+rput_compact(struct files_ctx *fc, struct files_opts *o)
+{
+	struct dz_errmsg em = {{0}};
+	struct files_compact_stats st;
+	char path[4096 + 16], tmp[4096 + 32], fr[32];
+	FILE *f;
+
+	if (o->no_compact || (!o->compact && !rput_compact_due(fc->s->home)))
+		return;
+	if (files_compact(fc->f, o->threshold, &st, &em) != 0 ||
+	    files_flush(fc->f, &em) != 0) {
+		cli_err("warning: compaction failed (%s); `drizzle compact` tries again",
+		    em.text[0] ? em.text : "unknown error");
+		return;
+	}
+	if (snprintf(path, sizeof(path), "%s/compacted", fc->s->home) < (int)sizeof(path)) {
+		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+		if ((f = fopen(tmp, "w")) != NULL) {
+			fprintf(f, "%lld\n", (long long)time(NULL));
+			if (fclose(f) != 0 || rename(tmp, path) != 0)
+				unlink(tmp);
+		}
+	}
+	cli_human(st.freed, fr);
+	if (!o->quiet)
+		fprintf(stderr, "compacted: %" PRIu64 " pack(s) removed, %" PRIu64
+		    " rewritten, %s freed\n", st.removed, st.rewritten, fr);
+}
+
 int
 cli_put_tree(int argc, char **argv, struct files_opts *o)
 {
@@ -519,6 +587,7 @@ cli_put_tree(int argc, char **argv, struct files_opts *o)
 		    cli_escape(rp.local, el, sizeof(el)), cli_escape(remote, er, sizeof(er)),
 		    rp.up_files, h1, rp.packs, rp.same_files, h2, rp.dirs, rp.links,
 		    rp.skipped + rp.failed, cli_now() - t0);
+	rput_compact(&fc, o);
 	ex = rp.failed > 0 ? EXIT_FAIL : EXIT_OK;
 	if (rp.failed > 0)
 		cli_err("%" PRIu64 " file(s) could not be stored (named above)", rp.failed);

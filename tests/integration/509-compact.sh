@@ -5,7 +5,9 @@
 # pack with only the live files (they come back bit-exact, as does the
 # replaced file's new content), the old pack's fragments leave the peers
 # and used falls; once everything is removed, compact forgets the last
-# pack and the peers hold no fragment.
+# pack and the peers hold no fragment. put -r compacts by itself once a
+# day (the profile's `compacted` file says when it last did), or at once
+# with --compact, and never with --no-compact.
 . "$(dirname "$0")/lib.sh"
 
 A="--home $T/a $PW"
@@ -35,7 +37,26 @@ used1=$("$DZ" status --json $A | python3 -c 'import json,sys; print(json.load(sy
 [ "$used1" -lt $((used0 / 2)) ] || fail "used $used0 -> $used1: not freed"
 ok "compact rewrote the pack: live files bit-exact, used $used0 -> $used1 bytes"
 
-"$DZ" rm -r tree $A --quiet || fail "rm -r all"
+# put -r: a day after the last compaction it compacts by itself
+mkdir -p "$T/s2/a" "$T/s2/b"
+for i in $(seq 40); do head -c 30000 /dev/urandom >"$T/s2/a/f$i"; done
+for i in $(seq 20); do head -c 30000 /dev/urandom >"$T/s2/b/f$i"; done
+"$DZ" put -r "$T/s2" two $A --quiet || fail "put -r two"
+"$DZ" rm -r two/a $A --quiet || fail "rm -r two/a"
+mkdir -p "$T/s3"; echo x >"$T/s3/x"
+"$DZ" put -r "$T/s3" three --no-compact $A 2>"$T/p3" || fail "put -r --no-compact"
+grep -q compacted "$T/p3" && fail "put -r --no-compact compacted"
+[ -f "$T/a/compacted" ] || fail "no compaction clock in the profile"
+echo 1000000000 >"$T/a/compacted" # a day and more ago
+"$DZ" put -r "$T/s3" three $A 2>"$T/p4" || fail "put -r (daily compaction)"
+grep -q "compacted: .* 1 rewritten" "$T/p4" || { cat "$T/p4" >&2; fail "put -r did not compact"; }
+"$DZ" get -r two "$T/two" $A --quiet && diff -r "$T/s2/b" "$T/two/b" || fail "two/b after compaction"
+"$DZ" put -r "$T/s3" three $A 2>"$T/p5" || fail "put -r (compacted just now)"
+grep -q compacted "$T/p5" && fail "put -r compacted twice in a day"
+ok "put -r compacts once a day by itself (not with --no-compact); the live files are intact"
+
+"$DZ" rm -r tree $A --quiet && "$DZ" rm -r two $A --quiet && "$DZ" rm -r three $A --quiet ||
+	fail "rm -r all"
 "$DZ" compact $A >"$T/c2" || fail "compact 2"
 grep -q "removed" "$T/c2" || { cat "$T/c2" >&2; fail "compact 2"; }
 until_frags -eq 0
