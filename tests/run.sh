@@ -87,9 +87,11 @@ nint=$((${#tests[@]} - nunit))
 for t in build/fuzz/fuzz_*; do [ -x "$t" ] && tests+=("fuzz $t"); done
 nfuzz=$((${#tests[@]} - nunit - nint))
 # Tests whose assertions are measured rates or disk timings (a rate limit
-# within 3 %, puts per fsync): they run alone, after the others, since on
-# two cores a neighbour's load is enough to push them out of bounds.
-ALONE=" 400-rate-limit 401-config-live test_fragstore "
+# within 3 %, puts per fsync) or that saturate a server on purpose (a
+# connection flood, whose TLS handshakes a loaded CPU slows past their
+# deadline): they run alone, after the others, since on two cores a
+# neighbour's load is enough to push them out of bounds.
+ALONE=" 220-flood 400-rate-limit 401-config-live test_fragstore "
 alone() { local b; b=$(basename "${tests[$1]#* }" .sh); [[ "$ALONE" == *" $b "* ]]; }
 # The order they start in: the three kinds taken in turn, so that the
 # compute-bound unit tests and fuzzers run beside scenarios that wait.
