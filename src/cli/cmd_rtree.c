@@ -163,6 +163,11 @@ rput_flush(struct rput *rp)
 			rp->packs++;
 		}
 	}
+	/* the versions of every record this pass writes go to the rollback
+	 * memory in one transaction (one fsync, not one per record), made
+	 * durable before the pass ends */
+	if (rc == 0)
+		rc = tree_batch(files_tree(rp->fc->f), &rp->em);
 	for (size_t i = 0; i < rp->npb; i++) {
 		/* after a failure the rest is dropped (files_batch_free): what
 		 * was stored stays journaled and the next command forgets it */
@@ -170,6 +175,15 @@ rput_flush(struct rput *rp)
 			rc = files_batch_flush(rp->fc->f, rp->pb[i].b, rp->pb[i].remote,
 			    rput_refused, rp, &rp->em);
 		files_batch_free(rp->pb[i].b);
+	}
+	{
+		struct dz_errmsg fe = {{0}};
+		int r2 = tree_flush(files_tree(rp->fc->f), &fe);
+
+		if (rc == 0 && r2 != 0) {
+			rc = r2;
+			rp->em = fe;
+		}
 	}
 	rp->npb = 0;
 	rp->waiting = 0;
