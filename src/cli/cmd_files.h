@@ -71,7 +71,11 @@ int cli_files_code(struct files_ctx *fc, struct files_opts *o);
  * slash). */
 const char *cli_base_of(const char *p);
 
-/* cmd_rtree.c: put -r and get -r (the operands at argv[optind..]). */
+/* Errors named one by one by put -r and get -r before the rest are only
+ * counted. */
+#define RTREE_NAMED 20
+
+/* cmd_rtree.c: put -r, cmd_rget.c: get -r (the operands at argv[optind..]). */
 int cli_put_tree(int argc, char **argv, struct files_opts *o);
 int cli_get_tree(int argc, char **argv, struct files_opts *o);
 

@@ -436,6 +436,20 @@ out:
 	return rc;
 }
 
+/* The parameters and store of a fetch: pp's (or the defaults), with the
+ * network store's copies counted in the memory budget. */
+static void
+fetch_setup(struct files *f, const struct xfer_params *pp, struct xfer_params *xp,
+    struct store *st)
+{
+	if (pp != NULL)
+		*xp = *pp;
+	else
+		xfer_params_default(xp);
+	xp->store_copies = NETSTORE_COPIES; /* within its memory budget */
+	netstore_store(f->ns, st);
+}
+
 int
 files_fetch(struct files *f, const uint8_t id[static 32], int fd,
     const struct xfer_params *pp, struct dz_errmsg *em)
@@ -443,12 +457,7 @@ files_fetch(struct files *f, const uint8_t id[static 32], int fd,
 	struct xfer_params xp;
 	struct store st;
 
-	if (pp != NULL)
-		xp = *pp;
-	else
-		xfer_params_default(&xp);
-	xp.store_copies = NETSTORE_COPIES; /* within its memory budget */
-	netstore_store(f->ns, &st);
+	fetch_setup(f, pp, &xp, &st);
 	return get_file(&st, f->key, id, fd, &xp, NULL, em);
 }
 
@@ -461,12 +470,7 @@ files_fetch_packed(struct files *f, const uint8_t pack_id[static 32],
 	struct xfer_params xp;
 	struct store st;
 
-	if (pp != NULL)
-		xp = *pp;
-	else
-		xfer_params_default(&xp);
-	xp.store_copies = NETSTORE_COPIES;
-	netstore_store(f->ns, &st);
+	fetch_setup(f, pp, &xp, &st);
 	return pack_fetch(&st, pack_key, pack_id, file_key, off, len, size, fd, &xp, em);
 }
 
@@ -478,12 +482,7 @@ files_fetch_many(struct files *f, const uint8_t pack_id[static 32],
 	struct xfer_params xp;
 	struct store st;
 
-	if (pp != NULL)
-		xp = *pp;
-	else
-		xfer_params_default(&xp);
-	xp.store_copies = NETSTORE_COPIES;
-	netstore_store(f->ns, &st);
+	fetch_setup(f, pp, &xp, &st);
 	return pack_fetch_many(&st, pack_key, pack_id, items, n, &xp, em);
 }
 
