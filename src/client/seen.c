@@ -29,9 +29,21 @@
 #define SEEN_FORMAT 1
 #define SEEN_BUSY_MS 10000
 
+/* Inside seen_begin / seen_commit the versions wait here, not in an open
+ * SQLite transaction: a batch spans network round trips (a put -r's
+ * naming pass), and a write lock held that long would stall every other
+ * command of this computer (and fail them after SEEN_BUSY_MS). */
+struct seen_pend {
+	uint8_t id[SEEN_IDBYTES];
+	uint64_t version;          /* 0: a free slot */
+};
+
 struct seen {
 	sqlite3 *db;
 	sqlite3_stmt *get, *put;
+	int batch;                 /* inside seen_begin */
+	struct seen_pend *pend;    /* open addressing, cap a power of two */
+	size_t npend, cap;
 	char path[256];            /* for messages (may be cut short) */
 };
 
@@ -62,6 +74,67 @@ seen_exec(struct seen *s, const char *sql, struct dz_errmsg *em)
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
 
 	return rc == SQLITE_OK ? 0 : seen_err(s, rc, "update", em);
+}
+
+/* The slot of id in the pending table: its own or the free one where it
+ * would go. Ids are coordinator record ids, uniform bytes: their first 8
+ * bytes hash well enough. */
+static struct seen_pend *
+pend_slot(const struct seen *s, const uint8_t id[static SEEN_IDBYTES])
+{
+	uint64_t h = 0;
+	size_t i;
+
+	memcpy(&h, id, sizeof(h));
+	for (i = (size_t)h & (s->cap - 1);; i = (i + 1) & (s->cap - 1))
+		if (s->pend[i].version == 0 ||
+		    memcmp(s->pend[i].id, id, SEEN_IDBYTES) == 0)
+			return &s->pend[i];
+}
+
+/* The pending version of id (0: none). */
+static uint64_t
+pend_get(const struct seen *s, const uint8_t id[static SEEN_IDBYTES])
+{
+	return s->cap == 0 ? 0 : pend_slot(s, id)->version;
+}
+
+/* Remember id at version (higher than any pending one) until seen_commit. */
+static int
+pend_put(struct seen *s, const uint8_t id[static SEEN_IDBYTES], uint64_t version)
+{
+	struct seen_pend *e;
+
+	if (2 * (s->npend + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		struct seen_pend *old = s->pend, *np = calloc(cap, sizeof(*np));
+		size_t ocap = s->cap;
+
+		if (np == NULL)
+			return DZ_ENOMEM;
+		s->pend = np;
+		s->cap = cap;
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i].version != 0)
+				*pend_slot(s, old[i].id) = old[i];
+		free(old);
+	}
+	e = pend_slot(s, id);
+	if (e->version == 0) {
+		memcpy(e->id, id, SEEN_IDBYTES);
+		s->npend++;
+	}
+	e->version = version;
+	return 0;
+}
+
+static void
+pend_clear(struct seen *s)
+{
+	free(s->pend);
+	s->pend = NULL;
+	s->npend = s->cap = 0;
+	s->batch = 0;
 }
 
 /* The file's format (PRAGMA user_version) into *v. */
@@ -164,14 +237,16 @@ seen_close(struct seen *s)
 {
 	if (s == NULL)
 		return;
+	pend_clear(s); /* a batch not committed is dropped */
 	sqlite3_finalize(s->get);
 	sqlite3_finalize(s->put);
-	sqlite3_close(s->db); /* an open transaction is rolled back */
+	sqlite3_close(s->db);
 	free(s);
 }
 
-int
-seen_get(struct seen *s, const uint8_t id[static SEEN_IDBYTES], uint64_t *version,
+/* The highest version of id on disk. */
+static int
+db_get(struct seen *s, const uint8_t id[static SEEN_IDBYTES], uint64_t *version,
     struct dz_errmsg *em)
 {
 	int rc;
@@ -194,6 +269,39 @@ seen_get(struct seen *s, const uint8_t id[static SEEN_IDBYTES], uint64_t *versio
 	return rc == SQLITE_DONE ? 0 : seen_err(s, rc, "read", em);
 }
 
+/* Record id at version on disk unless a higher one is there: the upsert
+ * only ever raises, so another command that recorded a higher version
+ * meanwhile keeps it. */
+static int
+db_put(struct seen *s, const uint8_t id[static SEEN_IDBYTES], uint64_t version,
+    struct dz_errmsg *em)
+{
+	int rc;
+
+	if ((rc = sqlite3_bind_blob(s->put, 1, id, SEEN_IDBYTES, SQLITE_STATIC)) !=
+	    SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(s->put, 2, (int64_t)version)) != SQLITE_OK) {
+		sqlite3_reset(s->put);
+		return seen_err(s, rc, "update", em);
+	}
+	rc = sqlite3_step(s->put);
+	sqlite3_reset(s->put);
+	sqlite3_clear_bindings(s->put);
+	return rc == SQLITE_DONE ? 0 : seen_err(s, rc, "update", em);
+}
+
+int
+seen_get(struct seen *s, const uint8_t id[static SEEN_IDBYTES], uint64_t *version,
+    struct dz_errmsg *em)
+{
+	uint64_t p = pend_get(s, id);
+	int rc;
+
+	if ((rc = db_get(s, id, version, em)) == 0 && p > *version)
+		*version = p;
+	return rc;
+}
+
 int
 seen_check(struct seen *s, const uint8_t id[static SEEN_IDBYTES], uint64_t version,
     const char *what, struct dz_errmsg *em)
@@ -212,28 +320,36 @@ seen_check(struct seen *s, const uint8_t id[static SEEN_IDBYTES], uint64_t versi
 		    (unsigned long long)version, (unsigned long long)had);
 	if (had == version)
 		return 0;
-	/* the upsert only ever raises: another command that recorded a
-	 * higher version meanwhile keeps it */
-	if ((rc = sqlite3_bind_blob(s->put, 1, id, SEEN_IDBYTES, SQLITE_STATIC)) !=
-	    SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(s->put, 2, (int64_t)version)) != SQLITE_OK) {
-		sqlite3_reset(s->put);
-		return seen_err(s, rc, "update", em);
-	}
-	rc = sqlite3_step(s->put);
-	sqlite3_reset(s->put);
-	sqlite3_clear_bindings(s->put);
-	return rc == SQLITE_DONE ? 0 : seen_err(s, rc, "update", em);
+	return s->batch ? pend_put(s, id, version) : db_put(s, id, version, em);
 }
 
 int
 seen_begin(struct seen *s, struct dz_errmsg *em)
 {
-	return seen_exec(s, "BEGIN IMMEDIATE", em);
+	(void)em;
+	s->batch = 1;
+	return 0;
 }
 
 int
 seen_commit(struct seen *s, struct dz_errmsg *em)
 {
-	return seen_exec(s, "COMMIT", em);
+	int rc;
+
+	if (!s->batch)
+		return 0;
+	/* one short transaction, one fsync */
+	if ((rc = seen_exec(s, "BEGIN IMMEDIATE", em)) != 0) {
+		pend_clear(s);
+		return rc;
+	}
+	for (size_t i = 0; i < s->cap && rc == 0; i++)
+		if (s->pend[i].version != 0)
+			rc = db_put(s, s->pend[i].id, s->pend[i].version, em);
+	if (rc == 0)
+		rc = seen_exec(s, "COMMIT", em);
+	else
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	pend_clear(s);
+	return rc;
 }

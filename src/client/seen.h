@@ -65,7 +65,9 @@ int seen_get(struct seen *s, const uint8_t id[static SEEN_IDBYTES],
 /* seen_begin / seen_commit: make the seen_check calls between them one
  * transaction (one fsync instead of one per record: listing a folder of
  * 200 shards, or a put -r of a tree). Until seen_commit returns 0 none of
- * them is durable; seen_close without it drops them. Not nested. */
+ * them is durable, nor seen by other commands; seen_close without it drops
+ * them. They wait in memory: no lock on the file is held in between, so a
+ * long batch never stalls another command. Not nested. */
 int seen_begin(struct seen *s, struct dz_errmsg *em) DZ_MUST_CHECK;
 int seen_commit(struct seen *s, struct dz_errmsg *em) DZ_MUST_CHECK;
 

@@ -174,8 +174,9 @@ root_missing(struct tree *t, struct folder **out, struct dz_errmsg *em)
 	return folder_new(t->root_id, TREE_ROOTKEY(t), out);
 }
 
-int
-tree_read(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
+/* tree_read's one attempt. */
+static int
+read_once(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
     const uint8_t key[static FOLDER_KEYBYTES], const char *path, const char *name,
     struct folder **out, struct dz_errmsg *em)
 {
@@ -188,6 +189,8 @@ tree_read(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
 	*out = NULL;
 	do {
 		rc = netstore_rec_get(t->ns, id, &blob, &len, &v, em);
+		if (t->after_fetch != NULL)
+			t->after_fetch(t->after_fetch_arg);
 		if (rc == DZ_ENOENT && sodium_memcmp(id, t->root_id, 32) == 0) {
 			memset(em, 0, sizeof(*em));
 			if ((rc = root_missing(t, &f, em)) < 0)
@@ -236,6 +239,25 @@ tree_read(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
 	return 0;
 fail:
 	folder_free(f);
+	return rc;
+}
+
+int
+tree_read(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
+    const uint8_t key[static FOLDER_KEYBYTES], const char *path, const char *name,
+    struct folder **out, struct dz_errmsg *em)
+{
+	int rc = read_once(t, id, key, path, name, out, em);
+
+	/* Another command of this computer may have written a newer version
+	 * and recorded it between this fetch and its check. It recorded it
+	 * only once the coordinator had taken it, so a fetch made now gets
+	 * that version or a later one from an honest coordinator: ask once
+	 * more, and call it a rollback only if the answer is still older. */
+	if (rc == DZ_EROLLBACK) {
+		memset(em, 0, sizeof(*em));
+		rc = read_once(t, id, key, path, name, out, em);
+	}
 	return rc;
 }
 
@@ -499,24 +521,26 @@ tree_read_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
     const uint8_t key[static FOLDER_KEYBYTES], const char *path, struct folder **out,
     struct dz_errmsg *em)
 {
+	uint64_t seen = 0;
+	char what[TREE_WHATMAX];
 	int rc = tree_read(t, id, key, path, NULL, out, em);
 
 	if (rc != DZ_ENOENT)
 		return rc;
 	memset(em, 0, sizeof(*em));
-	if (t->seen != NULL) {
-		uint64_t seen = 0;
-		char what[TREE_WHATMAX];
-
-		if ((rc = seen_get(t->seen, id, &seen, em)) != 0)
-			return rc;
-		tree_what(path, what);
-		if (seen > 0)
-			return dz_errf(em, DZ_EROLLBACK, "%s was rolled back: the coordinator "
-			    "has none, this computer has seen version %llu", what,
-			    (unsigned long long)seen);
-	}
-	return folder_new(id, key, out);
+	if (t->seen == NULL)
+		return folder_new(id, key, out);
+	if ((rc = seen_get(t->seen, id, &seen, em)) != 0)
+		return rc;
+	if (seen == 0)
+		return folder_new(id, key, out);
+	/* made by another command of this computer since the fetch? (as in
+	 * tree_read) */
+	if ((rc = tree_read(t, id, key, path, NULL, out, em)) != DZ_ENOENT)
+		return rc;
+	tree_what(path, what);
+	return dz_errf(em, DZ_EROLLBACK, "%s was rolled back: the coordinator has none, "
+	    "this computer has seen version %llu", what, (unsigned long long)seen);
 }
 
 int

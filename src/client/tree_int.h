@@ -12,6 +12,10 @@ struct tree {
 	uint8_t cat_id[CATALOG_IDBYTES];
 	struct seen *seen;              /* NULL: no rollback memory */
 	int batch;                      /* inside tree_batch */
+	/* tests only: called between a record's fetch and its check, the
+	 * window another command of this computer can write in */
+	void (*after_fetch)(void *arg);
+	void *after_fetch_arg;
 };
 
 #define TREE_SUBKEY(t) ((t)->keys)

@@ -8,7 +8,9 @@
  * DZ_ECONFLICT after TREE_CAS_TRIES attempts; an old blob replayed at the
  * coordinator is DZ_EAUTH (versions disagree) and a coordinator database
  * restored from a copy is DZ_EROLLBACK naming the folder, the root's loss
- * too (a computer without the memory cannot tell); 1,500 entries shard
+ * too (a computer without the memory cannot tell), but another command of
+ * the same computer writing between a fetch and its check is none, nor
+ * does its open batch stall or fool a reader; 1,500 entries shard
  * and list in full, two writers there conflict only within one shard, and
  * a change of one entry reads the index and its one shard only (a deleted
  * other shard does not stop it but stops a listing); the catalog migrates
@@ -16,6 +18,8 @@
  * the loser leaves no record; tree_forget_dir deletes a subtree's records
  * (shards too) calling fn once per file; tree_inside. */
 #include "treefix.h"
+
+#include "client/tree_int.h"
 
 /* ---- 1: walk and create ---- */
 
@@ -209,6 +213,78 @@ test_rollback(void **state)
 	assert_int_equal(folder_count(fo), 0);
 	assert_int_equal(folder_version(fo), 1);
 	folder_free(fo);
+}
+
+/* Two commands of one computer (one rollback memory): B writes folder
+ * 's' and records its new version between A's fetch of the older one and
+ * A's check of it. That is no rollback: A asks again and gets B's version.
+ * B's batch not yet committed is not seen by A at all. */
+struct sneak {
+	struct tree *t;
+	const char *path;
+	int at, calls; /* B writes after A's fetch number at */
+};
+
+static void
+sneak_in(void *arg)
+{
+	struct sneak *s = arg;
+
+	if (++s->calls == s->at)
+		put_file(s->t, s->path);
+}
+
+static void
+test_rollback_race(void **state)
+{
+	struct tfx *f = *state;
+	struct sneak sn = {f->tb, "s/fromB", 2, 0}; /* the root, then s */
+	struct dz_errmsg em;
+	struct folder *fo;
+	struct listing l = {0};
+
+	OK(tree_seen(f->ta, f->seen, &em));
+	OK(tree_seen(f->tb, f->seen, &em));
+	/* first a record seen missing: the root of this new account, made
+	 * by B between A's fetch (none) and A's check */
+	f->ta->after_fetch = sneak_in;
+	f->ta->after_fetch_arg = &(struct sneak){f->tb, "r0", 1, 0};
+	OK(tree_list(f->ta, "", 0, collect, &l, &em));
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.path[0], "r0");
+	listing_clear(&l);
+
+	put_file(f->ta, "s/first");
+	f->ta->after_fetch = sneak_in;
+	f->ta->after_fetch_arg = &sn;
+	OK(tree_walk(f->ta, "s", NULL, 0, &fo, NULL, NULL, &em));
+	f->ta->after_fetch = NULL;
+	assert_int_equal(sn.calls, 3); /* root, s, then s once more */
+	assert_int_equal(folder_version(fo), 3);
+	assert_int_equal(folder_count(fo), 2);
+	folder_free(fo);
+
+
+	/* B inside a batch: its versions wait, A sees neither them nor a
+	 * rollback, and both are on disk once B flushes */
+	OK(tree_batch(f->tb, &em));
+	put_file(f->tb, "s/batched");
+	OK(tree_walk(f->ta, "s", NULL, 0, &fo, NULL, NULL, &em));
+	assert_int_equal(folder_version(fo), 4);
+	folder_free(fo);
+	OK(tree_flush(f->tb, &em));
+	{
+		uint8_t sid[32];
+		uint64_t v;
+		struct seen *m;
+
+		OK(tree_walk(f->ta, "s", "", 0, &fo, sid, NULL, &em));
+		folder_free(fo);
+		OK(seen_open(f->seen, &m, &em));
+		OK(seen_get(m, sid, &v, &em));
+		assert_int_equal(v, 4);
+		seen_close(m);
+	}
 }
 
 /* The root itself rolled back to "none" (a database from before the
@@ -573,6 +649,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_replay, tsetup, tteardown),
 		cmocka_unit_test_setup_teardown(test_rollback, tsetup, tteardown),
 		cmocka_unit_test_setup_teardown(test_rollback_root, tsetup, tteardown),
+		cmocka_unit_test_setup_teardown(test_rollback_race, tsetup, tteardown),
 		cmocka_unit_test_setup_teardown(test_sharded, tsetup, tteardown),
 		cmocka_unit_test_setup_teardown(test_migrate, tsetup, tteardown),
 		cmocka_unit_test_setup_teardown(test_migrate_race, tsetup, tteardown),
