@@ -21,6 +21,7 @@
 #include "cli/cmd_files.h"
 #include "cli/filehealth.h"
 #include "client/files.h"
+#include "client/moving.h"
 #include "client/netstore.h"
 #include "client/seen.h"
 #include "client/session.h"
@@ -250,6 +251,7 @@ cli_files_parse(int argc, char **argv, const struct option *longopts,
 			}
 			o->threshold = (unsigned)v;
 			break;
+		case 'Z': o->test_die_midway = 1; break;
 		case 'C': o->compact = 1; break;
 		case 'N': o->no_compact = 1; break;
 		case 'V':
@@ -281,7 +283,7 @@ cli_files_open(const struct files_opts *o, struct files_ctx *fc)
 	struct dz_errmsg em = {{0}};
 	struct netstore_opts no;
 	char jpath[4096 + 16];
-	unsigned cleaned = 0;
+	unsigned cleaned = 0, moved = 0;
 	int ex, rc;
 
 	memset(fc, 0, sizeof(*fc));
@@ -307,6 +309,14 @@ cli_files_open(const struct files_opts *o, struct files_ctx *fc)
 		cli_files_close(fc);
 		return ex;
 	}
+	if (snprintf(jpath, sizeof(jpath), "%s/" MOVING_DIR, fc->s->home) <
+	    (int)sizeof(jpath) && files_moves(fc->f, jpath, &moved, &em) != 0)
+		fprintf(stderr, "drizzle: warning: %s\n", em.text[0] ? em.text :
+		    "cannot finish an interrupted move");
+	else if (moved > 0 && !o->quiet)
+		fprintf(stderr, "drizzle: finished %u move%s an earlier command left "
+		    "half done\n", moved, moved == 1 ? "" : "s");
+	memset(&em, 0, sizeof(em));
 	if (snprintf(jpath, sizeof(jpath), "%s/pending", fc->s->home) < (int)sizeof(jpath) &&
 	    files_journal(fc->f, jpath, &cleaned, &em) != 0)
 		fprintf(stderr, "drizzle: warning: %s\n", em.text[0] ? em.text :

@@ -42,6 +42,7 @@ struct files_opts {
 	unsigned keep;    /* put --versions: previous versions kept */
 	unsigned threshold; /* compact --threshold: percent */
 	int compact, no_compact; /* put -r --compact / --no-compact */
+	int test_die_midway; /* mv --test-die-midway (hidden, for tests) */
 };
 
 /* cli_files_parse: parse the options of longopts and the short ones of

@@ -51,7 +51,10 @@ static const char mv_usage[] =
     "could not be authenticated or was rolled back.\n";
 
 static const struct option mkdir_opts[] = {F_HOME, F_PWFILE, F_QUIET, F_HELP, F_END};
-static const struct option mv_opts[] = {F_HOME, F_PWFILE, F_QUIET, F_HELP, F_END};
+/* --test-die-midway, not in the help: tests kill a move between its two
+ * changes with it (files_test_die_midway) */
+static const struct option mv_opts[] = {F_HOME, F_PWFILE, F_QUIET, F_HELP,
+    {"test-die-midway", no_argument, NULL, 'Z'}, F_END};
 
 int
 cmd_mkdir_main(int argc, char **argv)
@@ -99,6 +102,8 @@ cmd_mv_main(int argc, char **argv)
 	}
 	if ((ex = cli_files_open(&o, &fc)) != 0)
 		return ex;
+	if (o.test_die_midway)
+		files_test_die_midway(fc.f);
 	if ((rc = files_mv(fc.f, argv[optind], argv[optind + 1], &em)) == 0)
 		rc = files_flush(fc.f, &em);
 	if (rc != 0)

@@ -221,9 +221,26 @@ int files_mkdir(struct files *f, const char *path, int flags, uint32_t mode,
  * there, or a move of a folder into itself, is refused (DZ_EEXIST,
  * DZ_EINVAL). Within one folder the move is one swap; between two, the
  * entry is added to to's folder first, then removed from from's (a crash
- * in between leaves it in both, never in neither).
+ * in between leaves it in both, never in neither). With a moves journal
+ * (files_moves) such a move is journaled first, so that the next command
+ * finishes it.
  */
 int files_mv(struct files *f, const char *from, const char *to,
     struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/*
+ * files_moves: journal moves between folders in the directory dir (the
+ * profile's `moving`, moving.h), and finish those of commands that ended
+ * between their two changes: an entry that reached its destination is
+ * dropped from its source (only if it still names the same thing).
+ * *finished = moves finished. A failure leaves the journal for the next
+ * command; the caller may go on.
+ */
+int files_moves(struct files *f, const char *dir, unsigned *finished,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
+/* files_test_die_midway: tests only: the next move between folders ends
+ * the process (_exit 9) between its two changes, as a crash would. */
+void files_test_die_midway(struct files *f);
 
 #endif

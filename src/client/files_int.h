@@ -13,6 +13,9 @@ struct files {
 	struct tree *t;
 	char pending[PATH_MAX];       /* the journal (pending.h); "": none */
 	unsigned keep;                /* previous versions kept per file */
+	char moving[PATH_MAX];        /* the moves journal (moving.h); "": none */
+	unsigned moves_done;          /* finished by files_moves */
+	int die_midway;               /* files_test_die_midway */
 };
 
 /* files_jadd: journal id (pending.h) before a step that a crash could

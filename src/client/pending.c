@@ -59,6 +59,14 @@ pending_self(uint32_t *pid, uint64_t *start)
 	*start = proc_start(*pid);
 }
 
+int
+pending_running(uint32_t pid, uint64_t start)
+{
+	uint64_t st = proc_start(pid);
+
+	return st != 0 && st == start;
+}
+
 static void
 put_be(uint8_t *p, uint64_t v, int bytes)
 {
@@ -274,10 +282,8 @@ pending_orphans(const char *path, struct pending_ent *out, size_t cap,
 	if ((rc = jnl_open(path, &j, em)) != 0)
 		return rc;
 	for (size_t i = 0; i < j.n && *n < cap; i++) {
-		uint64_t st = proc_start(j.e[i].pid);
-
 		/* running (the same process, not a recycled pid): in flight */
-		if (st != 0 && st == j.e[i].start)
+		if (pending_running(j.e[i].pid, j.e[i].start))
 			continue;
 		out[(*n)++] = j.e[i];
 	}

@@ -69,4 +69,8 @@ int pending_drop(const char *path, const struct pending_ent *e,
 /* pending_self: this process's pid and start time. */
 void pending_self(uint32_t *pid, uint64_t *start);
 
+/* pending_running: 1 if the process (pid, start) of pending_self is still
+ * running (a recycled pid has another start time), else 0. */
+int pending_running(uint32_t pid, uint64_t start);
+
 #endif

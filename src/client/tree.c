@@ -543,9 +543,11 @@ tree_read_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
 	    "this computer has seen version %llu", what, (unsigned long long)seen);
 }
 
-int
-tree_update_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
-    const uint8_t key[static FOLDER_KEYBYTES], const char *path,
+/* tree_update_id (name NULL: every shard, a missing record empty) and
+ * tree_update_at (the shard of name, a missing record DZ_ENOENT). */
+static int
+update_by_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
+    const uint8_t key[static FOLDER_KEYBYTES], const char *path, const char *name,
     int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
     struct dz_errmsg *em)
 {
@@ -553,7 +555,9 @@ tree_update_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
 	int rc;
 
 	for (int tries = 0;; tries++) {
-		if ((rc = tree_read_id(t, id, key, path, &f, em)) != 0)
+		rc = name == NULL ? tree_read_id(t, id, key, path, &f, em) :
+		    tree_read(t, id, key, path, name, &f, em);
+		if (rc != 0)
 			return rc;
 		if ((rc = change(arg, f, em)) == 0)
 			rc = tree_write(t, f, id, path, em);
@@ -564,6 +568,24 @@ tree_update_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
 			return dz_errf(em, DZ_ECONFLICT, "%s kept changing; try again", path);
 		memset(em, 0, sizeof(*em));
 	}
+}
+
+int
+tree_update_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
+    const uint8_t key[static FOLDER_KEYBYTES], const char *path,
+    int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
+    struct dz_errmsg *em)
+{
+	return update_by_id(t, id, key, path, NULL, change, arg, em);
+}
+
+int
+tree_update_at(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
+    const uint8_t key[static FOLDER_KEYBYTES], const char *path, const char *name,
+    int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
+    struct dz_errmsg *em)
+{
+	return update_by_id(t, id, key, path, name, change, arg, em);
 }
 
 int

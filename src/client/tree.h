@@ -106,6 +106,15 @@ int tree_update_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
     int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
     struct dz_errmsg *em) DZ_MUST_CHECK;
 
+/* tree_update_at: tree_update of the existing folder (id, key) at path
+ * (for messages) with the shard of name loaded; DZ_ENOENT if it is gone.
+ * A change returning more than 0 leaves the folder unwritten and that is
+ * returned. */
+int tree_update_at(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],
+    const uint8_t key[static FOLDER_KEYBYTES], const char *path, const char *name,
+    int (*change)(void *arg, struct folder *f, struct dz_errmsg *em), void *arg,
+    struct dz_errmsg *em) DZ_MUST_CHECK;
+
 /* tree_read_id: the folder (id, key) with every shard loaded, as
  * tree_update_id reads it (missing: empty). */
 int tree_read_id(struct tree *t, const uint8_t id[static FOLDER_IDBYTES],

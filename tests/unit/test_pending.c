@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tmpfix.h"
+
 #include "client/pending.h"
 
 struct fix {
@@ -23,25 +25,10 @@ struct fix {
 static int
 setup(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f = tmpfix_new(sizeof(*f), "dz-pending-");
 
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/dz-pending-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/pending", f->dir);
 	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
 	return 0;
 }
 
@@ -156,11 +143,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_missing_has_none, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_own_entries_are_not_orphans, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dead_process_entries_are_orphans, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged_is_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_has_none, setup, tmpfix_teardown),
+		cmocka_unit_test_setup_teardown(test_own_entries_are_not_orphans, setup, tmpfix_teardown),
+		cmocka_unit_test_setup_teardown(test_dead_process_entries_are_orphans, setup, tmpfix_teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_is_refused, setup, tmpfix_teardown),
+		cmocka_unit_test_setup_teardown(test_full_refuses, setup, tmpfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

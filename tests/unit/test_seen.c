@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tmpfix.h"
+
 #include "client/seen.h"
 #include "core/cursor.h"
 
@@ -28,25 +30,10 @@ struct fix {
 static int
 setup(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
+	struct fix *f = tmpfix_new(sizeof(*f), "dz-seen-");
 
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/dz-seen-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/%s", f->dir, SEEN_FILE);
 	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *f = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
 	return 0;
 }
 
@@ -239,10 +226,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(monotonic, setup, teardown),
-		cmocka_unit_test_setup_teardown(persists, setup, teardown),
-		cmocka_unit_test_setup_teardown(damaged, setup, teardown),
-		cmocka_unit_test_setup_teardown(million, setup, teardown),
+		cmocka_unit_test_setup_teardown(monotonic, setup, tmpfix_teardown),
+		cmocka_unit_test_setup_teardown(persists, setup, tmpfix_teardown),
+		cmocka_unit_test_setup_teardown(damaged, setup, tmpfix_teardown),
+		cmocka_unit_test_setup_teardown(million, setup, tmpfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
