@@ -3,8 +3,9 @@
 # bench/scale.sh): an account of FILES tiny files (default 1,000,000, in
 # 1,000 folders of 1,000) put with put -r over a local network of 12 peers
 # (4-of-12), then, in the same run:
-#   - put of one more 1 KiB file into that account, 5 times (median), beside
-#     the same put into an empty account (the reference): the tree's promise
+#   - put of one more 1 KiB file into that account, REPS times (default
+#     11, median), interleaved with the same put into an empty account
+#     (the reference): the tree's promise
 #     is that they cost the same, whatever the account holds;
 #   - ls of one folder of 10,000 files, 5 times (median);
 #   - ls of one 1,000-file folder of the big account.
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 DZ=$PWD/$BUILD/drizzle
 SCALE=${SCALE:-1}
+REPS=${REPS:-11}
 W=$(mktemp -d /var/tmp/drizzle-scale-XXXXXX)
 S=$(mktemp -d /dev/shm/drizzle-scale-XXXXXX)
 net_pid=
@@ -64,15 +66,18 @@ read -r secs kb <"$W/time"
 echo "put -r of $files files: $secs s ($(awk -v f=$files -v s=$secs 'BEGIN{printf "%.0f", f/s}') files/s), client peak $((kb / 1024)) MiB"
 "$DZ" mkdir tree/d0000 $E --quiet || exit 1
 head -c 1024 /dev/urandom >"$W/one"
-for u in big empty; do
-	H="--home $W/$u --password-file $W/pw"
-	for i in 1 2 3 4 5; do
-		a=$(now); "$DZ" put "$W/one" "tree/d0000/new-$i" $H --quiet || exit 1; b=$(now)
-		el "$a" "$b"; echo
-	done | median >"$W/put-$u"
+# interleaved, so that the machine's drift (it is shared) falls on both
+for i in $(seq "$REPS"); do
+	for u in big empty; do
+		a=$(now)
+		"$DZ" put "$W/one" "tree/d0000/new-$i" --home "$W/$u" --password-file "$W/pw" \
+			--quiet || exit 1
+		b=$(now)
+		echo "$(el "$a" "$b")" >>"$W/puts-$u"
+	done
 done
-pb=$(cat "$W/put-big"); pe=$(cat "$W/put-empty")
-echo "put of one more file: $pb s into the $files-file account, $pe s into an empty one (ratio $(awk -v a=$pb -v b=$pe 'BEGIN{printf "%.2f", a/b}'))"
+pb=$(median <"$W/puts-big"); pe=$(median <"$W/puts-empty")
+echo "put of one more file: $pb s into the $files-file account, $pe s into an empty one (medians of $REPS, interleaved; ratio $(awk -v a=$pb -v b=$pe 'BEGIN{printf "%.2f", a/b}'))"
 "$DZ" put -r "$S/flat" flat $E --quiet || exit 1
 for i in 1 2 3 4 5; do
 	a=$(now); "$DZ" ls flat $E >"$W/ls" || exit 1; b=$(now); el "$a" "$b"; echo

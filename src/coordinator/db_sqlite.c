@@ -116,6 +116,7 @@ static const char *const sql[ST_COUNT] = {
 	    " WHERE account = ?1",
 	[ST_REC_LEN] = "SELECT length(blob) FROM records"
 	    " WHERE account = ?1 AND id = ?2 AND blob IS NOT NULL",
+	[ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
 /* ---- helpers (documented in db_sqlite_int.h) ---- */
@@ -125,6 +126,8 @@ db_sqlite_err(struct db_sqlite *s, int rc, const char *what, struct dz_errmsg *e
 {
 	int code;
 
+	/* SQLite may have rolled a transaction back by itself */
+	db_sqlite_usage_clear(s);
 	switch (rc & 0xff) {
 	case SQLITE_NOMEM:
 		code = DZ_ENOMEM;
@@ -226,6 +229,7 @@ db_sqlite_tx_commit(struct db_sqlite *s, struct dz_errmsg *em)
 void
 db_sqlite_tx_rollback(struct db_sqlite *s)
 {
+	db_sqlite_usage_clear(s); /* a sum may have seen what is undone */
 	sqlite3_step(s->st[ST_ROLLBACK]);
 	db_sqlite_done(s->st[ST_ROLLBACK]);
 }

@@ -59,6 +59,7 @@ add_one(struct db_sqlite *s, const struct db_frag_loc *l, struct dz_errmsg *em)
 	char hex[2 * DB_IDBYTES + 1];
 	int rc, changes = 0;
 
+	db_sqlite_usage_forget(s, l->account);
 	if ((rc = bind_frag(ins, l)) != SQLITE_OK) {
 		db_sqlite_done(ins);
 		return db_sqlite_err(s, rc, "add fragment", em);
@@ -174,6 +175,7 @@ db_sqlite_frag_del_object(struct db *db, int64_t account, const uint8_t *object,
 
 	*ndel = 0;
 	pthread_mutex_lock(&s->mu);
+	db_sqlite_usage_forget(s, account);
 	if ((rc = db_sqlite_tx_begin(s, em)) != 0)
 		goto out;
 	if (fn != NULL) {
@@ -205,17 +207,63 @@ out:
 	return rc;
 }
 
-/* One coalesce(sum(...), 0) over account's rows, inside the caller's
- * lock; a sum past INT64_MAX turns into a float: report it. */
+void
+db_sqlite_usage_forget(struct db_sqlite *s, int64_t account)
+{
+	struct db_sq_usage *u = &s->usage[(uint64_t)account % DB_SQ_USAGE_SLOTS];
+
+	if (u->account == account)
+		memset(u, 0, sizeof(*u));
+}
+
+void
+db_sqlite_usage_clear(struct db_sqlite *s)
+{
+	memset(s->usage, 0, sizeof(s->usage));
+}
+
+/* Forget every slot if another connection committed since they were
+ * filled; 0 or an error. */
+static int
+usage_fresh(struct db_sqlite *s, struct dz_errmsg *em)
+{
+	sqlite3_stmt *st = s->st[ST_DATA_VERSION];
+	int64_t v;
+	int rc;
+
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_sqlite_done(st);
+		return db_sqlite_err(s, rc, "storage used", em);
+	}
+	v = sqlite3_column_int64(st, 0);
+	db_sqlite_done(st);
+	if (v != s->data_version) {
+		db_sqlite_usage_clear(s);
+		s->data_version = v;
+	}
+	return 0;
+}
+
+/* One coalesce(sum(...), 0) over account's rows (ST_FRAG_USED or
+ * ST_REC_USED), inside the caller's lock, from the slot when it has it;
+ * a sum past INT64_MAX turns into a float: report it. */
 static int
 sum_locked(struct db_sqlite *s, int which, int64_t account, uint64_t *bytes,
     struct dz_errmsg *em)
 {
+	struct db_sq_usage *u = &s->usage[(uint64_t)account % DB_SQ_USAGE_SLOTS];
 	sqlite3_stmt *st = s->st[which];
+	int frag = which == ST_FRAG_USED;
 	int64_t v;
 	int rc;
 
 	*bytes = 0;
+	if ((rc = usage_fresh(s, em)) != 0)
+		return rc;
+	if (u->account == account && (frag ? u->have_frag : u->have_rec)) {
+		*bytes = frag ? u->frag : u->rec;
+		return 0;
+	}
 	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
 	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
 		rc = db_sqlite_err(s, rc, "storage used", em);
@@ -226,6 +274,19 @@ sum_locked(struct db_sqlite *s, int which, int64_t account, uint64_t *bytes,
 		*bytes = rc == 0 ? (uint64_t)v : 0;
 	}
 	db_sqlite_done(st);
+	if (rc == 0) {
+		if (u->account != account) {
+			memset(u, 0, sizeof(*u));
+			u->account = account;
+		}
+		if (frag) {
+			u->frag = *bytes;
+			u->have_frag = 1;
+		} else {
+			u->rec = *bytes;
+			u->have_rec = 1;
+		}
+	}
 	return rc;
 }
 
@@ -411,6 +472,7 @@ out:
 		db_sqlite_tx_rollback(s);
 	if (rc != 0)
 		*version = 0;
+	db_sqlite_usage_forget(s, account); /* after rec_quota's sums */
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -513,6 +575,7 @@ db_sqlite_rec_del(struct db *db, int64_t account, const uint8_t *id, uint64_t ex
 		    "version conflict: the record is at version %llu, not %llu",
 		    (unsigned long long)cur, (unsigned long long)expected);
 out:
+	db_sqlite_usage_forget(s, account);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }

@@ -3,7 +3,8 @@
  * operator who saw it arrive) neither blocks the owner's commit nor sees
  * or removes its locations. Encrypted records count toward used and the
  * quota: a put past it is refused with DZ_EQUOTA, a replacement is charged
- * the difference, a deletion frees it. A peer that leaves is offline at
+ * the difference, a deletion frees it; the figures kept between requests
+ * stay exact through every change, another connection's too. A peer that leaves is offline at
  * once. A version 2 database migrates with its fragments and locations. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,6 +118,68 @@ records_in_quota(void **state)
 	assert_int_equal(db_rec_put(f->db, a, id2, v2 + 5, blob, 1, 100, &vx, &em), DZ_ECONFLICT);
 }
 
+/* The used figures are kept between requests: still exact after every
+ * kind of change: a record write or delete, a fragment added, an object's
+ * fragments deleted, a write by another connection to the file, and for
+ * two accounts that share a cache slot. */
+static void
+usage_kept_exact(void **state)
+{
+	struct fix *f = *state;
+	struct db_frag_loc l[3];
+	struct dz_errmsg em;
+	uint8_t id[DB_IDBYTES], blob[100] = {0};
+	char path[128], sql[160];
+	uint64_t v, used;
+	size_t ndel;
+	int64_t a = add_account(f->db, "erin"), b = 0;
+	sqlite3 *h;
+
+	for (int i = 0; i < 64; i++) { /* b: a's slot (64 slots) */
+		char name[16];
+
+		snprintf(name, sizeof(name), "slot%d", i);
+		b = add_account(f->db, name);
+	}
+	assert_int_equal(b, a + 64);
+	memset(id, 7, sizeof(id));
+	register_peers(f->db, 1);
+	assert_int_equal(db_rec_put(f->db, a, id, 0, blob, 40, 1000, &v, &em), 0);
+	assert_int_equal(db_account_used(f->db, a, &used, &em), 0);
+	assert_int_equal(used, 40);
+	assert_int_equal(db_rec_put(f->db, b, id, 0, blob, 5, 1000, &v, &em), 0);
+	assert_int_equal(db_account_used(f->db, b, &used, &em), 0);
+	assert_int_equal(used, 5);
+	assert_int_equal(db_account_used(f->db, a, &used, &em), 0);
+	assert_int_equal(used, 40);
+	for (uint32_t i = 0; i < 3; i++)
+		make_loc(&l[i], i, 1, 0xc, a, 100);
+	assert_int_equal(db_frag_add(f->db, l, 3, &em), 0);
+	assert_int_equal(db_account_used(f->db, a, &used, &em), 0);
+	assert_int_equal(used, 340);
+	/* another connection: records and fragments changed behind our back */
+	snprintf(path, sizeof(path), "%s/coordinator.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "UPDATE records SET blob = zeroblob(75) WHERE account = "
+	    "%lld; UPDATE fragments SET size = 200 WHERE account = %lld", (long long)a,
+	    (long long)a);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(db_account_used(f->db, a, &used, &em), 0);
+	assert_int_equal(used, 675);
+	assert_int_equal(db_frag_used(f->db, a, &used, &em), 0);
+	assert_int_equal(used, 600);
+	assert_int_equal(db_frag_del_object(f->db, a, l[0].object, NULL, NULL, &ndel, &em), 0);
+	assert_int_equal(ndel, 3);
+	assert_int_equal(db_account_used(f->db, a, &used, &em), 0);
+	assert_int_equal(used, 75);
+	assert_int_equal(db_rec_del(f->db, a, id, 1, &em), 0);
+	assert_int_equal(db_account_used(f->db, a, &used, &em), 0);
+	assert_int_equal(used, 0);
+	assert_int_equal(db_account_used(f->db, b, &used, &em), 0);
+	assert_int_equal(used, 5);
+}
+
 /* PEER_LEAVE: offline at once, counted so, back with its next heartbeat. */
 static void
 peer_leaves(void **state)
@@ -222,6 +285,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(squatted_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(records_in_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(usage_kept_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(peer_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(migrate_v2, setup, teardown),
 	};
