@@ -59,7 +59,7 @@ add_one(struct db_sqlite *s, const struct db_frag_loc *l, struct dz_errmsg *em)
 	char hex[2 * DB_IDBYTES + 1];
 	int rc, changes = 0;
 
-	db_sqlite_usage_forget(s, l->account);
+	db_sqlite_usage_forget(s, l->account, DB_SQ_FRAGS);
 	if ((rc = bind_frag(ins, l)) != SQLITE_OK) {
 		db_sqlite_done(ins);
 		return db_sqlite_err(s, rc, "add fragment", em);
@@ -175,7 +175,7 @@ db_sqlite_frag_del_object(struct db *db, int64_t account, const uint8_t *object,
 
 	*ndel = 0;
 	pthread_mutex_lock(&s->mu);
-	db_sqlite_usage_forget(s, account);
+	db_sqlite_usage_forget(s, account, DB_SQ_FRAGS);
 	if ((rc = db_sqlite_tx_begin(s, em)) != 0)
 		goto out;
 	if (fn != NULL) {
@@ -208,12 +208,29 @@ out:
 }
 
 void
-db_sqlite_usage_forget(struct db_sqlite *s, int64_t account)
+db_sqlite_usage_forget(struct db_sqlite *s, int64_t account, int which)
 {
 	struct db_sq_usage *u = &s->usage[(uint64_t)account % DB_SQ_USAGE_SLOTS];
 
-	if (u->account == account)
-		memset(u, 0, sizeof(*u));
+	if (u->account != account)
+		return;
+	if (which & DB_SQ_FRAGS)
+		u->have_frag = 0;
+	if (which & DB_SQ_RECS)
+		u->have_rec = 0;
+}
+
+/* A record of account went from old to len bytes (0: none): correct the
+ * records' sum if it is kept. */
+static void
+usage_rec_moved(struct db_sqlite *s, int64_t account, uint64_t old, uint64_t len)
+{
+	struct db_sq_usage *u = &s->usage[(uint64_t)account % DB_SQ_USAGE_SLOTS];
+
+	if (u->account == account && u->have_rec && u->rec >= old)
+		u->rec = u->rec - old + len;
+	else
+		db_sqlite_usage_forget(s, account, DB_SQ_RECS);
 }
 
 void
@@ -397,16 +414,20 @@ rec_len(struct db_sqlite *s, int64_t account, const uint8_t *id, uint64_t *len,
 }
 
 /* Would replacing (account, id) by len bytes pass quota? Caller's lock,
- * inside the transaction of the write. Growing only: a record that keeps
- * or shrinks its length is always allowed. */
+ * inside the transaction of the write; *oldp gets its length now.
+ * Growing only: a record that keeps or shrinks its length is always
+ * allowed. */
 static int
 rec_quota(struct db_sqlite *s, int64_t account, const uint8_t *id, size_t len,
-    uint64_t quota, struct dz_errmsg *em)
+    uint64_t quota, uint64_t *oldp, struct dz_errmsg *em)
 {
 	uint64_t old, used;
 	int rc;
 
-	if ((rc = rec_len(s, account, id, &old, em)) != 0 || len <= old)
+	if ((rc = rec_len(s, account, id, &old, em)) != 0)
+		return rc;
+	*oldp = old;
+	if (len <= old)
 		return rc;
 	if ((rc = used_locked(s, account, &used, em)) != 0)
 		return rc;
@@ -426,7 +447,7 @@ db_sqlite_rec_put(struct db *db, int64_t account, const uint8_t *id, uint64_t ex
 {
 	struct db_sqlite *s = sq(db);
 	sqlite3_stmt *st = s->st[expected == 0 ? ST_REC_CREATE : ST_REC_UPDATE];
-	uint64_t cur;
+	uint64_t cur, old = 0;
 	int rc, live, got = 0, tx = quota != DB_NO_QUOTA;
 
 	*version = 0;
@@ -434,7 +455,7 @@ db_sqlite_rec_put(struct db *db, int64_t account, const uint8_t *id, uint64_t ex
 	/* the quota's sums and the swap in one transaction: another writer
 	 * on the file cannot slip a record in between */
 	if (tx && ((rc = db_sqlite_tx_begin(s, em)) != 0 ||
-	    (rc = rec_quota(s, account, id, len, quota, em)) != 0))
+	    (rc = rec_quota(s, account, id, len, quota, &old, em)) != 0))
 		goto out;
 	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
 	    (rc = db_sqlite_bind_blob(st, 2, id, DB_IDBYTES)) != SQLITE_OK ||
@@ -472,7 +493,12 @@ out:
 		db_sqlite_tx_rollback(s);
 	if (rc != 0)
 		*version = 0;
-	db_sqlite_usage_forget(s, account); /* after rec_quota's sums */
+	/* after rec_quota's sums: committed, the records' sum moved by the
+	 * difference; else (or with the old length unknown) it goes */
+	if (rc == 0 && tx)
+		usage_rec_moved(s, account, old, len);
+	else
+		db_sqlite_usage_forget(s, account, DB_SQ_RECS);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }
@@ -575,7 +601,7 @@ db_sqlite_rec_del(struct db *db, int64_t account, const uint8_t *id, uint64_t ex
 		    "version conflict: the record is at version %llu, not %llu",
 		    (unsigned long long)cur, (unsigned long long)expected);
 out:
-	db_sqlite_usage_forget(s, account);
+	db_sqlite_usage_forget(s, account, DB_SQ_RECS);
 	pthread_mutex_unlock(&s->mu);
 	return rc;
 }

@@ -34,8 +34,9 @@ enum {
  * between requests: the sums read every fragment and record row of the
  * account, and every record write and placement asks for them (a put -r
  * of 100,000 files asked 5,700 times, 1-3 ms each as the account grew).
- * A slot is forgotten by every write of this connection to the account's
- * fragments, objects or records (db_sqlite_usage_forget), and all of them
+ * A sum is forgotten by every write of this connection to what it sums
+ * (db_sqlite_usage_forget; a record write that knows the old and new
+ * lengths corrects the records' sum instead), and all of them
  * by any rollback or error, and when another connection committed
  * (PRAGMA data_version moved): never a stale figure, at worst a sum
  * recomputed.
@@ -57,9 +58,12 @@ struct db_sqlite {
 	int64_t data_version;     /* as of the slots' sums */
 };
 
-/* db_sqlite_usage_forget: account's fragments, objects or records are
- * being changed: its cached sums go (caller's lock). */
-void db_sqlite_usage_forget(struct db_sqlite *s, int64_t account);
+/* db_sqlite_usage_forget: account's fragments or objects (DB_SQ_FRAGS)
+ * or records (DB_SQ_RECS) are being changed: that cached sum goes
+ * (caller's lock). */
+#define DB_SQ_FRAGS 1
+#define DB_SQ_RECS 2
+void db_sqlite_usage_forget(struct db_sqlite *s, int64_t account, int which);
 
 /* db_sqlite_usage_clear: every cached sum goes (caller's lock). */
 void db_sqlite_usage_clear(struct db_sqlite *s);

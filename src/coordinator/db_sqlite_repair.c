@@ -111,7 +111,7 @@ db_object_put(struct db *db, int64_t account,
 		return dz_errf(em, DZ_ERANGE, "bad code %u-of-%u with repair threshold %u",
 		    k, n, threshold);
 	pthread_mutex_lock(&s->mu);
-	db_sqlite_usage_forget(s, account); /* its code counts in the sum */
+	db_sqlite_usage_forget(s, account, DB_SQ_FRAGS); /* its code counts */
 	if ((rc = prep(s, sql_object_put, &st, em)) != 0)
 		goto out;
 	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
@@ -175,7 +175,7 @@ db_object_del(struct db *db, int64_t account,
 	int rc;
 
 	pthread_mutex_lock(&s->mu);
-	db_sqlite_usage_forget(s, account);
+	db_sqlite_usage_forget(s, account, DB_SQ_FRAGS);
 	if ((rc = prep(s, sql_object_del, &st, em)) != 0)
 		goto out;
 	if ((rc = sqlite3_bind_int64(st, 1, account)) != SQLITE_OK ||
