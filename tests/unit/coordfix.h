@@ -53,6 +53,14 @@ static struct {
 	char path[64];
 } dcpool;
 
+/* At exit: the pool's file goes with the process that made it. */
+static void
+dcpool_unlink(void)
+{
+	if (dcpool.path[0] != '\0')
+		unlink(dcpool.path);
+}
+
 __attribute__((unused)) static const char *
 dcpool_file(void)
 {
@@ -65,6 +73,7 @@ dcpool_file(void)
 		return dcpool.path;
 	snprintf(dcpool.path, sizeof(dcpool.path), "/tmp/dz-dckeys-XXXXXX");
 	assert_true((fd = mkstemp(dcpool.path)) >= 0);
+	atexit(dcpool_unlink);
 	assert_non_null(f = fdopen(fd, "w"));
 	fprintf(f, "# the test clients' keys\n");
 	for (unsigned i = 0; i < DC_POOL; i++) {
