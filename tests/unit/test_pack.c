@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tmpfix.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,7 +197,7 @@ counting_get(void *ctx, const uint8_t name[32], uint8_t *buf, size_t cap, size_t
 static void
 stored(void **state)
 {
-	char dir[] = "/tmp/dz-pack-XXXXXX", cmd[64];
+	char dir[64];
 	uint8_t fkey[32], pid[32], pkey[32], keys[NFILES][32], *data[NFILES];
 	uint64_t off[NFILES], len[NFILES], size;
 	size_t sz[NFILES], blen;
@@ -210,7 +212,7 @@ stored(void **state)
 	uint8_t *got;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	tmpdir_make(dir, sizeof(dir), "dz-pack-");
 	assert_int_equal(dirstore_open(dir, 1, &d, NULL), 0);
 	st = dirstore_store(d);
 	inner = st.ops;
@@ -285,8 +287,7 @@ stored(void **state)
 	assert_int_equal(pack_fetch_many(&st, pkey, pid, items, 0, &xp, NULL), 0);
 	pack_free(p);
 	dirstore_close(d);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	tmpdir_remove(dir);
 }
 
 int

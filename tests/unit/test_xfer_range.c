@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tmpfix.h"
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -94,8 +96,7 @@ setup(void **state)
 	uint64_t size;
 	int fd;
 
-	strcpy(f->dir, "/tmp/dz-range-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	tmpdir_make(f->dir, sizeof(f->dir), "dz-range-");
 	assert_int_equal(dirstore_open(f->dir, 1, &f->d, NULL), 0);
 	f->st = dirstore_store(f->d);
 	f->ops = *f->st.ops;
@@ -128,11 +129,9 @@ static int
 teardown(void **state)
 {
 	struct fix *f = *state;
-	char cmd[128];
 
 	dirstore_close(f->d);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	tmpdir_remove(f->dir);
 	free(f->data);
 	free(f);
 	return 0;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 /* Make /tmp/<prefix>XXXXXX into dir (cap bytes). */
-static void
+__attribute__((unused)) static void
 tmpdir_make(char *dir, size_t cap, const char *prefix)
 {
 	snprintf(dir, cap, "/tmp/%sXXXXXX", prefix);
@@ -16,7 +16,7 @@ tmpdir_make(char *dir, size_t cap, const char *prefix)
 }
 
 /* Remove dir and everything in it. */
-static void
+__attribute__((unused)) static void
 tmpdir_remove(const char *dir)
 {
 	char cmd[256];
@@ -27,7 +27,7 @@ tmpdir_remove(const char *dir)
 
 /* A fixture of size bytes, zeroed, whose first member is char dir[64]:
  * a new scratch directory /tmp/<prefix>XXXXXX. */
-static void *
+__attribute__((unused)) static void *
 tmpfix_new(size_t size, const char *prefix)
 {
 	char *f = calloc(1, size);
@@ -38,7 +38,7 @@ tmpfix_new(size_t size, const char *prefix)
 }
 
 /* cmocka teardown of a tmpfix_new fixture: the directory, then it. */
-static int
+__attribute__((unused)) static int
 tmpfix_teardown(void **state)
 {
 	tmpdir_remove(*state);
